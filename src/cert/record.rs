@@ -1,0 +1,74 @@
+//! What the store keeps of an accepted certificate.
+
+use serde::{Deserialize, Serialize};
+
+use crate::clock::Instant;
+use crate::desk::DeskId;
+use crate::fingerprint::Sha256;
+
+/// An accepted certificate, attributed to one desk.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CertRecord {
+    /// SHA-256 of the leaf's DER: its identity.
+    pub sha256: Sha256,
+    /// The desk it belongs to.
+    pub desk: DeskId,
+    /// Subject DN, RFC 4514 order as x509-parser prints it.
+    pub subject: String,
+    /// Issuer DN: the CA the desk must contact to renew.
+    pub issuer: String,
+    /// Serial, lower-case hex of the INTEGER's content octets.
+    pub serial: String,
+    /// Start of validity.
+    pub not_before: Instant,
+    /// End of validity.
+    pub not_after: Instant,
+    /// The leaf, DER.
+    #[serde(with = "b64")]
+    pub der: Vec<u8>,
+    /// The file as received, byte for byte.
+    #[serde(with = "b64")]
+    pub original: Vec<u8>,
+    /// The name of the file it came from.
+    pub source: String,
+    /// Other certificates that came with it (chain), DER.
+    #[serde(default, with = "b64_vec")]
+    pub chain: Vec<Vec<u8>>,
+    /// When it was accepted.
+    pub ingested_at: Instant,
+    /// Who accepted it.
+    pub ingested_by: String,
+    /// Warnings raised at intake.
+    #[serde(default)]
+    pub warnings: Vec<String>,
+}
+
+mod b64 {
+    use base64::{engine::general_purpose::STANDARD, Engine};
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(v: &[u8], s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&STANDARD.encode(v))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
+        let s = String::deserialize(d)?;
+        STANDARD.decode(s).map_err(serde::de::Error::custom)
+    }
+}
+
+mod b64_vec {
+    use base64::{engine::general_purpose::STANDARD, Engine};
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(v: &[Vec<u8>], s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(v.iter().map(|b| STANDARD.encode(b)))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Vec<u8>>, D::Error> {
+        let v = Vec::<String>::deserialize(d)?;
+        v.into_iter()
+            .map(|s| STANDARD.decode(s).map_err(serde::de::Error::custom))
+            .collect()
+    }
+}

@@ -1,0 +1,370 @@
+//! `vigie desk …`: the desk inventory.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+use serde::Serialize;
+
+use super::output::{self, Table};
+use super::{CliError, Context};
+use crate::audit::AuditEntry;
+use crate::clock::rfc3339;
+use crate::desk::{self, check_name, Department, Desk, DeskId, Email, Lang, Mode};
+
+/// The desk commands.
+#[derive(Debug, clap::Subcommand)]
+pub enum Command {
+    /// Add a desk.
+    #[command(
+        after_help = "Example:\n  vigie desk add 732829320-00001 --name \"OPH du Rhône\" --email guichet@example.org --department 69"
+    )]
+    Add(AddArgs),
+    /// Import desks from a CSV file (`,` or `;`, UTF-8 or Windows-1252,
+    /// French or English headers).
+    #[command(
+        after_help = "The header row names the columns, in any order: identifiant (or guichet, id), nom (or name),\n\
+département, courriel(s) (or email, several columns or several addresses per cell), mode, langue.\n\n\
+Example:\n  vigie desk import guichets.csv --dry-run"
+    )]
+    Import(ImportArgs),
+    /// List the desks.
+    #[command(after_help = "Example:\n  vigie desk list --department 69 --json")]
+    List(ListArgs),
+    /// Show one desk and its certificates.
+    #[command(after_help = "Example:\n  vigie desk show 732829320-00001")]
+    Show(ShowArgs),
+    /// Remove a desk from the inventory (its history is kept).
+    #[command(after_help = "Example:\n  vigie desk remove 732829320-00001")]
+    Remove(ShowArgs),
+}
+
+/// Arguments of `desk add`.
+#[derive(Debug, clap::Args)]
+pub struct AddArgs {
+    /// Desk id, NNNNNNNNN-XXXXX.
+    pub id: String,
+    /// The desk's name.
+    #[arg(long)]
+    pub name: String,
+    /// Where its alerts go (repeat for several).
+    #[arg(long = "email", value_name = "E", required = true)]
+    pub emails: Vec<String>,
+    /// Department code (01–95, 2A, 2B, 971–976).
+    #[arg(long)]
+    pub department: Option<String>,
+    /// async, ws or both.
+    #[arg(long, default_value = "async")]
+    pub mode: String,
+    /// fr or en.
+    #[arg(long, default_value = "fr")]
+    pub lang: String,
+    /// Alert thresholds for this desk, in days (default: the configuration's).
+    #[arg(long, value_delimiter = ',', value_name = "DAYS")]
+    pub thresholds: Option<Vec<u32>>,
+}
+
+/// Arguments of `desk import`.
+#[derive(Debug, clap::Args)]
+pub struct ImportArgs {
+    /// The CSV file.
+    pub file: PathBuf,
+    /// Report what would change; write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+/// Arguments of `desk list`.
+#[derive(Debug, clap::Args)]
+pub struct ListArgs {
+    /// Only this department.
+    #[arg(long)]
+    pub department: Option<String>,
+    /// Print a JSON array.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Arguments naming one desk.
+#[derive(Debug, clap::Args)]
+pub struct ShowArgs {
+    /// Desk id.
+    pub id: String,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Runs a desk command.
+pub fn run(ctx: &Context, cmd: Command) -> Result<(), CliError> {
+    match cmd {
+        Command::Add(a) => add(ctx, a),
+        Command::Import(a) => import(ctx, a),
+        Command::List(a) => list(ctx, a),
+        Command::Show(a) => show(ctx, a),
+        Command::Remove(a) => remove(ctx, a),
+    }
+}
+
+/// Parses a desk id given on the command line.
+pub fn parse_id(s: &str) -> Result<DeskId, CliError> {
+    DeskId::parse(s).map_err(|e| CliError::usage(e.to_string()))
+}
+
+fn add(ctx: &Context, a: AddArgs) -> Result<(), CliError> {
+    let id = parse_id(&a.id)?;
+    let usage = |what: &str, e: String| CliError::usage(format!("{what}: {e}"));
+    let desk = Desk {
+        name: check_name(&a.name).map_err(|e| usage("--name", e))?,
+        emails: a
+            .emails
+            .iter()
+            .map(|e| Email::parse(e).map_err(|e| usage("--email", e.to_string())))
+            .collect::<Result<_, _>>()?,
+        department: a
+            .department
+            .as_deref()
+            .map(Department::parse)
+            .transpose()
+            .map_err(|e| usage("--department", e))?,
+        mode: a.mode.parse::<Mode>().map_err(|e| usage("--mode", e))?,
+        lang: a.lang.parse::<Lang>().map_err(|e| usage("--lang", e))?,
+        thresholds: a.thresholds,
+        id,
+    };
+    if desk
+        .thresholds
+        .as_ref()
+        .is_some_and(|t| t.is_empty() || t.contains(&0))
+    {
+        return Err(CliError::usage(
+            "--thresholds: give days from 1 upwards, e.g. 60,30,7",
+        ));
+    }
+    if !desk.id.siren_luhn_ok() {
+        ctx.warn(format!(
+            "the SIREN of {} fails its check digit (Luhn); kept as written",
+            desk.id
+        ));
+    }
+    let store = ctx.store()?;
+    store.write(|tx| {
+        if tx.desk(&desk.id)?.is_some() {
+            return Err(crate::store::StoreError::Conflict(format!(
+                "the desk {} already exists; remove it first or update it with `vigie desk import`",
+                desk.id
+            )));
+        }
+        tx.put_desk(&desk)?;
+        tx.audit(
+            &AuditEntry::new(ctx.now, &ctx.actor, "desk.add")
+                .desk(&desk.id)
+                .detail(desk.name.clone()),
+        )
+    })?;
+    ctx.note(format!("added {} ({})", desk.id, desk.name));
+    Ok(())
+}
+
+fn import(ctx: &Context, a: ImportArgs) -> Result<(), CliError> {
+    let name = a.file.display().to_string();
+    let bytes = std::fs::read(&a.file)
+        .map_err(|e| CliError::operational(format!("cannot read {name}: {e}")))?;
+    let parsed = desk::import::parse(&bytes)
+        .map_err(|e| CliError::refused(format!("{name}: {e}; nothing was imported")))?;
+    let store = ctx.store()?;
+    let existing: HashMap<DeskId, Desk> = store
+        .desks()?
+        .into_iter()
+        .map(|d| (d.id.clone(), d))
+        .collect();
+    let diff = desk::import::diff(&parsed.desks, |id| existing.get(id).cloned());
+    for w in &parsed.warnings {
+        ctx.warn(format!("{name}: {w}"));
+    }
+    if !a.dry_run && (!diff.added.is_empty() || !diff.changed.is_empty()) {
+        store.write(|tx| {
+            for d in &diff.added {
+                tx.put_desk(d)?;
+                tx.audit(
+                    &AuditEntry::new(ctx.now, &ctx.actor, "desk.import")
+                        .desk(&d.id)
+                        .detail(format!("added from {name}")),
+                )?;
+            }
+            for (d, _) in &diff.changed {
+                tx.put_desk(d)?;
+                tx.audit(
+                    &AuditEntry::new(ctx.now, &ctx.actor, "desk.import")
+                        .desk(&d.id)
+                        .detail(format!("updated from {name}")),
+                )?;
+            }
+            Ok(())
+        })?;
+    }
+    let verb = if a.dry_run { "would add" } else { "added" };
+    ctx.note(format!(
+        "{name}: {} desks read ({}, '{}'); {verb} {}, {} {}, {} unchanged",
+        parsed.desks.len(),
+        parsed.detected.encoding,
+        parsed.detected.delimiter as char,
+        diff.added.len(),
+        if a.dry_run { "would update" } else { "updated" },
+        diff.changed.len(),
+        diff.unchanged
+    ));
+    if ctx.verbose > 0 || a.dry_run {
+        for d in &diff.added {
+            ctx.note(format!("  + {} {}", d.id, d.name));
+        }
+        for (d, _) in &diff.changed {
+            ctx.note(format!("  ~ {} {}", d.id, d.name));
+        }
+    }
+    Ok(())
+}
+
+fn list(ctx: &Context, a: ListArgs) -> Result<(), CliError> {
+    let dep = a
+        .department
+        .as_deref()
+        .map(Department::parse)
+        .transpose()
+        .map_err(|e| CliError::usage(format!("--department: {e}")))?;
+    let desks: Vec<Desk> = ctx
+        .store()?
+        .desks()?
+        .into_iter()
+        .filter(|d| dep.is_none() || d.department == dep)
+        .collect();
+    if a.json {
+        return output::json(&desks);
+    }
+    let mut t = Table::new(&["DESK", "NAME", "DEPT", "MODE", "LANG", "E-MAIL"]);
+    for d in desks {
+        t.row(vec![
+            d.id.to_string(),
+            d.name,
+            d.department.map(|d| d.to_string()).unwrap_or_default(),
+            d.mode.to_string(),
+            d.lang.to_string(),
+            d.emails
+                .iter()
+                .map(Email::as_str)
+                .collect::<Vec<_>>()
+                .join(", "),
+        ]);
+    }
+    t.print()
+}
+
+#[derive(Serialize)]
+struct DeskView {
+    #[serde(flatten)]
+    desk: Desk,
+    certificates: Vec<CertLine>,
+}
+
+#[derive(Serialize)]
+struct CertLine {
+    sha256: String,
+    subject: String,
+    issuer: String,
+    serial: String,
+    not_before: String,
+    not_after: String,
+    current: bool,
+}
+
+fn show(ctx: &Context, a: ShowArgs) -> Result<(), CliError> {
+    let id = parse_id(&a.id)?;
+    let store = ctx.store()?;
+    let desk = store.desk(&id)?.ok_or_else(|| {
+        CliError::operational(format!("no desk {id}")).hint("`vigie desk list` shows the desks")
+    })?;
+    let current = store.current_sha(&id)?;
+    let certificates = store
+        .history(&id)?
+        .into_iter()
+        .map(|c| CertLine {
+            current: Some(c.sha256) == current,
+            sha256: c.sha256.to_hex(),
+            subject: c.subject,
+            issuer: c.issuer,
+            serial: c.serial,
+            not_before: rfc3339(c.not_before),
+            not_after: rfc3339(c.not_after),
+        })
+        .collect::<Vec<_>>();
+    let view = DeskView { desk, certificates };
+    if a.json {
+        return output::json_value(&view);
+    }
+    let d = &view.desk;
+    let mut t = Table::new(&["FIELD", "VALUE"]);
+    t.row(vec!["desk".into(), d.id.to_string()]);
+    t.row(vec!["name".into(), d.name.clone()]);
+    t.row(vec![
+        "department".into(),
+        d.department
+            .as_ref()
+            .map(|x| x.to_string())
+            .unwrap_or_default(),
+    ]);
+    t.row(vec!["mode".into(), d.mode.to_string()]);
+    t.row(vec!["language".into(), d.lang.to_string()]);
+    t.row(vec![
+        "e-mail".into(),
+        d.emails
+            .iter()
+            .map(Email::as_str)
+            .collect::<Vec<_>>()
+            .join(", "),
+    ]);
+    if let Some(th) = &d.thresholds {
+        t.row(vec![
+            "thresholds".into(),
+            th.iter().map(u32::to_string).collect::<Vec<_>>().join(", "),
+        ]);
+    }
+    t.print()?;
+    if !view.certificates.is_empty() {
+        println!();
+        let mut c = Table::new(&["", "SHA-256", "NOT AFTER", "ISSUER", "SUBJECT"]);
+        for l in &view.certificates {
+            c.row(vec![
+                if l.current { "*".into() } else { String::new() },
+                l.sha256[..12].to_owned(),
+                l.not_after.clone(),
+                l.issuer.clone(),
+                l.subject.clone(),
+            ]);
+        }
+        c.print()?;
+    }
+    Ok(())
+}
+
+fn remove(ctx: &Context, a: ShowArgs) -> Result<(), CliError> {
+    let id = parse_id(&a.id)?;
+    let store = ctx.store()?;
+    let existed = store.write(|tx| {
+        let existed = tx.remove_desk(&id)?;
+        if existed {
+            tx.audit(
+                &AuditEntry::new(ctx.now, &ctx.actor, "desk.remove")
+                    .desk(&id)
+                    .detail("removed from the inventory; history kept"),
+            )?;
+        }
+        Ok(existed)
+    })?;
+    if !existed {
+        return Err(CliError::operational(format!("no desk {id}"))
+            .hint("`vigie desk list` shows the desks"));
+    }
+    ctx.note(format!(
+        "removed {id}; its certificates and history are kept"
+    ));
+    Ok(())
+}

@@ -1,0 +1,22 @@
+//! vigie: a certificate lifecycle manager for the registration desks of the
+//! French national register of social-housing applications (SNE).
+//!
+//! It tracks every desk and its certificate, warns desks ahead of expiry,
+//! takes in their renewed `.cer` files, and pushes accepted certificates to the
+//! national configuration. The library holds everything; the `vigie` binary is
+//! a thin shell over [`cli`].
+
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod alerts;
+pub mod audit;
+pub mod cert;
+pub mod cli;
+pub mod clock;
+pub mod config;
+pub mod desk;
+pub mod fingerprint;
+pub mod push;
+pub mod status;
+pub mod store;

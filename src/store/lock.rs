@@ -1,0 +1,106 @@
+//! The data directory's lock: one process at a time works on the store.
+//!
+//! sled takes its own exclusive lock and fails at once when it cannot; vigie
+//! takes a lock of its own first, on `vigie.lock`, and waits for it, so that two
+//! commands started together run one after the other and the user never sees a
+//! lock error. The holder writes its process id into the file, so a process
+//! that waits too long can say who holds the store.
+
+use std::fs::{File, OpenOptions, TryLockError};
+use std::io::{Read, Seek, SeekFrom, Write};
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+/// A held lock; released when dropped (the OS releases it if the process dies).
+#[derive(Debug)]
+pub struct DirLock {
+    _file: File,
+    path: PathBuf,
+}
+
+/// Why the lock could not be taken.
+#[derive(Debug, thiserror::Error)]
+pub enum LockError {
+    /// Another process kept it for longer than we would wait.
+    #[error("the data directory {dir} is in use by process {holder} and was not released within {waited} s")]
+    Busy {
+        /// The data directory.
+        dir: PathBuf,
+        /// The holder's process id, as it wrote it.
+        holder: String,
+        /// How long we waited, in seconds.
+        waited: u64,
+    },
+    /// The lock file could not be opened.
+    #[error("cannot open {path}: {source}")]
+    Io {
+        /// The lock file.
+        path: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
+}
+
+impl DirLock {
+    /// Takes the lock of `dir`, waiting up to `wait`.
+    pub fn acquire(dir: &Path, wait: Duration) -> Result<DirLock, LockError> {
+        let path = dir.join("vigie.lock");
+        let io = |source| LockError::Io {
+            path: path.clone(),
+            source,
+        };
+        let mut file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .mode(0o600)
+            .open(&path)
+            .map_err(io)?;
+        let start = Instant::now();
+        let mut pause = Duration::from_millis(5);
+        loop {
+            match file.try_lock() {
+                Ok(()) => break,
+                Err(TryLockError::WouldBlock) if start.elapsed() < wait => {
+                    std::thread::sleep(pause);
+                    pause = (pause * 2).min(Duration::from_millis(200));
+                }
+                Err(TryLockError::WouldBlock) => {
+                    let mut holder = String::new();
+                    let _ = file.read_to_string(&mut holder);
+                    return Err(LockError::Busy {
+                        dir: dir.to_owned(),
+                        holder: holder.trim().to_owned(),
+                        waited: wait.as_secs(),
+                    });
+                }
+                Err(TryLockError::Error(e)) => return Err(io(e)),
+            }
+        }
+        file.set_len(0).map_err(io)?;
+        file.seek(SeekFrom::Start(0)).map_err(io)?;
+        write!(file, "{}", std::process::id()).map_err(io)?;
+        Ok(DirLock { _file: file, path })
+    }
+
+    /// The lock file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Who holds the lock of `dir` now, if anyone (the pid the holder wrote).
+    pub fn holder(dir: &Path) -> Option<String> {
+        let path = dir.join("vigie.lock");
+        let mut file = OpenOptions::new().read(true).write(true).open(path).ok()?;
+        match file.try_lock() {
+            Ok(()) => None,
+            Err(_) => {
+                let mut s = String::new();
+                file.read_to_string(&mut s).ok()?;
+                Some(s.trim().to_owned())
+            }
+        }
+    }
+}

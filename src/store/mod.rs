@@ -1,0 +1,373 @@
+//! The store: everything vigie knows, kept in an embedded sled database in the
+//! data directory, behind an interface that speaks of desks, certificates,
+//! alerts, pushes and the audit log. Nothing outside this module knows it is
+//! sled.
+//!
+//! Writes go through [`Store::write`], one sled transaction over every tree, so
+//! that a change and its audit line land together or not at all — a desk import
+//! killed half-way leaves none of it. Every write is flushed to disk before
+//! `write` returns: what the CLI reports as done is durable.
+
+mod codec;
+mod lock;
+mod tx;
+
+use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use crate::alerts::AlertRecord;
+use crate::audit::AuditEntry;
+use crate::cert::CertRecord;
+use crate::desk::{Desk, DeskId};
+use crate::fingerprint::Sha256;
+use crate::push::PushJob;
+
+pub use codec::{decode, encode};
+pub use lock::{DirLock, LockError};
+pub use tx::{alert_key, Tx};
+
+/// The schema this release writes and reads.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// Why the store could not do what was asked.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// Another process holds the data directory.
+    #[error(transparent)]
+    Lock(#[from] LockError),
+    /// A file-system error around the store.
+    #[error("{what} {path}: {source}")]
+    Io {
+        /// What was being done.
+        what: &'static str,
+        /// Where.
+        path: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// sled failed to open, read or write.
+    #[error("the store in {path} cannot be used: {message}. If it was damaged, restore it from a backup with `vigie restore FILE`")]
+    Engine {
+        /// The store's folder.
+        path: PathBuf,
+        /// sled's words.
+        message: String,
+    },
+    /// A value could not be decoded.
+    #[error("the store holds a value it cannot read (tree {tree}, key {key}): {reason}. Restore it from a backup with `vigie restore FILE`")]
+    Decode {
+        /// The tree.
+        tree: String,
+        /// The key, escaped.
+        key: String,
+        /// Why.
+        reason: String,
+    },
+    /// The store was written by a newer release.
+    #[error("the store in {path} has schema version {found}; this vigie knows version {SCHEMA_VERSION}: upgrade vigie")]
+    Schema {
+        /// The store's folder.
+        path: PathBuf,
+        /// The version found.
+        found: u32,
+    },
+    /// A write was refused because it breaks a rule (an unknown desk…).
+    #[error("{0}")]
+    Conflict(String),
+    /// A sled transaction step failed; conflicts are retried by [`Store::write`]
+    /// and never reach a caller.
+    #[error("store transaction: {0}")]
+    Transaction(sled::transaction::UnabortableTransactionError),
+}
+
+/// The names of sled's trees; each holds one kind of record.
+pub(crate) mod trees {
+    pub const META: &str = "meta";
+    pub const DESKS: &str = "desks";
+    pub const CERTS: &str = "certs";
+    pub const HISTORY: &str = "history";
+    pub const CURRENT: &str = "current";
+    pub const ALERTS: &str = "alerts";
+    pub const OUTBOX: &str = "outbox";
+    pub const AUDIT: &str = "audit";
+}
+
+/// An open store, holding the data directory's lock.
+pub struct Store {
+    db: sled::Db,
+    t: tx::Trees,
+    path: PathBuf,
+    _lock: DirLock,
+}
+
+/// Creates a folder (and its parents) readable by the owner only.
+pub fn create_private_dir(dir: &Path) -> Result<(), StoreError> {
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)
+        .map_err(|source| StoreError::Io {
+            what: "cannot create the folder",
+            path: dir.to_owned(),
+            source,
+        })
+}
+
+impl Store {
+    /// Opens (creating if need be) the store of a data directory, waiting up to
+    /// `wait` for another vigie process to finish with it.
+    pub fn open(data_dir: &Path, wait: Duration) -> Result<Store, StoreError> {
+        create_private_dir(data_dir)?;
+        let lock = DirLock::acquire(data_dir, wait)?;
+        let path = data_dir.join("store");
+        let engine = |e: sled::Error| StoreError::Engine {
+            path: path.clone(),
+            message: e.to_string(),
+        };
+        let db = sled::Config::new()
+            .path(&path)
+            .mode(sled::Mode::HighThroughput)
+            .open()
+            .map_err(engine)?;
+        restrict_permissions(&path);
+        let t = tx::Trees::open(&db).map_err(engine)?;
+        let store = Store {
+            db,
+            t,
+            path,
+            _lock: lock,
+        };
+        store.check_schema()?;
+        Ok(store)
+    }
+
+    fn engine(&self, e: sled::Error) -> StoreError {
+        StoreError::Engine {
+            path: self.path.clone(),
+            message: e.to_string(),
+        }
+    }
+
+    fn check_schema(&self) -> Result<(), StoreError> {
+        let current = self
+            .t
+            .meta
+            .get("schema_version")
+            .map_err(|e| self.engine(e))?;
+        match current {
+            None => {
+                self.t
+                    .meta
+                    .insert("schema_version", &SCHEMA_VERSION.to_be_bytes())
+                    .map_err(|e| self.engine(e))?;
+                self.flush()
+            }
+            Some(v) => {
+                let found = <[u8; 4]>::try_from(v.as_ref())
+                    .map(u32::from_be_bytes)
+                    .map_err(|_| StoreError::Decode {
+                        tree: trees::META.into(),
+                        key: "schema_version".into(),
+                        reason: "not a 4-byte number".into(),
+                    })?;
+                if found > SCHEMA_VERSION {
+                    return Err(StoreError::Schema {
+                        path: self.path.clone(),
+                        found,
+                    });
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// The folder of the sled database.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Flushes everything written so far to disk.
+    pub fn flush(&self) -> Result<(), StoreError> {
+        self.db.flush().map(|_| ()).map_err(|e| self.engine(e))
+    }
+
+    /// Runs `f` as one atomic transaction over the whole store, then flushes.
+    /// `f` may run more than once if sled detects a conflict, so it must not
+    /// have side effects outside the transaction.
+    pub fn write<R>(
+        &self,
+        f: impl Fn(&mut Tx<'_>) -> Result<R, StoreError>,
+    ) -> Result<R, StoreError> {
+        let r = self.t.transact(f).map_err(|e| match e {
+            tx::TxFailure::Abort(e) => e,
+            tx::TxFailure::Engine(e) => self.engine(e),
+        })?;
+        self.flush()?;
+        Ok(r)
+    }
+
+    fn get<T: serde::de::DeserializeOwned>(
+        &self,
+        tree: &sled::Tree,
+        name: &str,
+        key: &[u8],
+    ) -> Result<Option<T>, StoreError> {
+        match tree.get(key).map_err(|e| self.engine(e))? {
+            None => Ok(None),
+            Some(v) => decode(&v, name, key).map(Some),
+        }
+    }
+
+    fn scan<T: serde::de::DeserializeOwned>(
+        &self,
+        tree: &sled::Tree,
+        name: &str,
+        prefix: &[u8],
+    ) -> Result<Vec<T>, StoreError> {
+        tree.scan_prefix(prefix)
+            .map(|item| {
+                let (k, v) = item.map_err(|e| self.engine(e))?;
+                decode(&v, name, &k)
+            })
+            .collect()
+    }
+
+    /// One desk.
+    pub fn desk(&self, id: &DeskId) -> Result<Option<Desk>, StoreError> {
+        self.get(&self.t.desks, trees::DESKS, id.as_str().as_bytes())
+    }
+
+    /// Every desk, in identifier order.
+    pub fn desks(&self) -> Result<Vec<Desk>, StoreError> {
+        self.scan(&self.t.desks, trees::DESKS, b"")
+    }
+
+    /// How many desks there are.
+    pub fn desk_count(&self) -> usize {
+        self.t.desks.len()
+    }
+
+    /// A certificate by fingerprint.
+    pub fn cert(&self, sha: &Sha256) -> Result<Option<CertRecord>, StoreError> {
+        self.get(&self.t.certs, trees::CERTS, sha.as_bytes())
+    }
+
+    /// The desk's current certificate, if it has one.
+    pub fn current_cert(&self, desk: &DeskId) -> Result<Option<CertRecord>, StoreError> {
+        let Some(sha) = self.current_sha(desk)? else {
+            return Ok(None);
+        };
+        self.cert(&sha)
+    }
+
+    /// The fingerprint of the desk's current certificate.
+    pub fn current_sha(&self, desk: &DeskId) -> Result<Option<Sha256>, StoreError> {
+        let v = self
+            .t
+            .current
+            .get(desk.as_str().as_bytes())
+            .map_err(|e| self.engine(e))?;
+        Ok(v.and_then(|v| Sha256::from_slice(&v)))
+    }
+
+    /// Every desk's current certificate fingerprint, in desk order.
+    pub fn current_all(&self) -> Result<Vec<(DeskId, Sha256)>, StoreError> {
+        let mut out = Vec::new();
+        for item in self.t.current.iter() {
+            let (k, v) = item.map_err(|e| self.engine(e))?;
+            let key = String::from_utf8_lossy(&k);
+            let desk = DeskId::parse(&key).map_err(|e| StoreError::Decode {
+                tree: trees::CURRENT.into(),
+                key: key.to_string(),
+                reason: e.to_string(),
+            })?;
+            if let Some(sha) = Sha256::from_slice(&v) {
+                out.push((desk, sha));
+            }
+        }
+        Ok(out)
+    }
+
+    /// Every certificate a desk has had, oldest end of validity first.
+    pub fn history(&self, desk: &DeskId) -> Result<Vec<CertRecord>, StoreError> {
+        let prefix = tx::history_prefix(desk);
+        let mut out = Vec::new();
+        for item in self.t.history.scan_prefix(&prefix) {
+            let (k, _) = item.map_err(|e| self.engine(e))?;
+            if let Some(sha) = Sha256::from_slice(&k[prefix.len()..]) {
+                if let Some(rec) = self.cert(&sha)? {
+                    out.push(rec);
+                }
+            }
+        }
+        out.sort_by_key(|c| (c.not_after, c.ingested_at));
+        Ok(out)
+    }
+
+    /// One alert record by its key (see [`alert_key`]).
+    pub fn alert(&self, key: &[u8]) -> Result<Option<AlertRecord>, StoreError> {
+        self.get(&self.t.alerts, trees::ALERTS, key)
+    }
+
+    /// Every alert record, in key order.
+    pub fn alerts(&self) -> Result<Vec<AlertRecord>, StoreError> {
+        self.scan(&self.t.alerts, trees::ALERTS, b"")
+    }
+
+    /// One push job.
+    pub fn push_job(&self, desk: &DeskId, sha: &Sha256) -> Result<Option<PushJob>, StoreError> {
+        self.get(&self.t.outbox, trees::OUTBOX, &tx::outbox_key(desk, sha))
+    }
+
+    /// Every push job, in desk order.
+    pub fn push_jobs(&self) -> Result<Vec<PushJob>, StoreError> {
+        self.scan(&self.t.outbox, trees::OUTBOX, b"")
+    }
+
+    /// The audit log, oldest first, optionally for one desk.
+    pub fn audit(&self, desk: Option<&DeskId>) -> Result<Vec<AuditEntry>, StoreError> {
+        let all: Vec<AuditEntry> = self.scan(&self.t.audit, trees::AUDIT, b"")?;
+        Ok(match desk {
+            None => all,
+            Some(d) => all
+                .into_iter()
+                .filter(|e| e.desk.as_ref() == Some(d))
+                .collect(),
+        })
+    }
+
+    /// Whether the store holds nothing but its schema version.
+    pub fn is_empty(&self) -> bool {
+        self.t.all().iter().skip(1).all(|t| t.is_empty())
+    }
+}
+
+impl Drop for Store {
+    fn drop(&mut self) {
+        // Writes are flushed by `write`; this catches the schema line and any
+        // future write path that forgets.
+        let _ = self.db.flush();
+    }
+}
+
+/// Makes the store's files owner-only: sled creates them with the process
+/// umask, and they hold contact addresses.
+fn restrict_permissions(path: &Path) {
+    let Ok(entries) = std::fs::read_dir(path) else {
+        return;
+    };
+    let _ = std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o700));
+    for entry in entries.flatten() {
+        let mode = if entry.file_type().map(|t| t.is_dir()).unwrap_or(false) {
+            restrict_permissions(&entry.path());
+            0o700
+        } else {
+            0o600
+        };
+        let _ = std::fs::set_permissions(entry.path(), std::fs::Permissions::from_mode(mode));
+    }
+}
+
+#[cfg(test)]
+mod tests;

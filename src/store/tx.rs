@@ -1,0 +1,252 @@
+//! One write transaction over every tree, with operations named after the
+//! domain.
+
+use sled::transaction::{
+    ConflictableTransactionError, TransactionError, TransactionalTree, UnabortableTransactionError,
+};
+use sled::Transactional;
+
+use super::codec::{decode, encode};
+use super::{trees, StoreError};
+use crate::alerts::AlertRecord;
+use crate::audit::AuditEntry;
+use crate::cert::CertRecord;
+use crate::desk::{Desk, DeskId};
+use crate::fingerprint::Sha256;
+use crate::push::PushJob;
+
+/// The trees of an open store.
+pub(super) struct Trees {
+    pub meta: sled::Tree,
+    pub desks: sled::Tree,
+    pub certs: sled::Tree,
+    pub history: sled::Tree,
+    pub current: sled::Tree,
+    pub alerts: sled::Tree,
+    pub outbox: sled::Tree,
+    pub audit: sled::Tree,
+}
+
+pub(super) enum TxFailure {
+    Abort(StoreError),
+    Engine(sled::Error),
+}
+
+impl Trees {
+    pub fn open(db: &sled::Db) -> sled::Result<Trees> {
+        Ok(Trees {
+            meta: db.open_tree(trees::META)?,
+            desks: db.open_tree(trees::DESKS)?,
+            certs: db.open_tree(trees::CERTS)?,
+            history: db.open_tree(trees::HISTORY)?,
+            current: db.open_tree(trees::CURRENT)?,
+            alerts: db.open_tree(trees::ALERTS)?,
+            outbox: db.open_tree(trees::OUTBOX)?,
+            audit: db.open_tree(trees::AUDIT)?,
+        })
+    }
+
+    pub fn all(&self) -> [&sled::Tree; 8] {
+        [
+            &self.meta,
+            &self.desks,
+            &self.certs,
+            &self.history,
+            &self.current,
+            &self.alerts,
+            &self.outbox,
+            &self.audit,
+        ]
+    }
+
+    pub fn transact<R>(
+        &self,
+        f: impl Fn(&mut Tx<'_>) -> Result<R, StoreError>,
+    ) -> Result<R, TxFailure> {
+        let r = (
+            &self.desks,
+            &self.certs,
+            &self.history,
+            &self.current,
+            &self.alerts,
+            &self.outbox,
+            &self.audit,
+        )
+            .transaction(|(desks, certs, history, current, alerts, outbox, audit)| {
+                let mut tx = Tx {
+                    desks,
+                    certs,
+                    history,
+                    current,
+                    alerts,
+                    outbox,
+                    audit,
+                };
+                f(&mut tx).map_err(|e| match e {
+                    StoreError::Transaction(UnabortableTransactionError::Conflict) => {
+                        ConflictableTransactionError::Conflict
+                    }
+                    StoreError::Transaction(UnabortableTransactionError::Storage(s)) => {
+                        ConflictableTransactionError::Storage(s)
+                    }
+                    other => ConflictableTransactionError::Abort(other),
+                })
+            });
+        r.map_err(|e| match e {
+            TransactionError::Abort(e) => TxFailure::Abort(e),
+            TransactionError::Storage(e) => TxFailure::Engine(e),
+        })
+    }
+}
+
+/// A write transaction in progress. Reads see the transaction's own writes.
+pub struct Tx<'a> {
+    desks: &'a TransactionalTree,
+    certs: &'a TransactionalTree,
+    history: &'a TransactionalTree,
+    current: &'a TransactionalTree,
+    alerts: &'a TransactionalTree,
+    outbox: &'a TransactionalTree,
+    audit: &'a TransactionalTree,
+}
+
+pub(super) fn history_prefix(desk: &DeskId) -> Vec<u8> {
+    let mut k = desk.as_str().as_bytes().to_vec();
+    k.push(0);
+    k
+}
+
+pub(super) fn outbox_key(desk: &DeskId, sha: &Sha256) -> Vec<u8> {
+    let mut k = history_prefix(desk);
+    k.extend_from_slice(sha.to_hex().as_bytes());
+    k
+}
+
+/// The key of an alert record: one message per (kind, desk, certificate,
+/// threshold or slot). Writing a record under a key that exists is how the
+/// alert planner knows a message was already decided.
+pub fn alert_key(rec: &AlertRecord) -> Vec<u8> {
+    let desk = rec.desk.as_ref().map_or("-", |d| d.as_str());
+    let sha = rec.sha256.map_or_else(|| "-".to_owned(), |s| s.to_hex());
+    let slot = match (&rec.slot, rec.threshold_days) {
+        (Some(s), _) => s.clone(),
+        (None, Some(t)) => format!("{t:+06}"),
+        (None, None) => "-".into(),
+    };
+    format!("{}|{desk}|{sha}|{slot}", rec.kind.as_str()).into_bytes()
+}
+
+impl Tx<'_> {
+    fn get<T: serde::de::DeserializeOwned>(
+        tree: &TransactionalTree,
+        name: &str,
+        key: &[u8],
+    ) -> Result<Option<T>, StoreError> {
+        match tree.get(key)? {
+            None => Ok(None),
+            Some(v) => decode(&v, name, key).map(Some),
+        }
+    }
+
+    /// One desk.
+    pub fn desk(&self, id: &DeskId) -> Result<Option<Desk>, StoreError> {
+        Self::get(self.desks, trees::DESKS, id.as_str().as_bytes())
+    }
+
+    /// Adds or replaces a desk.
+    pub fn put_desk(&mut self, desk: &Desk) -> Result<(), StoreError> {
+        self.desks
+            .insert(desk.id.as_str().as_bytes(), encode(desk))?;
+        Ok(())
+    }
+
+    /// Removes a desk from the inventory; its certificates, alerts, pushes and
+    /// audit lines stay. Returns whether it existed.
+    pub fn remove_desk(&mut self, id: &DeskId) -> Result<bool, StoreError> {
+        Ok(self.desks.remove(id.as_str().as_bytes())?.is_some())
+    }
+
+    /// A certificate by fingerprint.
+    pub fn cert(&self, sha: &Sha256) -> Result<Option<CertRecord>, StoreError> {
+        Self::get(self.certs, trees::CERTS, sha.as_bytes())
+    }
+
+    /// Stores a certificate and adds it to its desk's history.
+    pub fn put_cert(&mut self, rec: &CertRecord) -> Result<(), StoreError> {
+        self.certs.insert(&rec.sha256.as_bytes()[..], encode(rec))?;
+        let mut k = history_prefix(&rec.desk);
+        k.extend_from_slice(rec.sha256.as_bytes());
+        self.history.insert(k, &[][..])?;
+        Ok(())
+    }
+
+    /// The fingerprint of the desk's current certificate.
+    pub fn current_sha(&self, desk: &DeskId) -> Result<Option<Sha256>, StoreError> {
+        Ok(self
+            .current
+            .get(desk.as_str().as_bytes())?
+            .and_then(|v| Sha256::from_slice(&v)))
+    }
+
+    /// Makes a certificate the desk's current one.
+    pub fn set_current(&mut self, desk: &DeskId, sha: &Sha256) -> Result<(), StoreError> {
+        self.current
+            .insert(desk.as_str().as_bytes(), &sha.as_bytes()[..])?;
+        Ok(())
+    }
+
+    /// One alert record.
+    pub fn alert(&self, key: &[u8]) -> Result<Option<AlertRecord>, StoreError> {
+        Self::get(self.alerts, trees::ALERTS, key)
+    }
+
+    /// Writes an alert record under its key.
+    pub fn put_alert(&mut self, rec: &AlertRecord) -> Result<(), StoreError> {
+        self.alerts.insert(alert_key(rec), encode(rec))?;
+        Ok(())
+    }
+
+    /// One push job.
+    pub fn push_job(&self, desk: &DeskId, sha: &Sha256) -> Result<Option<PushJob>, StoreError> {
+        Self::get(self.outbox, trees::OUTBOX, &outbox_key(desk, sha))
+    }
+
+    /// Writes a push job.
+    pub fn put_push_job(&mut self, job: &PushJob) -> Result<(), StoreError> {
+        self.outbox
+            .insert(outbox_key(&job.desk, &job.sha256), encode(job))?;
+        Ok(())
+    }
+
+    /// Appends a line to the audit log.
+    pub fn audit(&mut self, entry: &AuditEntry) -> Result<(), StoreError> {
+        let id = self
+            .audit
+            .generate_id()
+            .map_err(|e| StoreError::Transaction(UnabortableTransactionError::Storage(e)))?;
+        self.audit.insert(&id.to_be_bytes()[..], encode(entry))?;
+        Ok(())
+    }
+
+    /// Raw access for restore: writes an encoded value into a named tree.
+    pub fn put_raw(&mut self, tree: &str, key: &[u8], value: &[u8]) -> Result<(), StoreError> {
+        let t = match tree {
+            trees::DESKS => self.desks,
+            trees::CERTS => self.certs,
+            trees::HISTORY => self.history,
+            trees::CURRENT => self.current,
+            trees::ALERTS => self.alerts,
+            trees::OUTBOX => self.outbox,
+            trees::AUDIT => self.audit,
+            other => return Err(StoreError::Conflict(format!("no tree named {other}"))),
+        };
+        t.insert(key, value)?;
+        Ok(())
+    }
+}
+
+impl From<UnabortableTransactionError> for StoreError {
+    fn from(e: UnabortableTransactionError) -> Self {
+        StoreError::Transaction(e)
+    }
+}
