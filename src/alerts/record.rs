@@ -81,4 +81,9 @@ pub struct AlertRecord {
     pub attempts: u32,
     /// Last delivery error.
     pub error: Option<String>,
+    /// What the template needs beyond the desk and certificate records (for a
+    /// refusal: the file name, reason code and explanations), fixed when the
+    /// message is decided so that a retry sends the same words.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub details: std::collections::BTreeMap<String, String>,
 }
