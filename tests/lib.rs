@@ -1,0 +1,6 @@
+//! vigie's integration tests: one test binary, each module a capability,
+//! driving the real `vigie` binary in temporary data directories.
+
+mod support;
+
+mod desk;

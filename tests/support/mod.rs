@@ -1,0 +1,106 @@
+//! Shared set-up for the integration tests: a case is a temporary data
+//! directory (and configuration) in which the real `vigie` binary runs.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use assert_cmd::Command;
+
+/// A temporary vigie installation.
+pub struct Case {
+    pub dir: tempfile::TempDir,
+    pub config: Option<PathBuf>,
+}
+
+impl Case {
+    /// A case on the embedded defaults.
+    pub fn new() -> Case {
+        Case {
+            dir: tempfile::tempdir().expect("temp dir"),
+            config: None,
+        }
+    }
+
+    /// A case with this configuration text (written to `vigie.toml`).
+    pub fn with_config(toml: &str) -> Case {
+        let mut case = Case::new();
+        let path = case.dir.path().join("vigie.toml");
+        std::fs::write(&path, toml).expect("write config");
+        case.config = Some(path);
+        case
+    }
+
+    /// The data directory.
+    pub fn data(&self) -> PathBuf {
+        self.dir.path().join("data")
+    }
+
+    /// A path inside the case's folder.
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    /// Writes a file in the case's folder and returns its path.
+    pub fn file(&self, name: &str, bytes: impl AsRef<[u8]>) -> PathBuf {
+        let p = self.path(name);
+        if let Some(parent) = p.parent() {
+            std::fs::create_dir_all(parent).unwrap();
+        }
+        std::fs::write(&p, bytes).unwrap();
+        p
+    }
+
+    /// The `vigie` command, pointed at this case.
+    pub fn cmd(&self) -> Command {
+        let mut c = Command::cargo_bin("vigie").expect("vigie binary");
+        c.env_remove("VIGIE_CONFIG")
+            .env_remove("NO_COLOR")
+            .env("VIGIE_DATA_DIR", self.data())
+            .current_dir(self.dir.path());
+        if let Some(cfg) = &self.config {
+            c.env("VIGIE_CONFIG", cfg);
+        }
+        c
+    }
+
+    /// Runs vigie with these arguments and returns its output (any exit code).
+    pub fn run(&self, args: &[&str]) -> Output {
+        self.cmd().args(args).output().expect("run vigie")
+    }
+
+    /// Runs vigie, expects exit 0, returns stdout.
+    pub fn ok(&self, args: &[&str]) -> String {
+        let out = self.run(args);
+        assert!(
+            out.status.success(),
+            "vigie {args:?} failed ({:?}):\nstdout: {}\nstderr: {}",
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).expect("utf-8 stdout")
+    }
+
+    /// Runs vigie with `--json` output already in `args`, parses stdout.
+    pub fn json(&self, args: &[&str]) -> serde_json::Value {
+        let out = self.ok(args);
+        serde_json::from_str(&out).unwrap_or_else(|e| panic!("not JSON ({e}): {out}"))
+    }
+}
+
+/// The `certs-fixtures/` folder of the repository.
+pub fn fixtures_dir() -> &'static Path {
+    Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/certs-fixtures"))
+}
+
+/// Exit code of an output, for assertions.
+pub fn code(out: &Output) -> i32 {
+    out.status.code().unwrap_or(-1)
+}
+
+/// Stderr as text.
+pub fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
