@@ -18,5 +18,6 @@ pub mod config;
 pub mod desk;
 pub mod fingerprint;
 pub mod push;
+pub mod service;
 pub mod status;
 pub mod store;

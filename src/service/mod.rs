@@ -1,0 +1,3 @@
+//! The long-running service: `vigie serve`.
+
+pub mod schedule;
