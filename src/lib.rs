@@ -17,6 +17,7 @@ pub mod clock;
 pub mod config;
 pub mod desk;
 pub mod fingerprint;
+pub mod fsutil;
 pub mod push;
 pub mod service;
 pub mod status;

@@ -149,7 +149,7 @@ fn init_writes_a_configuration_that_loads() {
 }
 
 /// A desk inventory as a French spreadsheet saves it: `;`, Windows-1252, CRLF.
-fn spreadsheet_csv(n: usize, bad_line: Option<usize>) -> Vec<u8> {
+pub fn spreadsheet_csv(n: usize, bad_line: Option<usize>) -> Vec<u8> {
     let mut text = String::from("Identifiant;Nom;Département;Courriels;Mode\r\n");
     for i in 0..n {
         // Line numbers are 1-based and the header is line 1.

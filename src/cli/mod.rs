@@ -3,6 +3,7 @@
 //! command works from that. Errors end in one [`CliError`] that knows its exit
 //! code.
 
+mod backup;
 mod context;
 mod desk;
 mod error;
@@ -70,6 +71,14 @@ pub enum Command {
     /// Monitoring-plugin check: exit 0 ok, 1 warning, 2 critical.
     #[command(after_help = "Example:\n  vigie check --warn 30 --crit 7")]
     Check(status::CheckArgs),
+    /// Write a consistent JSON export of the whole store.
+    #[command(after_help = "Examples:\n  vigie backup\n  vigie backup /srv/backups/vigie.json")]
+    Backup(backup::BackupArgs),
+    /// Rebuild a store from a backup.
+    #[command(
+        after_help = "Example:\n  vigie --data-dir /var/lib/vigie restore /srv/backups/vigie.json"
+    )]
+    Restore(backup::RestoreArgs),
     /// Show the audit log.
     #[command(after_help = "Examples:\n  vigie log\n  vigie log --desk 732829320-00001 --json")]
     Log(log::Args),
@@ -98,5 +107,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Command::Status(a) => status::run(&ctx, a),
         Command::Check(a) => status::check(&ctx, a),
         Command::Log(a) => log::run(&ctx, a),
+        Command::Backup(a) => backup::backup(&ctx, a),
+        Command::Restore(a) => backup::restore(&ctx, a),
     }
 }

@@ -8,6 +8,7 @@
 //! killed half-way leaves none of it. Every write is flushed to disk before
 //! `write` returns: what the CLI reports as done is durable.
 
+mod backup;
 mod codec;
 mod lock;
 mod tx;
@@ -23,6 +24,7 @@ use crate::desk::{Desk, DeskId};
 use crate::fingerprint::Sha256;
 use crate::push::PushJob;
 
+pub use backup::{Backup, BackupError};
 pub use codec::{decode, encode};
 pub use lock::{DirLock, LockError};
 pub use tx::{alert_key, Tx};
@@ -91,6 +93,28 @@ pub(crate) mod trees {
     pub const ALERTS: &str = "alerts";
     pub const OUTBOX: &str = "outbox";
     pub const AUDIT: &str = "audit";
+    pub const JOBS: &str = "jobs";
+
+    /// Every tree a backup carries, in restore order.
+    pub const DATA: [&str; 8] = [DESKS, CERTS, HISTORY, CURRENT, ALERTS, OUTBOX, AUDIT, JOBS];
+}
+
+/// The last run of a service job, kept so that a restarted service knows what
+/// it missed and `/healthz` can tell an overdue job.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct JobRun {
+    /// The job's name (`alerts`, `push`, `digest`, `backup`).
+    pub job: String,
+    /// When the run started (the instant it evaluated at).
+    pub started_at: crate::clock::Instant,
+    /// How long it took, in milliseconds.
+    pub duration_ms: u64,
+    /// Whether it ended without error.
+    pub ok: bool,
+    /// The error, if any.
+    pub error: Option<String>,
+    /// The last run that ended without error.
+    pub last_success: Option<crate::clock::Instant>,
 }
 
 /// An open store, holding the data directory's lock.
@@ -335,6 +359,11 @@ impl Store {
                 .filter(|e| e.desk.as_ref() == Some(d))
                 .collect(),
         })
+    }
+
+    /// The last recorded run of a service job.
+    pub fn job_run(&self, job: &str) -> Result<Option<JobRun>, StoreError> {
+        self.get(&self.t.jobs, trees::JOBS, job.as_bytes())
     }
 
     /// Whether the store holds nothing but its schema version.

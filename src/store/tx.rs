@@ -7,6 +7,7 @@ use sled::transaction::{
 use sled::Transactional;
 
 use super::codec::{decode, encode};
+use super::JobRun;
 use super::{trees, StoreError};
 use crate::alerts::AlertRecord;
 use crate::audit::AuditEntry;
@@ -25,6 +26,7 @@ pub(super) struct Trees {
     pub alerts: sled::Tree,
     pub outbox: sled::Tree,
     pub audit: sled::Tree,
+    pub jobs: sled::Tree,
 }
 
 pub(super) enum TxFailure {
@@ -43,12 +45,14 @@ impl Trees {
             alerts: db.open_tree(trees::ALERTS)?,
             outbox: db.open_tree(trees::OUTBOX)?,
             audit: db.open_tree(trees::AUDIT)?,
+            jobs: db.open_tree(trees::JOBS)?,
         })
     }
 
-    pub fn all(&self) -> [&sled::Tree; 8] {
+    pub fn all(&self) -> [&sled::Tree; 9] {
         [
             &self.meta,
+            &self.jobs,
             &self.desks,
             &self.certs,
             &self.history,
@@ -71,27 +75,31 @@ impl Trees {
             &self.alerts,
             &self.outbox,
             &self.audit,
+            &self.jobs,
         )
-            .transaction(|(desks, certs, history, current, alerts, outbox, audit)| {
-                let mut tx = Tx {
-                    desks,
-                    certs,
-                    history,
-                    current,
-                    alerts,
-                    outbox,
-                    audit,
-                };
-                f(&mut tx).map_err(|e| match e {
-                    StoreError::Transaction(UnabortableTransactionError::Conflict) => {
-                        ConflictableTransactionError::Conflict
-                    }
-                    StoreError::Transaction(UnabortableTransactionError::Storage(s)) => {
-                        ConflictableTransactionError::Storage(s)
-                    }
-                    other => ConflictableTransactionError::Abort(other),
-                })
-            });
+            .transaction(
+                |(desks, certs, history, current, alerts, outbox, audit, jobs)| {
+                    let mut tx = Tx {
+                        desks,
+                        certs,
+                        history,
+                        current,
+                        alerts,
+                        outbox,
+                        audit,
+                        jobs,
+                    };
+                    f(&mut tx).map_err(|e| match e {
+                        StoreError::Transaction(UnabortableTransactionError::Conflict) => {
+                            ConflictableTransactionError::Conflict
+                        }
+                        StoreError::Transaction(UnabortableTransactionError::Storage(s)) => {
+                            ConflictableTransactionError::Storage(s)
+                        }
+                        other => ConflictableTransactionError::Abort(other),
+                    })
+                },
+            );
         r.map_err(|e| match e {
             TransactionError::Abort(e) => TxFailure::Abort(e),
             TransactionError::Storage(e) => TxFailure::Engine(e),
@@ -108,6 +116,7 @@ pub struct Tx<'a> {
     alerts: &'a TransactionalTree,
     outbox: &'a TransactionalTree,
     audit: &'a TransactionalTree,
+    jobs: &'a TransactionalTree,
 }
 
 pub(super) fn history_prefix(desk: &DeskId) -> Vec<u8> {
@@ -228,9 +237,20 @@ impl Tx<'_> {
         Ok(())
     }
 
-    /// Raw access for restore: writes an encoded value into a named tree.
-    pub fn put_raw(&mut self, tree: &str, key: &[u8], value: &[u8]) -> Result<(), StoreError> {
-        let t = match tree {
+    /// Records a run of a service job (alerts, push, digest, backup).
+    pub fn record_job_run(&mut self, run: &JobRun) -> Result<(), StoreError> {
+        self.jobs.insert(run.job.as_bytes(), encode(run))?;
+        Ok(())
+    }
+
+    /// Raw access for restore: removes a key from a named tree.
+    pub fn remove_raw(&mut self, tree: &str, key: &[u8]) -> Result<(), StoreError> {
+        self.tree(tree)?.remove(key)?;
+        Ok(())
+    }
+
+    fn tree(&self, tree: &str) -> Result<&TransactionalTree, StoreError> {
+        Ok(match tree {
             trees::DESKS => self.desks,
             trees::CERTS => self.certs,
             trees::HISTORY => self.history,
@@ -238,8 +258,14 @@ impl Tx<'_> {
             trees::ALERTS => self.alerts,
             trees::OUTBOX => self.outbox,
             trees::AUDIT => self.audit,
+            trees::JOBS => self.jobs,
             other => return Err(StoreError::Conflict(format!("no tree named {other}"))),
-        };
+        })
+    }
+
+    /// Raw access for restore: writes an encoded value into a named tree.
+    pub fn put_raw(&mut self, tree: &str, key: &[u8], value: &[u8]) -> Result<(), StoreError> {
+        let t = self.tree(tree)?;
         t.insert(key, value)?;
         Ok(())
     }
