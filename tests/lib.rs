@@ -5,3 +5,4 @@ mod support;
 
 mod backup;
 mod desk;
+mod service;

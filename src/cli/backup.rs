@@ -89,3 +89,29 @@ pub fn restore(ctx: &Context, a: RestoreArgs) -> Result<(), CliError> {
     ctx.note(format!("restored {n} records from {name}"));
     Ok(())
 }
+
+/// Removes the oldest automatic backups beyond the newest `keep`; returns how
+/// many were removed.
+pub fn prune(ctx: &Context, keep: u32) -> Result<usize, CliError> {
+    let dir = ctx.data_dir.join("backups");
+    let Ok(entries) = std::fs::read_dir(&dir) else {
+        return Ok(0);
+    };
+    let mut names: Vec<PathBuf> = entries
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with("vigie-") && n.ends_with(".json"))
+        })
+        .collect();
+    // The names carry a sortable UTC instant.
+    names.sort();
+    let excess = names.len().saturating_sub(keep as usize);
+    for p in &names[..excess] {
+        std::fs::remove_file(p)
+            .map_err(|e| CliError::operational(format!("cannot remove {}: {e}", p.display())))?;
+    }
+    Ok(excess)
+}

@@ -52,17 +52,37 @@ impl Context {
             }
             None => chrono::Utc::now(),
         };
-        let tz = config.tz();
-        Ok(Context {
+        let mut ctx = Context::new(
             config,
-            config_path: cli.config.clone(),
+            cli.config.clone(),
+            data_dir,
+            now,
+            crate::audit::os_user(),
+        );
+        ctx.verbose = cli.verbose;
+        ctx.quiet = cli.quiet;
+        Ok(ctx)
+    }
+
+    /// A context built from values (the service makes one per job run).
+    pub fn new(
+        config: Config,
+        config_path: Option<PathBuf>,
+        data_dir: PathBuf,
+        now: Instant,
+        actor: String,
+    ) -> Context {
+        let tz = config.tz();
+        Context {
+            config,
+            config_path,
             data_dir,
             now,
             tz,
-            actor: crate::audit::os_user(),
-            verbose: cli.verbose,
-            quiet: cli.quiet,
-        })
+            actor,
+            verbose: 0,
+            quiet: true,
+        }
     }
 
     /// Opens the store, waiting for another command to finish with it.

@@ -10,6 +10,7 @@ mod error;
 mod init;
 mod log;
 pub mod output;
+mod serve;
 mod status;
 
 use std::path::PathBuf;
@@ -71,6 +72,11 @@ pub enum Command {
     /// Monitoring-plugin check: exit 0 ok, 1 warning, 2 critical.
     #[command(after_help = "Example:\n  vigie check --warn 30 --crit 7")]
     Check(status::CheckArgs),
+    /// Run the cron-driven service (alerts, pushes, digest, backups).
+    #[command(
+        after_help = "Example:\n  vigie --config /etc/vigie/vigie.toml serve\n\nSIGTERM or SIGINT stop it cleanly; SIGHUP reloads the configuration."
+    )]
+    Serve(serve::Args),
     /// Write a consistent JSON export of the whole store.
     #[command(after_help = "Examples:\n  vigie backup\n  vigie backup /srv/backups/vigie.json")]
     Backup(backup::BackupArgs),
@@ -107,6 +113,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Command::Status(a) => status::run(&ctx, a),
         Command::Check(a) => status::check(&ctx, a),
         Command::Log(a) => log::run(&ctx, a),
+        Command::Serve(a) => serve::run(&ctx, a),
         Command::Backup(a) => backup::backup(&ctx, a),
         Command::Restore(a) => backup::restore(&ctx, a),
     }

@@ -1,3 +1,10 @@
-//! The long-running service: `vigie serve`.
+//! The long-running service, `vigie serve`: cron-driven jobs in local time,
+//! catch-up after downtime, health and metrics over HTTP.
 
+mod http;
+pub mod jobs;
+pub mod metrics;
+mod runner;
 pub mod schedule;
+
+pub use runner::{serve, Options, Runner};

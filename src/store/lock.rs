@@ -45,7 +45,12 @@ pub enum LockError {
 impl DirLock {
     /// Takes the lock of `dir`, waiting up to `wait`.
     pub fn acquire(dir: &Path, wait: Duration) -> Result<DirLock, LockError> {
-        let path = dir.join("vigie.lock");
+        Self::acquire_named(dir, "vigie.lock", wait)
+    }
+
+    /// Takes the lock held in file `name` of `dir`, waiting up to `wait`.
+    pub fn acquire_named(dir: &Path, name: &str, wait: Duration) -> Result<DirLock, LockError> {
+        let path = dir.join(name);
         let io = |source| LockError::Io {
             path: path.clone(),
             source,

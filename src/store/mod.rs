@@ -366,6 +366,11 @@ impl Store {
         self.get(&self.t.jobs, trees::JOBS, job.as_bytes())
     }
 
+    /// The last recorded run of every job.
+    pub fn job_runs(&self) -> Result<Vec<JobRun>, StoreError> {
+        self.scan(&self.t.jobs, trees::JOBS, b"")
+    }
+
     /// Whether the store holds nothing but its schema version.
     pub fn is_empty(&self) -> bool {
         self.t.all().iter().skip(1).all(|t| t.is_empty())

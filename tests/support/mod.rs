@@ -65,6 +65,20 @@ impl Case {
         c
     }
 
+    /// A plain `std::process::Command` for vigie, pointed at this case, for
+    /// processes the test must control while they run (the service, kills).
+    pub fn std_cmd(&self) -> std::process::Command {
+        let mut c = std::process::Command::new(assert_cmd::cargo::cargo_bin("vigie"));
+        c.env_remove("VIGIE_CONFIG")
+            .env_remove("NO_COLOR")
+            .env("VIGIE_DATA_DIR", self.data())
+            .current_dir(self.dir.path());
+        if let Some(cfg) = &self.config {
+            c.env("VIGIE_CONFIG", cfg);
+        }
+        c
+    }
+
     /// Runs vigie with these arguments and returns its output (any exit code).
     pub fn run(&self, args: &[&str]) -> Output {
         self.cmd().args(args).output().expect("run vigie")

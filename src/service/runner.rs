@@ -1,0 +1,391 @@
+//! The service loop: wake each job at its next run, run one job at a time,
+//! catch up on start, reload on SIGHUP, stop cleanly on SIGTERM or SIGINT.
+//!
+//! The store is not held open between jobs: each job opens it, does its work
+//! and flushes, so CLI commands run while the service waits (and wait a moment
+//! for the data directory's lock while a job runs). The service holds a lock
+//! of its own, `serve.lock`, for its whole life, so a second `vigie serve` on
+//! the same data directory is refused with the holder's process id.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use chrono::Utc;
+use tokio::signal::unix::{signal, SignalKind};
+use tokio::sync::mpsc;
+use tokio_cron_scheduler::{Job as CronJob, JobScheduler};
+
+use super::jobs::{schedules, Job};
+use super::metrics::{self, Health, Snapshot};
+use super::schedule::Schedule;
+use crate::clock::Instant;
+use crate::config::Config;
+use crate::store::{DirLock, JobRun};
+
+/// What the service needs from the rest of vigie: running a job and reading
+/// the store. Implemented by the CLI layer, which owns the commands' handlers.
+pub trait Runner: Send + Sync + 'static {
+    /// Runs `job` at `now` with `config`; returns a one-line summary. Stops
+    /// between items (messages, pushes) once `stop` is set.
+    fn run(
+        &self,
+        job: Job,
+        config: &Config,
+        now: Instant,
+        stop: &AtomicBool,
+    ) -> Result<String, String>;
+    /// The last recorded run of each job.
+    fn last_runs(&self) -> Result<Vec<JobRun>, String>;
+    /// Records a job's run.
+    fn record(&self, run: &JobRun) -> Result<(), String>;
+    /// Reads what `/metrics` shows.
+    fn snapshot(&self, config: &Config, now: Instant) -> Result<Snapshot, String>;
+}
+
+/// How the service was started.
+pub struct Options {
+    /// The data directory.
+    pub data_dir: PathBuf,
+    /// Reads the configuration (again, on SIGHUP).
+    pub load_config: Box<dyn Fn() -> Result<Config, String> + Send + Sync>,
+}
+
+enum Event {
+    /// A job's planned run; `None` for a catch-up run, due at once.
+    Due(Job, Option<Instant>),
+    Reload,
+    Stop(&'static str),
+}
+
+struct Shared {
+    snapshot: Snapshot,
+    store_ok: bool,
+    next: BTreeMap<Job, Instant>,
+}
+
+/// Runs the service until SIGTERM or SIGINT. Returns an error only for what
+/// prevents it from starting.
+pub async fn serve(opts: Options, runner: Arc<dyn Runner>) -> Result<(), String> {
+    crate::store::create_private_dir(&opts.data_dir).map_err(|e| e.to_string())?;
+    let _lock = DirLock::acquire_named(&opts.data_dir, "serve.lock", Duration::ZERO).map_err(
+        |e| match e {
+            crate::store::LockError::Busy { holder, dir, .. } => format!(
+                "vigie serve is already running on {} (process {holder}); stop it first",
+                dir.display()
+            ),
+            other => other.to_string(),
+        },
+    )?;
+    let mut config = (opts.load_config)()?;
+    let mut plan = schedules(&config)?;
+
+    let shared = Arc::new(Mutex::new(Shared {
+        snapshot: Snapshot::default(),
+        store_ok: true,
+        next: BTreeMap::new(),
+    }));
+    let listener = if config.service.listen.is_empty() {
+        None
+    } else {
+        Some(
+            tokio::net::TcpListener::bind(&config.service.listen)
+                .await
+                .map_err(|e| {
+                    format!(
+                        "service.listen: cannot listen on {}: {e}",
+                        config.service.listen
+                    )
+                })?,
+        )
+    };
+    if let Some(l) = listener {
+        tracing::info!(address = %l.local_addr().map(|a| a.to_string()).unwrap_or_default(), "health and metrics listening");
+        let shared = shared.clone();
+        let runner = runner.clone();
+        let cfg = Arc::new(Mutex::new(config.clone()));
+        let route = move |path: &str| route(path, &shared, &runner, &cfg);
+        tokio::spawn(super::http::serve(l, Arc::new(route)));
+    }
+
+    let (tx, mut rx) = mpsc::unbounded_channel::<Event>();
+    for (kind, name, ev) in [
+        (SignalKind::terminate(), "SIGTERM", 0),
+        (SignalKind::interrupt(), "SIGINT", 0),
+        (SignalKind::hangup(), "SIGHUP", 1),
+    ] {
+        let mut sig = signal(kind).map_err(|e| format!("cannot watch {name}: {e}"))?;
+        let tx = tx.clone();
+        tokio::spawn(async move {
+            while sig.recv().await.is_some() {
+                let _ = tx.send(if ev == 1 {
+                    Event::Reload
+                } else {
+                    Event::Stop(name)
+                });
+            }
+        });
+    }
+
+    let mut sched = JobScheduler::new()
+        .await
+        .map_err(|e| format!("scheduler: {e}"))?;
+    sched.start().await.map_err(|e| format!("scheduler: {e}"))?;
+    let mut armed: BTreeMap<Job, uuid::Uuid> = BTreeMap::new();
+
+    // Catch up: a run that fell due while the service was down is performed
+    // once, now, however many were missed.
+    let now = Utc::now();
+    let last: BTreeMap<String, JobRun> = runner
+        .last_runs()
+        .unwrap_or_default()
+        .into_iter()
+        .map(|r| (r.job.clone(), r))
+        .collect();
+    for (job, s) in &plan {
+        let last_run = last.get(job.name()).map(|r| r.started_at);
+        if s.missed(last_run, now, now, config.tz()) {
+            tracing::info!(
+                job = job.name(),
+                "missed while the service was down: running it now"
+            );
+            let _ = tx.send(Event::Due(*job, None));
+        }
+    }
+    for (job, s) in &plan {
+        arm(&sched, &mut armed, &shared, *job, s, &config, &tx).await?;
+    }
+    refresh(&shared, &runner, &config);
+    tracing::info!(data_dir = %opts.data_dir.display(), "vigie serve started");
+
+    let stop = Arc::new(AtomicBool::new(false));
+    while let Some(ev) = rx.recv().await {
+        match ev {
+            Event::Stop(name) => {
+                tracing::info!(signal = name, "stopping");
+                break;
+            }
+            Event::Reload => match (opts.load_config)().and_then(|c| schedules(&c).map(|p| (c, p)))
+            {
+                Ok((c, p)) => {
+                    config = c;
+                    plan = p;
+                    for id in std::mem::take(&mut armed).into_values() {
+                        let _ = sched.remove(&id).await;
+                    }
+                    for (job, s) in &plan {
+                        arm(&sched, &mut armed, &shared, *job, s, &config, &tx).await?;
+                    }
+                    tracing::info!("configuration reloaded");
+                }
+                Err(e) => {
+                    tracing::error!(error = %e, "configuration refused on reload; keeping the previous one")
+                }
+            },
+            Event::Due(job, planned) => {
+                // The scheduler counts on the monotonic clock and we plan on
+                // the wall clock; when they disagree (clock steps, a slow
+                // virtual clock), a wake-up can come early. Wait again for
+                // the planned instant rather than run ahead of it.
+                if let Some(at) = planned {
+                    if Utc::now() < at {
+                        if let Some(id) = armed.remove(&job) {
+                            let _ = sched.remove(&id).await;
+                        }
+                        arm_at(&sched, &mut armed, job, at, &tx).await?;
+                        continue;
+                    }
+                }
+                let started = Utc::now();
+                let clock = std::time::Instant::now();
+                let (r, c, s) = (runner.clone(), config.clone(), stop.clone());
+                // A signal arriving during the job sets `stop`, so the job ends
+                // after the message or push in hand; the loop then sees the
+                // Stop event queued behind.
+                let watcher = {
+                    let stop = stop.clone();
+                    let mut term = signal(SignalKind::terminate()).map_err(|e| e.to_string())?;
+                    let mut int = signal(SignalKind::interrupt()).map_err(|e| e.to_string())?;
+                    let tx = tx.clone();
+                    tokio::spawn(async move {
+                        let name = tokio::select! {
+                            _ = term.recv() => "SIGTERM",
+                            _ = int.recv() => "SIGINT",
+                        };
+                        stop.store(true, Ordering::SeqCst);
+                        let _ = tx.send(Event::Stop(name));
+                    })
+                };
+                let result = tokio::task::spawn_blocking(move || r.run(job, &c, started, &s))
+                    .await
+                    .unwrap_or_else(|e| Err(format!("the job panicked: {e}")));
+                watcher.abort();
+                let duration_ms = clock.elapsed().as_millis() as u64;
+                let previous_success = last_success(&runner, job);
+                let run = JobRun {
+                    job: job.name().into(),
+                    started_at: started,
+                    duration_ms,
+                    ok: result.is_ok(),
+                    error: result.as_ref().err().cloned(),
+                    last_success: if result.is_ok() {
+                        Some(started)
+                    } else {
+                        previous_success
+                    },
+                };
+                match &result {
+                    Ok(summary) => tracing::info!(job = job.name(), duration_ms, "{summary}"),
+                    Err(e) => {
+                        tracing::error!(job = job.name(), duration_ms, error = %e, "job failed")
+                    }
+                }
+                if let Err(e) = runner.record(&run) {
+                    tracing::error!(job = job.name(), error = %e, "cannot record the job's run");
+                }
+                refresh(&shared, &runner, &config);
+                if stop.load(Ordering::SeqCst) {
+                    tracing::info!("stopping after the job in progress");
+                    break;
+                }
+                if let Some((_, s)) = plan.iter().find(|(j, _)| *j == job) {
+                    if let Some(id) = armed.remove(&job) {
+                        let _ = sched.remove(&id).await;
+                    }
+                    arm(&sched, &mut armed, &shared, job, s, &config, &tx).await?;
+                }
+            }
+        }
+    }
+    let _ = sched.shutdown().await;
+    tracing::info!("vigie serve stopped");
+    Ok(())
+}
+
+fn last_success(runner: &Arc<dyn Runner>, job: Job) -> Option<Instant> {
+    runner
+        .last_runs()
+        .ok()?
+        .into_iter()
+        .find(|r| r.job == job.name())
+        .and_then(|r| r.last_success)
+}
+
+/// Asks the scheduler to wake `job` at its next run, computed here in the
+/// configured zone.
+async fn arm(
+    sched: &JobScheduler,
+    armed: &mut BTreeMap<Job, uuid::Uuid>,
+    shared: &Arc<Mutex<Shared>>,
+    job: Job,
+    schedule: &Schedule,
+    config: &Config,
+    tx: &mpsc::UnboundedSender<Event>,
+) -> Result<(), String> {
+    let now = Utc::now();
+    let Some(next) = schedule.next_after(now, config.tz()) else {
+        return Ok(());
+    };
+    if let Ok(mut s) = shared.lock() {
+        s.next.insert(job, next);
+    }
+    tracing::debug!(job = job.name(), next = %crate::clock::rfc3339(next), "armed");
+    arm_at(sched, armed, job, next, tx).await
+}
+
+/// Asks the scheduler to wake `job` for its run planned at `at`.
+async fn arm_at(
+    sched: &JobScheduler,
+    armed: &mut BTreeMap<Job, uuid::Uuid>,
+    job: Job,
+    at: Instant,
+    tx: &mpsc::UnboundedSender<Event>,
+) -> Result<(), String> {
+    let wait = (at - Utc::now()).to_std().unwrap_or(Duration::ZERO);
+    let tx = tx.clone();
+    let cron_job =
+        CronJob::new_one_shot_at_instant(std::time::Instant::now() + wait, move |_, _| {
+            let _ = tx.send(Event::Due(job, Some(at)));
+        })
+        .map_err(|e| format!("scheduler: {e}"))?;
+    let id = sched
+        .add(cron_job)
+        .await
+        .map_err(|e| format!("scheduler: {e}"))?;
+    armed.insert(job, id);
+    Ok(())
+}
+
+fn refresh(shared: &Arc<Mutex<Shared>>, runner: &Arc<dyn Runner>, config: &Config) {
+    let snap = runner.snapshot(config, Utc::now());
+    if let Ok(mut s) = shared.lock() {
+        match snap {
+            Ok(snap) => {
+                s.snapshot = snap;
+                s.store_ok = true;
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot read the store for metrics");
+                s.store_ok = false;
+            }
+        }
+    }
+}
+
+/// How late a planned run may be before `/healthz` calls the job overdue.
+const GRACE: chrono::TimeDelta = chrono::TimeDelta::minutes(5);
+
+fn route(
+    path: &str,
+    shared: &Arc<Mutex<Shared>>,
+    runner: &Arc<dyn Runner>,
+    config: &Arc<Mutex<Config>>,
+) -> super::http::Response {
+    match path {
+        "/metrics" => {
+            // A fresh read when the store is free; the last snapshot otherwise.
+            if let Ok(cfg) = config.lock() {
+                refresh(shared, runner, &cfg);
+            }
+            let s = shared
+                .lock()
+                .map(|s| metrics::render(&s.snapshot))
+                .unwrap_or_default();
+            (200, "text/plain; version=0.0.4; charset=utf-8", s)
+        }
+        "/healthz" => {
+            let now = Utc::now();
+            let Ok(s) = shared.lock() else {
+                return (
+                    503,
+                    "application/json",
+                    "{\"status\":\"degraded\"}\n".into(),
+                );
+            };
+            let jobs: Vec<_> = Job::ALL
+                .iter()
+                .map(|job| {
+                    let run = s.snapshot.jobs.iter().find(|r| r.job == job.name());
+                    let next = s.next.get(job).copied();
+                    let overdue = next.is_some_and(|n| n + GRACE < now);
+                    metrics::job_health(job.name(), run, next, overdue)
+                })
+                .collect();
+            let healthy = s.store_ok && jobs.iter().all(|j| !j.overdue);
+            let h = Health {
+                status: if healthy { "ok" } else { "degraded" },
+                store_reachable: s.store_ok,
+                jobs,
+            };
+            let body = serde_json::to_string_pretty(&h).unwrap_or_default() + "\n";
+            (if healthy { 200 } else { 503 }, "application/json", body)
+        }
+        _ => (
+            404,
+            "text/plain",
+            "not found; try /healthz or /metrics\n".into(),
+        ),
+    }
+}
