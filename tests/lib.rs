@@ -4,5 +4,6 @@
 mod support;
 
 mod backup;
+mod cli;
 mod desk;
 mod service;

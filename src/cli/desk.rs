@@ -329,7 +329,7 @@ fn show(ctx: &Context, a: ShowArgs) -> Result<(), CliError> {
     }
     t.print()?;
     if !view.certificates.is_empty() {
-        println!();
+        output::bytes(b"\n")?;
         let mut c = Table::new(&["", "SHA-256", "NOT AFTER", "ISSUER", "SUBJECT"]);
         for l in &view.certificates {
             c.row(vec![

@@ -4,6 +4,7 @@
 //! code.
 
 mod backup;
+mod completions;
 mod context;
 mod desk;
 mod error;
@@ -21,15 +22,16 @@ use clap::{Parser, Subcommand};
 pub use context::Context;
 pub use error::{code, CliError};
 
+/// The version with the git revision it was built from.
+const VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), " (", env!("VIGIE_GIT_REV"), ")");
+
 /// vigie: keeps the registration desks' certificates alive.
 ///
 /// Tracks every desk and its certificate, warns desks by e-mail ahead of
 /// expiry, takes in their renewed .cer files, and pushes accepted certificates
 /// to the national configuration.
 #[derive(Debug, Parser)]
-#[command(
-    name = "vigie",
-    version,
+#[command(name = "vigie", version = VERSION,
     propagate_version = true,
     max_term_width = 100
 )]
@@ -85,6 +87,12 @@ pub enum Command {
         after_help = "Example:\n  vigie --data-dir /var/lib/vigie restore /srv/backups/vigie.json"
     )]
     Restore(backup::RestoreArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    #[command(after_help = "Example:\n  vigie completions bash > /etc/bash_completion.d/vigie")]
+    Completions(completions::Args),
+    /// Print the man page (roff).
+    #[command(after_help = "Example:\n  vigie man > /usr/local/share/man/man1/vigie.1")]
+    Man,
     /// Show the audit log.
     #[command(after_help = "Examples:\n  vigie log\n  vigie log --desk 732829320-00001 --json")]
     Log(log::Args),
@@ -106,6 +114,12 @@ pub fn main() -> ExitCode {
 
 /// Runs a parsed command line.
 pub fn run(cli: Cli) -> Result<(), CliError> {
+    // These two need no configuration and no store.
+    match cli.command {
+        Command::Completions(a) => return completions::completions(a),
+        Command::Man => return completions::man(),
+        _ => {}
+    }
     let ctx = Context::from_cli(&cli)?;
     match cli.command {
         Command::Init(a) => init::run(&ctx, a),
@@ -113,6 +127,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Command::Status(a) => status::run(&ctx, a),
         Command::Check(a) => status::check(&ctx, a),
         Command::Log(a) => log::run(&ctx, a),
+        Command::Completions(_) | Command::Man => Ok(()),
         Command::Serve(a) => serve::run(&ctx, a),
         Command::Backup(a) => backup::backup(&ctx, a),
         Command::Restore(a) => backup::restore(&ctx, a),

@@ -7,20 +7,35 @@ use serde::Serialize;
 
 use super::CliError;
 
-/// Prints a JSON array of rows on stdout.
-pub fn json<T: Serialize>(rows: &[T]) -> Result<(), CliError> {
-    let mut out = std::io::stdout().lock();
-    serde_json::to_writer_pretty(&mut out, rows)
-        .map_err(|e| CliError::operational(format!("writing JSON: {e}")))?;
-    writeln!(out).map_err(|e| CliError::operational(format!("writing output: {e}")))
+/// What a failed write to stdout becomes: a reader that went away (`vigie
+/// status | head`) ends the command quietly; anything else is an error.
+pub fn write_error(e: std::io::Error) -> CliError {
+    if e.kind() == std::io::ErrorKind::BrokenPipe {
+        CliError::silent(0)
+    } else {
+        CliError::operational(format!("writing output: {e}"))
+    }
 }
 
-/// Prints one JSON object on stdout.
-pub fn json_value<T: Serialize>(value: &T) -> Result<(), CliError> {
+/// Writes bytes on stdout.
+pub fn bytes(b: &[u8]) -> Result<(), CliError> {
     let mut out = std::io::stdout().lock();
-    serde_json::to_writer_pretty(&mut out, value)
-        .map_err(|e| CliError::operational(format!("writing JSON: {e}")))?;
-    writeln!(out).map_err(|e| CliError::operational(format!("writing output: {e}")))
+    out.write_all(b)
+        .and_then(|_| out.flush())
+        .map_err(write_error)
+}
+
+/// Prints a JSON array of rows on stdout.
+pub fn json<T: Serialize>(rows: &[T]) -> Result<(), CliError> {
+    json_value(&rows)
+}
+
+/// Prints one JSON value on stdout.
+pub fn json_value<T: Serialize + ?Sized>(value: &T) -> Result<(), CliError> {
+    let mut text = serde_json::to_vec_pretty(value)
+        .map_err(|e| CliError::operational(format!("encoding JSON: {e}")))?;
+    text.push(b'\n');
+    bytes(&text)
 }
 
 /// A table with aligned columns.
@@ -86,9 +101,7 @@ impl Table {
 
     /// Prints the table on stdout.
     pub fn print(&self) -> Result<(), CliError> {
-        let mut out = std::io::stdout().lock();
-        out.write_all(self.render().as_bytes())
-            .map_err(|e| CliError::operational(format!("writing output: {e}")))
+        bytes(self.render().as_bytes())
     }
 }
 

@@ -178,7 +178,7 @@ pub fn check(ctx: &Context, a: CheckArgs) -> Result<(), CliError> {
             None => format!("{} {}", r.desk, r.state.as_str()),
         })
         .collect();
-    println!(
+    let line = format!(
         "VIGIE {word} - {} desks: {} expired, {} critical, {} warning, {} missing{}{} | expired={} critical={} warning={} missing={} ok={}",
         rows.len(),
         count(State::Expired),
@@ -193,6 +193,7 @@ pub fn check(ctx: &Context, a: CheckArgs) -> Result<(), CliError> {
         count(State::Missing),
         count(State::Ok),
     );
+    output::bytes(format!("{line}\n").as_bytes())?;
     if level == 0 {
         Ok(())
     } else {
