@@ -5,5 +5,6 @@ mod support;
 
 mod backup;
 mod cli;
+mod config_doc;
 mod desk;
 mod service;
