@@ -22,19 +22,21 @@ fn keys(prefix: &str, v: &serde_json::Value, out: &mut Vec<String>) {
 }
 
 fn all_keys() -> Vec<String> {
-    let mut config = Config::default();
     // The SMTP section is absent by default; fill it in to list its keys.
-    config.smtp = Some(Smtp {
-        host: "h".into(),
-        port: None,
-        tls: Default::default(),
-        username: None,
-        password_file: None,
-        password_env: None,
-        from: "a@example.org".into(),
-        ca_file: None,
-        timeout_secs: 30,
-    });
+    let config = Config {
+        smtp: Some(Smtp {
+            host: "h".into(),
+            port: None,
+            tls: Default::default(),
+            username: None,
+            password_file: None,
+            password_env: None,
+            from: "a@example.org".into(),
+            ca_file: None,
+            timeout_secs: 30,
+        }),
+        ..Config::default()
+    };
     let mut out = Vec::new();
     keys("", &serde_json::to_value(&config).unwrap(), &mut out);
     out
