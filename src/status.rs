@@ -4,7 +4,7 @@
 use chrono_tz::Tz;
 use serde::Serialize;
 
-use crate::cert::CertRecord;
+use crate::cert::CertSummary;
 use crate::clock::{days_between, rfc3339, Instant};
 use crate::config;
 use crate::desk::Desk;
@@ -82,7 +82,7 @@ pub fn state_of(now: Instant, not_after: Instant, tz: Tz, bands: &config::Status
 /// The status row of a desk with its current certificate and push state.
 pub fn row(
     desk: &Desk,
-    cert: Option<&CertRecord>,
+    cert: Option<&CertSummary>,
     push: Option<PushState>,
     now: Instant,
     tz: Tz,

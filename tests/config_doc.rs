@@ -95,5 +95,8 @@ fn the_sample_shows_every_key_and_loads_to_the_defaults() {
 fn the_example_production_configuration_loads() {
     let path = std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/contrib/vigie.toml"));
     let config = Config::load(path).unwrap();
-    assert_eq!(config.national.destination, vigie::config::Destination::Https);
+    assert_eq!(
+        config.national.destination,
+        vigie::config::Destination::Https
+    );
 }

@@ -3,4 +3,4 @@
 
 mod record;
 
-pub use record::CertRecord;
+pub use record::{CertRecord, CertSummary};

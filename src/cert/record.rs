@@ -43,6 +43,39 @@ pub struct CertRecord {
     pub warnings: Vec<String>,
 }
 
+/// What most readers need of a certificate: everything but its bytes. Kept
+/// beside each desk's current certificate so that status, planning and
+/// metrics over 100,000 desks never decode a certificate's DER.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CertSummary {
+    /// SHA-256 of the leaf's DER.
+    pub sha256: Sha256,
+    /// Subject DN.
+    pub subject: String,
+    /// Issuer DN.
+    pub issuer: String,
+    /// Serial, lower-case hex.
+    pub serial: String,
+    /// Start of validity.
+    pub not_before: Instant,
+    /// End of validity.
+    pub not_after: Instant,
+}
+
+impl CertRecord {
+    /// The record without its bytes.
+    pub fn summary(&self) -> CertSummary {
+        CertSummary {
+            sha256: self.sha256,
+            subject: self.subject.clone(),
+            issuer: self.issuer.clone(),
+            serial: self.serial.clone(),
+            not_before: self.not_before,
+            not_after: self.not_after,
+        }
+    }
+}
+
 mod b64 {
     use base64::{engine::general_purpose::STANDARD, Engine};
     use serde::{Deserialize, Deserializer, Serializer};

@@ -41,22 +41,18 @@ pub fn rows(
     store: &Store,
     bands: &config::Status,
 ) -> Result<Vec<StatusRow>, CliError> {
-    let current: HashMap<_, _> = store.current_all()?.into_iter().collect();
+    let current: HashMap<_, _> = store.current_summaries()?.into_iter().collect();
     let mut push: HashMap<_, PushState> = HashMap::new();
     for job in store.push_jobs()? {
-        if current.get(&job.desk) == Some(&job.sha256) {
+        if current.get(&job.desk).map(|c| c.sha256) == Some(job.sha256) {
             push.insert(job.desk.clone(), job.state);
         }
     }
     let mut out = Vec::new();
     for desk in store.desks()? {
-        let cert = match current.get(&desk.id) {
-            Some(sha) => store.cert(sha)?,
-            None => None,
-        };
         out.push(status::row(
             &desk,
-            cert.as_ref(),
+            current.get(&desk.id),
             push.get(&desk.id).copied(),
             ctx.now,
             ctx.tz,

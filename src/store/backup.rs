@@ -55,7 +55,7 @@ pub enum BackupError {
 
 /// Trees whose values are raw bytes rather than encoded records.
 fn is_raw(tree: &str) -> bool {
-    tree == trees::HISTORY || tree == trees::CURRENT
+    tree == trees::HISTORY
 }
 
 impl Store {

@@ -19,7 +19,7 @@ use std::time::Duration;
 
 use crate::alerts::AlertRecord;
 use crate::audit::AuditEntry;
-use crate::cert::CertRecord;
+use crate::cert::{CertRecord, CertSummary};
 use crate::desk::{Desk, DeskId};
 use crate::fingerprint::Sha256;
 use crate::push::PushJob;
@@ -287,16 +287,25 @@ impl Store {
 
     /// The fingerprint of the desk's current certificate.
     pub fn current_sha(&self, desk: &DeskId) -> Result<Option<Sha256>, StoreError> {
-        let v = self
-            .t
-            .current
-            .get(desk.as_str().as_bytes())
-            .map_err(|e| self.engine(e))?;
-        Ok(v.and_then(|v| Sha256::from_slice(&v)))
+        Ok(self.current_summary(desk)?.map(|s| s.sha256))
+    }
+
+    /// The summary of the desk's current certificate.
+    pub fn current_summary(&self, desk: &DeskId) -> Result<Option<CertSummary>, StoreError> {
+        self.get(&self.t.current, trees::CURRENT, desk.as_str().as_bytes())
     }
 
     /// Every desk's current certificate fingerprint, in desk order.
     pub fn current_all(&self) -> Result<Vec<(DeskId, Sha256)>, StoreError> {
+        Ok(self
+            .current_summaries()?
+            .into_iter()
+            .map(|(d, s)| (d, s.sha256))
+            .collect())
+    }
+
+    /// Every desk's current certificate summary, in desk order.
+    pub fn current_summaries(&self) -> Result<Vec<(DeskId, CertSummary)>, StoreError> {
         let mut out = Vec::new();
         for item in self.t.current.iter() {
             let (k, v) = item.map_err(|e| self.engine(e))?;
@@ -306,9 +315,7 @@ impl Store {
                 key: key.to_string(),
                 reason: e.to_string(),
             })?;
-            if let Some(sha) = Sha256::from_slice(&v) {
-                out.push((desk, sha));
-            }
+            out.push((desk, decode(&v, trees::CURRENT, &k)?));
         }
         Ok(out)
     }

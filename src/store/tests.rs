@@ -89,3 +89,53 @@ fn files_are_owner_only() {
         assert_eq!(mode & 0o077, 0, "{} mode {mode:o}", e.path().display());
     }
 }
+
+fn cert(desk: &str, der: &[u8], not_after: &str) -> CertRecord {
+    let at = crate::clock::parse_instant(not_after).unwrap();
+    CertRecord {
+        sha256: Sha256::of(der),
+        desk: DeskId::parse(desk).unwrap(),
+        subject: "CN=x".into(),
+        issuer: "CN=ca".into(),
+        serial: "01".into(),
+        not_before: at - chrono::TimeDelta::days(700),
+        not_after: at,
+        der: der.to_vec(),
+        original: der.to_vec(),
+        source: "x.cer".into(),
+        chain: vec![],
+        ingested_at: at - chrono::TimeDelta::days(700),
+        ingested_by: "test".into(),
+        warnings: vec![],
+    }
+}
+
+#[test]
+fn current_certificate_summary_and_history() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path(), Duration::from_secs(1)).unwrap();
+    let old = cert("732829320-00001", b"old", "2027-01-01T00:00:00Z");
+    let new = cert("732829320-00001", b"new", "2029-01-01T00:00:00Z");
+    store
+        .write(|tx| {
+            tx.put_cert(&new)?;
+            tx.put_cert(&old)?;
+            tx.set_current(&new.desk, &new.sha256)
+        })
+        .unwrap();
+    let all = store.current_summaries().unwrap();
+    assert_eq!(all.len(), 1);
+    assert_eq!(all[0].1, new.summary());
+    assert_eq!(store.current_sha(&new.desk).unwrap(), Some(new.sha256));
+    let history: Vec<_> = store
+        .history(&new.desk)
+        .unwrap()
+        .into_iter()
+        .map(|c| c.sha256)
+        .collect();
+    assert_eq!(history, [old.sha256, new.sha256]);
+    // A certificate that is not stored cannot become current.
+    let err = store.write(|tx| tx.set_current(&new.desk, &Sha256::of(b"missing")));
+    assert!(err.is_err());
+    assert_eq!(store.current_sha(&new.desk).unwrap(), Some(new.sha256));
+}

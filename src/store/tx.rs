@@ -11,7 +11,7 @@ use super::JobRun;
 use super::{trees, StoreError};
 use crate::alerts::AlertRecord;
 use crate::audit::AuditEntry;
-use crate::cert::CertRecord;
+use crate::cert::{CertRecord, CertSummary};
 use crate::desk::{Desk, DeskId};
 use crate::fingerprint::Sha256;
 use crate::push::PushJob;
@@ -191,16 +191,19 @@ impl Tx<'_> {
 
     /// The fingerprint of the desk's current certificate.
     pub fn current_sha(&self, desk: &DeskId) -> Result<Option<Sha256>, StoreError> {
-        Ok(self
-            .current
-            .get(desk.as_str().as_bytes())?
-            .and_then(|v| Sha256::from_slice(&v)))
+        let key = desk.as_str().as_bytes();
+        Ok(Self::get::<CertSummary>(self.current, trees::CURRENT, key)?.map(|s| s.sha256))
     }
 
-    /// Makes a certificate the desk's current one.
+    /// Makes a stored certificate the desk's current one.
     pub fn set_current(&mut self, desk: &DeskId, sha: &Sha256) -> Result<(), StoreError> {
+        let rec = self.cert(sha)?.ok_or_else(|| {
+            StoreError::Conflict(format!(
+                "certificate {sha} is not in the store; store it before making it current"
+            ))
+        })?;
         self.current
-            .insert(desk.as_str().as_bytes(), &sha.as_bytes()[..])?;
+            .insert(desk.as_str().as_bytes(), encode(&rec.summary()))?;
         Ok(())
     }
 
