@@ -9,6 +9,7 @@ mod error;
 mod init;
 mod log;
 pub mod output;
+mod push;
 mod status;
 
 use std::path::PathBuf;
@@ -73,6 +74,12 @@ pub enum Command {
     /// Show the audit log.
     #[command(after_help = "Examples:\n  vigie log\n  vigie log --desk 732829320-00001 --json")]
     Log(log::Args),
+    /// Push accepted certificates to the national configuration.
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  vigie push run\n  vigie push status --json\n  vigie push retry 732829320-00001"
+    )]
+    Push(push::Command),
 }
 
 /// Runs the command line and returns the process exit code.
@@ -98,5 +105,6 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Command::Status(a) => status::run(&ctx, a),
         Command::Check(a) => status::check(&ctx, a),
         Command::Log(a) => log::run(&ctx, a),
+        Command::Push(c) => push::run(&ctx, c),
     }
 }
