@@ -48,6 +48,9 @@ pub struct ManifestEntry {
 pub struct DirectoryTarget {
     dir: PathBuf,
     manifest: BTreeMap<String, ManifestEntry>,
+    /// Each entry's JSON line, so that rewriting the manifest after each of
+    /// thousands of pushes copies text instead of serialising it again.
+    lines: BTreeMap<String, String>,
 }
 
 /// Why the folder cannot be used at all.
@@ -108,9 +111,14 @@ impl DirectoryTarget {
                 },
             );
         }
+        let lines = manifest
+            .iter()
+            .map(|(k, e)| (k.clone(), entry_line(e)))
+            .collect();
         let target = DirectoryTarget {
             dir: dir.to_owned(),
             manifest,
+            lines,
         };
         if target.manifest != old || !dir.join(MANIFEST).exists() {
             target
@@ -120,11 +128,16 @@ impl DirectoryTarget {
         Ok(target)
     }
 
+    /// Writes the manifest: a JSON array, one entry per line, in desk order.
     fn write_manifest(&self) -> std::io::Result<()> {
-        let entries: Vec<&ManifestEntry> = self.manifest.values().collect();
-        let mut bytes = serde_json::to_vec_pretty(&entries).map_err(std::io::Error::other)?;
-        bytes.push(b'\n');
-        write_atomic(&self.dir, MANIFEST, &bytes)
+        let mut text = String::with_capacity(self.lines.len() * 160 + 4);
+        text.push('[');
+        for (i, line) in self.lines.values().enumerate() {
+            text.push_str(if i == 0 { "\n  " } else { ",\n  " });
+            text.push_str(line);
+        }
+        text.push_str("\n]\n");
+        write_atomic(&self.dir, MANIFEST, text.as_bytes())
     }
 
     fn put(&mut self, item: &PushItem, now: Instant) -> std::io::Result<()> {
@@ -132,18 +145,18 @@ impl DirectoryTarget {
         let sha = item.sha256.to_hex();
         if self.manifest.get(desk).is_some_and(|e| e.sha256 != sha) {
             self.manifest.remove(desk);
+            self.lines.remove(desk);
             self.write_manifest()?;
         }
         write_atomic(&self.dir, &format!("{desk}.pem"), item.pem.as_bytes())?;
-        self.manifest.insert(
-            desk.to_owned(),
-            ManifestEntry {
-                desk: desk.to_owned(),
-                sha256: sha,
-                not_after: rfc3339(item.not_after),
-                pushed_at: rfc3339(now),
-            },
-        );
+        let entry = ManifestEntry {
+            desk: desk.to_owned(),
+            sha256: sha,
+            not_after: rfc3339(item.not_after),
+            pushed_at: rfc3339(now),
+        };
+        self.lines.insert(desk.to_owned(), entry_line(&entry));
+        self.manifest.insert(desk.to_owned(), entry);
         self.write_manifest()
     }
 }
@@ -156,6 +169,12 @@ impl Target for DirectoryTarget {
             Err(e) => Outcome::Retry(format!("writing to {}: {e}", self.dir.display())),
         }
     }
+}
+
+/// One manifest entry as a line of JSON.
+fn entry_line(e: &ManifestEntry) -> String {
+    // Four strings of our own into memory: serialisation cannot fail.
+    serde_json::to_string(e).unwrap_or_default()
 }
 
 /// The fingerprint and end of validity of a PEM certificate file, or `None`
