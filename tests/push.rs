@@ -506,3 +506,50 @@ fn killing_a_large_folder_batch_loses_nothing_and_leaves_no_half_file() {
     let s = case.json(&["push", "status", "--json"]);
     assert!(s.as_array().unwrap().iter().all(|j| j["state"] == "done"));
 }
+
+#[test]
+fn killing_vigie_while_the_server_has_not_answered_leaves_the_job_pending() {
+    let tmp = tempfile::tempdir().unwrap();
+    let pki = Pki::generate(tmp.path());
+    let server = Server::start(&pki, vec![Reply::Hang]);
+    let config = https_case(&server, &pki, false)
+        .config
+        .map(|p| std::fs::read_to_string(p).unwrap())
+        .unwrap()
+        .replace("timeout_secs = 1", "timeout_secs = 30");
+    let case = Case::with_config(&config);
+    one_desk(&case);
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("vigie"))
+        .args(["--now", T0, "push", "run"])
+        .env("VIGIE_DATA_DIR", case.data())
+        .env("VIGIE_CONFIG", case.config.as_ref().unwrap())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let start = Monotonic::now();
+    while server.requests().is_empty() {
+        assert!(start.elapsed() < Duration::from_secs(20), "no request");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let s = status(&case);
+    assert_eq!(s["state"], "pending", "{s}");
+    assert_eq!(
+        s["attempts"], 1,
+        "the attempt was booked before the request"
+    );
+    assert!(at(s["next_attempt"].as_str().unwrap()) > at(T0));
+    // The server answers next time; the same certificate, same key, is done.
+    assert_eq!(
+        push_run(&case, "2027-03-01T10:00:00Z").trim(),
+        "push: 1 done, 0 retried, 0 failed"
+    );
+    let reqs = server.requests();
+    assert_eq!(reqs.len(), 2);
+    assert_eq!(
+        reqs[0].header("idempotency-key"),
+        reqs[1].header("idempotency-key")
+    );
+}
