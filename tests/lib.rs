@@ -1,10 +1,12 @@
 //! vigie's integration tests: one test binary, each module a capability,
 //! driving the real `vigie` binary in temporary data directories.
 
+mod https_server;
 mod support;
 
 mod backup;
 mod cli;
 mod config_doc;
 mod desk;
+mod push;
 mod service;

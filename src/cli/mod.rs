@@ -11,6 +11,7 @@ mod error;
 mod init;
 mod log;
 pub mod output;
+mod push;
 mod serve;
 mod status;
 
@@ -96,6 +97,12 @@ pub enum Command {
     /// Show the audit log.
     #[command(after_help = "Examples:\n  vigie log\n  vigie log --desk 732829320-00001 --json")]
     Log(log::Args),
+    /// Push accepted certificates to the national configuration.
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  vigie push run\n  vigie push status --json\n  vigie push retry 732829320-00001"
+    )]
+    Push(push::Command),
 }
 
 /// Runs the command line and returns the process exit code.
@@ -131,5 +138,6 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Command::Serve(a) => serve::run(&ctx, a),
         Command::Backup(a) => backup::backup(&ctx, a),
         Command::Restore(a) => backup::restore(&ctx, a),
+        Command::Push(c) => push::run(&ctx, c),
     }
 }

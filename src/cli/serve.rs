@@ -57,8 +57,16 @@ impl Runner for CliRunner {
         stop: &AtomicBool,
     ) -> Result<String, String> {
         let ctx = self.context(config, now);
-        let _ = stop;
         match job {
+            Job::Push => {
+                let store = self.store(STORE_WAIT)?;
+                let s = crate::push::run_until(&store, config, &self.data_dir, now, ACTOR, stop)
+                    .map_err(|e| e.to_string())?;
+                Ok(format!(
+                    "push: {} done, {} retried, {} failed",
+                    s.done, s.retried, s.failed
+                ))
+            }
             Job::Backup => {
                 let path = super::backup::take(&ctx, None).map_err(|e| e.to_string())?;
                 let pruned = super::backup::prune(&ctx, config.service.keep_backups)
@@ -68,7 +76,7 @@ impl Runner for CliRunner {
                     path.map(|p| p.display().to_string()).unwrap_or_default()
                 ))
             }
-            Job::Alerts | Job::Push | Job::Digest => {
+            Job::Alerts | Job::Digest => {
                 Err(format!("the {job} job is not available in this build"))
             }
         }

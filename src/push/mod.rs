@@ -1,27 +1,97 @@
 //! Pushing accepted certificates to the national configuration.
+//!
+//! Each accepted certificate makes a [`PushJob`] in the store's outbox. A run
+//! ([`run::run`]) takes the jobs that are due ([`plan::due`]), hands each
+//! certificate to the configured destination — a folder ([`directory`]), an
+//! HTTPS endpoint with mutual TLS ([`https`]) or a program ([`command`]) — and
+//! records every attempt before and after it, so that a crash loses no job and
+//! no job is marked done that the destination did not acknowledge.
 
+pub mod command;
+pub mod directory;
+pub mod https;
 mod job;
+pub mod plan;
+pub mod run;
+
+use std::path::Path;
 
 pub use job::{PushJob, PushState};
+pub use plan::Outcome;
+pub use run::{run, run_until, PushError, PushSummary};
 
+use crate::clock::Instant;
 use crate::config::{Destination, National};
+use crate::desk::DeskId;
+use crate::fingerprint::Sha256;
 
 /// A short description of the configured destination, recorded in each job
 /// (`directory:/var/lib/vigie/national`, `https://…`, `command:/usr/local/bin/x`).
-pub fn destination_label(national: &National, data_dir: &std::path::Path) -> String {
+pub fn destination_label(national: &National, data_dir: &Path) -> String {
     match national.destination {
-        Destination::Directory => format!(
-            "directory:{}",
-            national
-                .directory
-                .clone()
-                .unwrap_or_else(|| data_dir.join("national"))
-                .display()
-        ),
+        Destination::Directory => {
+            format!("directory:{}", directory_path(national, data_dir).display())
+        }
         Destination::Https => national.url.clone().unwrap_or_default(),
         Destination::Command => format!(
             "command:{}",
             national.command.first().map(String::as_str).unwrap_or("")
         ),
+    }
+}
+
+/// The folder of the `directory` destination: as configured, else
+/// `<data-dir>/national`.
+pub fn directory_path(national: &National, data_dir: &Path) -> std::path::PathBuf {
+    national
+        .directory
+        .clone()
+        .unwrap_or_else(|| data_dir.join("national"))
+}
+
+/// What a destination is given: one certificate of one desk, in normal form.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PushItem {
+    /// The desk.
+    pub desk: DeskId,
+    /// The certificate's fingerprint.
+    pub sha256: Sha256,
+    /// Its end of validity.
+    pub not_after: Instant,
+    /// The normal-form PEM (see [`normal_pem`]).
+    pub pem: String,
+}
+
+/// The normal form of DESIGN §4: the leaf alone, label `CERTIFICATE`, base64
+/// in 64-character lines, LF line endings, one trailing newline.
+pub fn normal_pem(der: &[u8]) -> String {
+    pem::encode_config(
+        &pem::Pem::new("CERTIFICATE", der.to_vec()),
+        pem::EncodeConfig::new().set_line_ending(pem::LineEnding::LF),
+    )
+}
+
+/// One destination, opened once per run.
+pub trait Target {
+    /// Hands one certificate over and says what came of it. Errors are
+    /// outcomes too: a destination never panics or aborts the run.
+    fn push(&mut self, item: &PushItem, now: Instant) -> Outcome;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn normal_pem_has_64_char_lf_lines_and_one_trailing_newline() {
+        let der: Vec<u8> = (0..=255u8).cycle().take(700).collect();
+        let pem = normal_pem(&der);
+        assert!(pem.starts_with("-----BEGIN CERTIFICATE-----\n"));
+        assert!(pem.ends_with("-----END CERTIFICATE-----\n"));
+        assert!(!pem.ends_with("\n\n"));
+        assert!(!pem.contains('\r'));
+        let body: Vec<&str> = pem.lines().skip(1).collect();
+        assert!(body[..body.len() - 2].iter().all(|l| l.len() == 64));
+        assert_eq!(pem::parse(&pem).unwrap().contents(), der.as_slice());
     }
 }

@@ -1,0 +1,156 @@
+//! `vigie push run|status|retry`: the outbox of pushes to the national
+//! configuration.
+
+use serde::Serialize;
+
+use super::output::{self, Table};
+use super::{CliError, Context};
+use crate::clock::rfc3339;
+use crate::desk::DeskId;
+use crate::push::{self, Outcome, PushError, PushJob};
+
+/// The push subcommands.
+#[derive(Debug, clap::Subcommand)]
+pub enum Command {
+    /// Attempt every push that is due now, and print how many were done,
+    /// retried later and failed for good.
+    #[command(after_help = "Example:\n  vigie push run")]
+    Run,
+    /// List the pushes: desk, certificate, destination, state, attempts, next
+    /// attempt, last error.
+    #[command(after_help = "Examples:\n  vigie push status\n  vigie push status --json")]
+    Status(StatusArgs),
+    /// Re-arm a desk's failed push once its cause is fixed (the national side
+    /// refused it, e.g. HTTP 409); it runs at the next `vigie push run`.
+    #[command(after_help = "Example:\n  vigie push retry 732829320-00001 && vigie push run")]
+    Retry(RetryArgs),
+}
+
+/// Arguments of `vigie push status`.
+#[derive(Debug, clap::Args)]
+pub struct StatusArgs {
+    /// Print a JSON array.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Arguments of `vigie push retry`.
+#[derive(Debug, clap::Args)]
+pub struct RetryArgs {
+    /// The desk id (NNNNNNNNN-XXXXX).
+    #[arg(value_name = "DESK")]
+    pub desk: String,
+}
+
+/// One row of `vigie push status --json` (DESIGN §8).
+#[derive(Debug, Serialize)]
+pub struct Row {
+    desk: String,
+    sha256: String,
+    destination: String,
+    state: &'static str,
+    attempts: u32,
+    next_attempt: Option<String>,
+    last_error: Option<String>,
+}
+
+impl From<&PushJob> for Row {
+    fn from(j: &PushJob) -> Row {
+        Row {
+            desk: j.desk.to_string(),
+            sha256: j.sha256.to_hex(),
+            destination: j.destination.clone(),
+            state: j.state.as_str(),
+            attempts: j.attempts,
+            next_attempt: j.next_attempt.map(rfc3339),
+            last_error: j.last_error.clone(),
+        }
+    }
+}
+
+/// Runs a push subcommand.
+pub fn run(ctx: &Context, cmd: Command) -> Result<(), CliError> {
+    match cmd {
+        Command::Run => run_due(ctx),
+        Command::Status(a) => status(ctx, a),
+        Command::Retry(a) => retry(ctx, a),
+    }
+}
+
+fn run_due(ctx: &Context) -> Result<(), CliError> {
+    let store = ctx.store()?;
+    let summary = push::run(&store, &ctx.config, ctx.data_dir(), ctx.now, &ctx.actor).map_err(
+        |e| match e {
+            PushError::Store(e) => CliError::from(e),
+            PushError::Https(_) | PushError::NoCommand => CliError::usage(e.to_string()),
+            PushError::Directory(_) => CliError::operational(e.to_string()),
+        },
+    )?;
+    for (job, outcome) in &summary.attempts {
+        match outcome {
+            Outcome::Done => {}
+            Outcome::Retry(why) => ctx.note(format!(
+                "{} {}: {why}; next attempt {}",
+                job.desk,
+                job.sha256.short(),
+                job.next_attempt.map(rfc3339).unwrap_or_default()
+            )),
+            Outcome::Refused(why) => ctx.warn(format!(
+                "{} {}: refused for good: {why}; once fixed: vigie push retry {}",
+                job.desk,
+                job.sha256.short(),
+                job.desk
+            )),
+        }
+    }
+    println!(
+        "push: {} done, {} retried, {} failed",
+        summary.done, summary.retried, summary.failed
+    );
+    Ok(())
+}
+
+fn status(ctx: &Context, a: StatusArgs) -> Result<(), CliError> {
+    let jobs = ctx.store()?.push_jobs()?;
+    let rows: Vec<Row> = jobs.iter().map(Row::from).collect();
+    if a.json {
+        return output::json(&rows);
+    }
+    let mut t = Table::new(&[
+        "DESK",
+        "CERTIFICATE",
+        "STATE",
+        "ATTEMPTS",
+        "NEXT ATTEMPT",
+        "DESTINATION",
+        "LAST ERROR",
+    ]);
+    for (r, j) in rows.into_iter().zip(&jobs) {
+        t.row(vec![
+            r.desk,
+            j.sha256.short(),
+            r.state.into(),
+            r.attempts.to_string(),
+            r.next_attempt.unwrap_or_default(),
+            r.destination,
+            r.last_error.unwrap_or_default(),
+        ]);
+    }
+    t.print()
+}
+
+fn retry(ctx: &Context, a: RetryArgs) -> Result<(), CliError> {
+    let desk = DeskId::parse(&a.desk).map_err(|e| CliError::usage(e.to_string()))?;
+    let store = ctx.store()?;
+    match push::run::retry(&store, &desk, ctx.now, &ctx.actor)? {
+        Some(job) => {
+            ctx.note(format!(
+                "{desk}: push of {} re-armed; it runs at the next `vigie push run`",
+                job.sha256.short()
+            ));
+            Ok(())
+        }
+        None => Err(CliError::operational(format!("{desk} has no failed push"))
+            .hint("`vigie push status` lists the pushes and their states")),
+    }
+}

@@ -1,0 +1,291 @@
+//! The `directory` destination: `<dir>/<desk-id>.pem` in normal form and a
+//! `manifest.json` listing them, for a national side that picks files up.
+//!
+//! Every file is written atomically (a temporary file in the same folder,
+//! fsync, rename, fsync of the folder), so a reader never sees a half-written
+//! certificate or manifest. Two renames cannot be one, so the order is chosen
+//! to keep the invariant that matters to a reader: every manifest entry names
+//! a file that is present and holds exactly that certificate. When a desk's
+//! certificate is replaced, its entry leaves the manifest before the file is
+//! replaced and comes back after. A crash between two renames can leave at
+//! most one certificate file present but not yet listed; the next run lists it
+//! (and its job, not marked done, pushes it again).
+
+use std::collections::BTreeMap;
+use std::fs::{self, File};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use super::{Outcome, PushItem, Target};
+use crate::clock::{rfc3339, Instant};
+use crate::desk::DeskId;
+use crate::fingerprint::Sha256;
+
+/// The manifest's file name.
+pub const MANIFEST: &str = "manifest.json";
+
+/// Temporary files start with this, so that readers (and the clean-up at the
+/// next run) can tell them from certificates.
+const TEMP_PREFIX: &str = ".vigie-tmp-";
+
+/// One line of `manifest.json`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ManifestEntry {
+    /// The desk id; the file is `<desk>.pem`.
+    pub desk: String,
+    /// SHA-256 of the certificate's DER, lower-case hex.
+    pub sha256: String,
+    /// End of validity, RFC 3339 UTC.
+    pub not_after: String,
+    /// When vigie wrote the file, RFC 3339 UTC.
+    pub pushed_at: String,
+}
+
+/// The folder, opened for a run: the manifest is kept in memory and rewritten
+/// after each change.
+pub struct DirectoryTarget {
+    dir: PathBuf,
+    manifest: BTreeMap<String, ManifestEntry>,
+    /// Each entry's JSON line, so that rewriting the manifest after each of
+    /// thousands of pushes copies text instead of serialising it again.
+    lines: BTreeMap<String, String>,
+}
+
+/// Why the folder cannot be used at all.
+#[derive(Debug, thiserror::Error)]
+#[error("the national folder {path}: {what}: {source}")]
+pub struct DirectoryError {
+    /// The folder or file.
+    pub path: PathBuf,
+    /// What was being done.
+    pub what: &'static str,
+    /// The cause.
+    pub source: std::io::Error,
+}
+
+impl DirectoryTarget {
+    /// Opens (creating) the folder, removes temporary files a crash left, and
+    /// makes the manifest list exactly the certificate files present.
+    pub fn open(dir: &Path, now: Instant) -> Result<DirectoryTarget, DirectoryError> {
+        let err = |what, path: &Path| {
+            let path = path.to_owned();
+            move |source| DirectoryError { path, what, source }
+        };
+        fs::create_dir_all(dir).map_err(err("cannot create it", dir))?;
+        let old: Vec<ManifestEntry> = fs::read(dir.join(MANIFEST))
+            .ok()
+            .and_then(|b| serde_json::from_slice(&b).ok())
+            .unwrap_or_default();
+        let old: BTreeMap<String, ManifestEntry> =
+            old.into_iter().map(|e| (e.desk.clone(), e)).collect();
+        let mut manifest = BTreeMap::new();
+        for entry in fs::read_dir(dir).map_err(err("cannot list it", dir))? {
+            let entry = entry.map_err(err("cannot list it", dir))?;
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if name.starts_with(TEMP_PREFIX) {
+                let _ = fs::remove_file(entry.path());
+                continue;
+            }
+            let Some(desk) = name.strip_suffix(".pem") else {
+                continue;
+            };
+            if DeskId::parse(desk).is_err() {
+                continue; // not ours
+            }
+            let Some((sha, not_after)) = read_cert(&entry.path()) else {
+                continue;
+            };
+            let pushed_at = match old.get(desk) {
+                Some(e) if e.sha256 == sha.to_hex() => e.pushed_at.clone(),
+                _ => rfc3339(now),
+            };
+            manifest.insert(
+                desk.to_owned(),
+                ManifestEntry {
+                    desk: desk.to_owned(),
+                    sha256: sha.to_hex(),
+                    not_after: rfc3339(not_after),
+                    pushed_at,
+                },
+            );
+        }
+        let lines = manifest
+            .iter()
+            .map(|(k, e)| (k.clone(), entry_line(e)))
+            .collect();
+        let target = DirectoryTarget {
+            dir: dir.to_owned(),
+            manifest,
+            lines,
+        };
+        if target.manifest != old || !dir.join(MANIFEST).exists() {
+            target
+                .write_manifest()
+                .map_err(err("cannot write the manifest", &dir.join(MANIFEST)))?;
+        }
+        Ok(target)
+    }
+
+    /// Writes the manifest: a JSON array, one entry per line, in desk order.
+    fn write_manifest(&self) -> std::io::Result<()> {
+        let mut text = String::with_capacity(self.lines.len() * 160 + 4);
+        text.push('[');
+        for (i, line) in self.lines.values().enumerate() {
+            text.push_str(if i == 0 { "\n  " } else { ",\n  " });
+            text.push_str(line);
+        }
+        text.push_str("\n]\n");
+        write_atomic(&self.dir, MANIFEST, text.as_bytes())
+    }
+
+    fn put(&mut self, item: &PushItem, now: Instant) -> std::io::Result<()> {
+        let desk = item.desk.as_str();
+        let sha = item.sha256.to_hex();
+        if self.manifest.get(desk).is_some_and(|e| e.sha256 != sha) {
+            self.manifest.remove(desk);
+            self.lines.remove(desk);
+            self.write_manifest()?;
+        }
+        write_atomic(&self.dir, &format!("{desk}.pem"), item.pem.as_bytes())?;
+        let entry = ManifestEntry {
+            desk: desk.to_owned(),
+            sha256: sha,
+            not_after: rfc3339(item.not_after),
+            pushed_at: rfc3339(now),
+        };
+        self.lines.insert(desk.to_owned(), entry_line(&entry));
+        self.manifest.insert(desk.to_owned(), entry);
+        self.write_manifest()
+    }
+}
+
+impl Target for DirectoryTarget {
+    fn push(&mut self, item: &PushItem, now: Instant) -> Outcome {
+        match self.put(item, now) {
+            Ok(()) => Outcome::Done,
+            // A full disk or a permission fixed later: worth another try.
+            Err(e) => Outcome::Retry(format!("writing to {}: {e}", self.dir.display())),
+        }
+    }
+}
+
+/// One manifest entry as a line of JSON.
+fn entry_line(e: &ManifestEntry) -> String {
+    // Four strings of our own into memory: serialisation cannot fail.
+    serde_json::to_string(e).unwrap_or_default()
+}
+
+/// The fingerprint and end of validity of a PEM certificate file, or `None`
+/// if it is not one.
+fn read_cert(path: &Path) -> Option<(Sha256, Instant)> {
+    let text = fs::read(path).ok()?;
+    let block = pem::parse(text).ok()?;
+    if block.tag() != "CERTIFICATE" {
+        return None;
+    }
+    let der = block.contents();
+    let (_, cert) = x509_parser::parse_x509_certificate(der).ok()?;
+    let not_after = chrono::DateTime::from_timestamp(cert.validity().not_after.timestamp(), 0)?;
+    Some((Sha256::of(der), not_after))
+}
+
+/// Writes `name` in `dir` so that it is either its old content or the whole
+/// new one, even across a crash or a power cut: temporary file in the same
+/// folder, fsync, rename over, fsync the folder (which makes the rename
+/// durable).
+pub fn write_atomic(dir: &Path, name: &str, bytes: &[u8]) -> std::io::Result<()> {
+    let tmp = dir.join(format!("{TEMP_PREFIX}{}-{name}", std::process::id()));
+    let result = (|| {
+        let mut f = File::create(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        drop(f);
+        fs::rename(&tmp, dir.join(name))?;
+        File::open(dir)?.sync_all()
+    })();
+    if result.is_err() {
+        let _ = fs::remove_file(&tmp);
+    }
+    result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::clock::parse_instant;
+
+    fn item(desk: &str, der: &[u8]) -> PushItem {
+        PushItem {
+            desk: DeskId::parse(desk).unwrap(),
+            sha256: Sha256::of(der),
+            not_after: parse_instant("2029-01-01T00:00:00Z").unwrap(),
+            pem: super::super::normal_pem(der),
+        }
+    }
+
+    fn cert_der(cn: &str) -> Vec<u8> {
+        let key = rcgen::KeyPair::generate().unwrap();
+        let mut p = rcgen::CertificateParams::new(vec![]).unwrap();
+        p.distinguished_name.push(rcgen::DnType::CommonName, cn);
+        p.self_signed(&key).unwrap().der().to_vec()
+    }
+
+    fn manifest(dir: &Path) -> Vec<ManifestEntry> {
+        serde_json::from_slice(&fs::read(dir.join(MANIFEST)).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn writes_files_and_a_manifest_that_lists_them() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("national");
+        let now = parse_instant("2027-01-01T00:00:00Z").unwrap();
+        let mut t = DirectoryTarget::open(&dir, now).unwrap();
+        assert!(manifest(&dir).is_empty());
+        let (a, b) = (cert_der("a"), cert_der("b"));
+        assert_eq!(t.push(&item("732829320-00001", &a), now), Outcome::Done);
+        assert_eq!(t.push(&item("732829320-00001", &b), now), Outcome::Done);
+        let m = manifest(&dir);
+        assert_eq!(m.len(), 1);
+        assert_eq!(m[0].sha256, Sha256::of(&b).to_hex());
+        let on_disk = fs::read_to_string(dir.join("732829320-00001.pem")).unwrap();
+        assert_eq!(on_disk, super::super::normal_pem(&b));
+        let names: Vec<String> = fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(names.len(), 2, "{names:?}");
+    }
+
+    #[test]
+    fn opening_repairs_what_a_crash_left() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path();
+        let now = parse_instant("2027-01-01T00:00:00Z").unwrap();
+        let a = cert_der("a");
+        fs::write(
+            dir.join("732829320-00001.pem"),
+            super::super::normal_pem(&a),
+        )
+        .unwrap();
+        fs::write(
+            dir.join(".vigie-tmp-1-732829320-00002.pem"),
+            b"-----BEGIN CERT",
+        )
+        .unwrap();
+        fs::write(dir.join("notes.txt"), b"kept").unwrap();
+        fs::write(
+            dir.join(MANIFEST),
+            br#"[{"desk":"732829320-00003","sha256":"00","not_after":"x","pushed_at":"x"}]"#,
+        )
+        .unwrap();
+        DirectoryTarget::open(dir, now).unwrap();
+        let m = manifest(dir);
+        assert_eq!(m.len(), 1);
+        assert_eq!(m[0].desk, "732829320-00001");
+        assert_eq!(m[0].sha256, Sha256::of(&a).to_hex());
+        assert!(!dir.join(".vigie-tmp-1-732829320-00002.pem").exists());
+        assert!(dir.join("notes.txt").exists());
+    }
+}

@@ -1,0 +1,335 @@
+//! A push run: every due job is attempted once, each attempt recorded in its
+//! own flushed write before the destination is contacted (attempts, next
+//! attempt) and after it answered (done, failed, or the error to retry on).
+//!
+//! Because the next attempt is booked before the destination is contacted, a
+//! run killed at any point loses no job: the job stays pending and comes due
+//! again. Because `done` is written only after the destination acknowledged,
+//! no job is ever marked done that it did not take; at worst a certificate is
+//! pushed twice, which every destination accepts (files are replaced, HTTPS
+//! carries an idempotency key).
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::time::Duration;
+
+use super::command::CommandTarget;
+use super::directory::{DirectoryError, DirectoryTarget};
+use super::https::{HttpsError, HttpsTarget};
+use super::plan::{self, Outcome};
+use super::{destination_label, directory_path, normal_pem, PushItem, PushJob, PushState, Target};
+use crate::alerts::{AlertKind, AlertRecord, AlertState};
+use crate::audit::AuditEntry;
+use crate::clock::{rfc3339, Instant};
+use crate::config::{Config, Destination};
+use crate::store::{alert_key, Store, StoreError};
+use std::sync::atomic::{AtomicBool, Ordering};
+
+/// What a run did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PushSummary {
+    /// Jobs the destination acknowledged.
+    pub done: usize,
+    /// Jobs that failed this time and are booked for a later attempt.
+    pub retried: usize,
+    /// Jobs the destination refused for good (until `vigie push retry`).
+    pub failed: usize,
+    /// Each attempt, in order: the job as recorded after it, and its outcome.
+    pub attempts: Vec<(PushJob, Outcome)>,
+}
+
+/// Why a run could not proceed. Per-job failures are not errors: they are
+/// recorded in the job.
+#[derive(Debug, thiserror::Error)]
+pub enum PushError {
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The national folder cannot be used.
+    #[error(transparent)]
+    Directory(#[from] DirectoryError),
+    /// The HTTPS destination cannot be set up.
+    #[error(transparent)]
+    Https(#[from] HttpsError),
+    /// The command destination has no program.
+    #[error("national.command is needed for the command destination")]
+    NoCommand,
+}
+
+/// Runs every job due at `now` against the configured destination.
+pub fn run(
+    store: &Store,
+    config: &Config,
+    data_dir: &Path,
+    now: Instant,
+    actor: &str,
+) -> Result<PushSummary, PushError> {
+    let never = AtomicBool::new(false);
+    run_with(
+        store,
+        config,
+        data_dir,
+        now,
+        actor,
+        &mut random_unit,
+        &never,
+    )
+}
+
+/// [`run`] for the service: stops before the next job once `stop` is set
+/// (the job in hand is finished and recorded first).
+pub fn run_until(
+    store: &Store,
+    config: &Config,
+    data_dir: &Path,
+    now: Instant,
+    actor: &str,
+    stop: &AtomicBool,
+) -> Result<PushSummary, PushError> {
+    run_with(store, config, data_dir, now, actor, &mut random_unit, stop)
+}
+
+/// [`run`], with the jitter's randomness supplied (a number in `[0, 1)` per
+/// call), for tests that want exact instants.
+pub fn run_with(
+    store: &Store,
+    config: &Config,
+    data_dir: &Path,
+    now: Instant,
+    actor: &str,
+    jitter: &mut dyn FnMut() -> f64,
+    stop: &AtomicBool,
+) -> Result<PushSummary, PushError> {
+    let jobs = store.push_jobs()?;
+    let due: Vec<PushJob> = plan::due(&jobs, now).into_iter().cloned().collect();
+    let mut summary = PushSummary::default();
+    if due.is_empty() {
+        return Ok(summary);
+    }
+    let national = &config.national;
+    let label = destination_label(national, data_dir);
+    let mut target = open_target(config, data_dir, now)?;
+    let cap = Duration::from_secs(national.max_backoff_secs);
+    for job in due {
+        if stop.load(Ordering::SeqCst) {
+            break;
+        }
+        let Some(cert) = store.cert(&job.sha256)? else {
+            let job = record(store, &job, now, actor, &label, &missing_cert())?;
+            summary.failed += 1;
+            summary.attempts.push((job, missing_cert()));
+            continue;
+        };
+        let wait = plan::backoff(job.attempts + 1, cap, jitter());
+        let next = now + chrono::Duration::from_std(wait).unwrap_or(chrono::Duration::hours(1));
+        // Book the attempt first: if vigie dies during it, the job is still
+        // pending and comes due again at `next`.
+        let booked = store.write(|tx| {
+            let Some(mut j) = tx.push_job(&job.desk, &job.sha256)? else {
+                return Ok(None);
+            };
+            if j.state != PushState::Pending {
+                return Ok(None);
+            }
+            j.attempts += 1;
+            j.next_attempt = Some(next);
+            j.destination = label.clone();
+            tx.put_push_job(&j)?;
+            Ok(Some(j))
+        })?;
+        let Some(booked) = booked else { continue };
+        let item = PushItem {
+            desk: cert.desk.clone(),
+            sha256: cert.sha256,
+            not_after: cert.not_after,
+            pem: normal_pem(&cert.der),
+        };
+        let outcome = target.push(&item, now);
+        let job = record(store, &booked, now, actor, &label, &outcome)?;
+        match outcome {
+            Outcome::Done => summary.done += 1,
+            Outcome::Refused(_) => summary.failed += 1,
+            Outcome::Retry(_) => summary.retried += 1,
+        }
+        summary.attempts.push((job, outcome));
+    }
+    Ok(summary)
+}
+
+fn missing_cert() -> Outcome {
+    Outcome::Refused("the certificate is not in the store".into())
+}
+
+fn open_target(
+    config: &Config,
+    data_dir: &Path,
+    now: Instant,
+) -> Result<Box<dyn Target>, PushError> {
+    let national = &config.national;
+    Ok(match national.destination {
+        Destination::Directory => Box::new(DirectoryTarget::open(
+            &directory_path(national, data_dir),
+            now,
+        )?),
+        Destination::Https => Box::new(HttpsTarget::open(national)?),
+        Destination::Command => {
+            if national.command.is_empty() {
+                return Err(PushError::NoCommand);
+            }
+            Box::new(CommandTarget::new(
+                national.command.clone(),
+                Duration::from_secs(national.timeout_secs),
+            ))
+        }
+    })
+}
+
+/// Writes an attempt's outcome into its job, with its audit line and, when
+/// done, the desk's confirmation e-mail (sent by the alerts delivery), all in
+/// one flushed write.
+fn record(
+    store: &Store,
+    job: &PushJob,
+    now: Instant,
+    actor: &str,
+    label: &str,
+    outcome: &Outcome,
+) -> Result<PushJob, PushError> {
+    Ok(store.write(|tx| {
+        let mut j = tx
+            .push_job(&job.desk, &job.sha256)?
+            .unwrap_or_else(|| job.clone());
+        let entry = AuditEntry::new(now, actor, "").desk(&j.desk).cert(j.sha256);
+        let entry = match outcome {
+            Outcome::Done => {
+                j.state = PushState::Done;
+                j.done_at = Some(now);
+                j.next_attempt = None;
+                j.last_error = None;
+                let desk = tx.desk(&j.desk)?;
+                let mut detail = format!("{label}, attempt {}", j.attempts);
+                match desk {
+                    Some(desk) => {
+                        let alert = AlertRecord {
+                            desk: Some(j.desk.clone()),
+                            sha256: Some(j.sha256),
+                            kind: AlertKind::Confirmation,
+                            threshold_days: None,
+                            slot: None,
+                            state: AlertState::Pending,
+                            message_id: None,
+                            recipients: desk.emails.iter().map(|e| e.to_string()).collect(),
+                            created_at: now,
+                            sent_at: None,
+                            attempts: 0,
+                            error: None,
+                            details: BTreeMap::from([("destination".into(), label.to_owned())]),
+                        };
+                        // One confirmation per certificate, even if it is
+                        // pushed again later.
+                        if tx.alert(&alert_key(&alert))?.is_none() {
+                            tx.put_alert(&alert)?;
+                        }
+                    }
+                    None => {
+                        detail.push_str("; the desk is no longer in the inventory, no confirmation")
+                    }
+                }
+                AuditEntry {
+                    action: "push.done".into(),
+                    detail,
+                    ..entry
+                }
+            }
+            Outcome::Refused(why) => {
+                j.state = PushState::Failed;
+                j.next_attempt = None;
+                j.last_error = Some(why.clone());
+                AuditEntry {
+                    action: "push.failed".into(),
+                    outcome: "failed".into(),
+                    detail: format!(
+                        "{label}, attempt {}: {why}; after fixing the cause: vigie push retry {}",
+                        j.attempts, j.desk
+                    ),
+                    ..entry
+                }
+            }
+            Outcome::Retry(why) => {
+                j.last_error = Some(why.clone());
+                let when = j.next_attempt.map(rfc3339).unwrap_or_default();
+                AuditEntry {
+                    action: "push.attempt".into(),
+                    outcome: "retry".into(),
+                    detail: format!(
+                        "{label}, attempt {}: {why}; next attempt {when}",
+                        j.attempts
+                    ),
+                    ..entry
+                }
+            }
+        };
+        tx.put_push_job(&j)?;
+        tx.audit(&entry)?;
+        Ok(j)
+    })?)
+}
+
+/// Re-arms the desk's failed push (its current certificate's, else its most
+/// recent), due at `now`. Returns the job, or `None` if the desk has no
+/// failed push.
+pub fn retry(
+    store: &Store,
+    desk: &crate::desk::DeskId,
+    now: Instant,
+    actor: &str,
+) -> Result<Option<PushJob>, StoreError> {
+    let current = store.current_sha(desk)?;
+    let mut failed: Vec<PushJob> = store
+        .push_jobs()?
+        .into_iter()
+        .filter(|j| &j.desk == desk && j.state == PushState::Failed)
+        .collect();
+    failed.sort_by_key(|j| (Some(j.sha256) == current, j.created_at));
+    let Some(job) = failed.pop() else {
+        return Ok(None);
+    };
+    store.write(|tx| {
+        let Some(mut j) = tx.push_job(&job.desk, &job.sha256)? else {
+            return Ok(None);
+        };
+        if j.state != PushState::Failed {
+            return Ok(None);
+        }
+        let detail = format!(
+            "re-armed after {} attempt(s); last error: {}",
+            j.attempts,
+            j.last_error.as_deref().unwrap_or("none")
+        );
+        j.state = PushState::Pending;
+        j.attempts = 0;
+        j.next_attempt = Some(now);
+        tx.put_push_job(&j)?;
+        tx.audit(
+            &AuditEntry::new(now, actor, "push.retry")
+                .desk(&j.desk)
+                .cert(j.sha256)
+                .detail(detail),
+        )?;
+        Ok(Some(j))
+    })
+}
+
+/// A number in `[0, 1)` from the standard library's randomly keyed hasher: the
+/// jitter needs spread, not cryptographic quality.
+fn random_unit() -> f64 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u128(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or(0),
+    );
+    (h.finish() >> 11) as f64 / (1u64 << 53) as f64
+}
