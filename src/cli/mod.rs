@@ -3,6 +3,7 @@
 //! command works from that. Errors end in one [`CliError`] that knows its exit
 //! code.
 
+mod cert;
 mod context;
 mod desk;
 mod error;
@@ -70,6 +71,9 @@ pub enum Command {
     /// Monitoring-plugin check: exit 0 ok, 1 warning, 2 critical.
     #[command(after_help = "Example:\n  vigie check --warn 30 --crit 7")]
     Check(status::CheckArgs),
+    /// Inspect, normalise and ingest certificates; a desk's history.
+    #[command(subcommand)]
+    Cert(cert::Command),
     /// Show the audit log.
     #[command(after_help = "Examples:\n  vigie log\n  vigie log --desk 732829320-00001 --json")]
     Log(log::Args),
@@ -98,5 +102,6 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Command::Status(a) => status::run(&ctx, a),
         Command::Check(a) => status::check(&ctx, a),
         Command::Log(a) => log::run(&ctx, a),
+        Command::Cert(c) => cert::run(&ctx, c),
     }
 }
