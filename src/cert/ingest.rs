@@ -188,6 +188,10 @@ impl<'a> Intake<'a> {
             }
         };
         let leaf = &infos[li];
+        if leaf.is_ca && !self.force {
+            d.outcome = self.refused(None, Some(leaf.sha256), Refusal::CaCertificate);
+            return d;
+        }
         let desk = match self.index.attribute(leaf, self.named.as_ref()) {
             Ok(desk) => desk,
             Err(r) if self.force && r.overridable() => match &self.named {

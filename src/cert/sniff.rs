@@ -420,22 +420,18 @@ fn classify(der: &[u8]) -> Blob {
     ))
 }
 
-/// The certificates of a PKCS#7 SignedData, DER: through the `cms` crate for
-/// DER bundles, through the tolerant reader for BER ones.
+/// The certificates of a PKCS#7 SignedData, DER, in the sender's order.
+/// DER bundles are checked with the `cms` crate; the certificates are taken
+/// by the tolerant reader, which also reads BER bundles (indefinite lengths,
+/// as macOS and some Windows tools write them) and keeps the file order that
+/// `cms`'s sorted SET OF loses.
 fn pkcs7_certs(der: &[u8], kids: &[Tlv<'_>]) -> Option<Vec<Vec<u8>>> {
-    use der::{Decode, Encode};
-    if let Ok(ci) = cms::content_info::ContentInfo::from_der(der) {
-        if let Ok(sd) = ci.content.decode_as::<cms::signed_data::SignedData>() {
-            let mut out = Vec::new();
-            for choice in sd.certificates.iter().flat_map(|s| s.0.iter()) {
-                if let cms::cert::CertificateChoices::Certificate(c) = choice {
-                    out.push(c.to_der().ok()?);
-                }
-            }
-            return Some(out);
-        }
-    }
-    // BER: [0] EXPLICIT SignedData { version, digestAlgorithms, encapContentInfo, [0] certificates … }
+    use der::Decode;
+    let cms_ok = cms::content_info::ContentInfo::from_der(der)
+        .ok()
+        .and_then(|ci| ci.content.decode_as::<cms::signed_data::SignedData>().ok())
+        .is_some();
+    // [0] EXPLICIT SignedData { version, digestAlgorithms, encapContentInfo, [0] certificates … }
     let explicit = kids.get(1).filter(|t| t.tag == 0xa0)?;
     let sd = explicit.children().ok()?.into_iter().next()?;
     let mut out = Vec::new();
@@ -447,6 +443,9 @@ fn pkcs7_certs(der: &[u8], kids: &[Tlv<'_>]) -> Option<Vec<Vec<u8>>> {
                 }
             }
         }
+    }
+    if out.is_empty() && !cms_ok {
+        return None;
     }
     Some(out)
 }

@@ -385,7 +385,7 @@ fn ingest(ctx: &Context, a: IngestArgs) -> Result<(), CliError> {
             .as_deref()
             .map(|d| format!(" (guichet {d})"))
             .unwrap_or_default();
-        ctx.warn(format!(
+        ctx.note(format!(
             "{}{desk} refusé : {} [{}{}]",
             r.file,
             r.reason_fr.as_deref().unwrap_or(""),
