@@ -11,10 +11,10 @@ use chrono_tz::Tz;
 use super::attribute::DeskIndex;
 use super::bundle::pick_leaf;
 use super::chain::TrustStore;
-use super::parse::CertInfo;
+use super::parse::{CertInfo, ParseError};
 use super::policy::{judge, Current};
 use super::reason::{Refusal, Warning};
-use super::sniff::{sniff, Format, SniffError};
+use super::sniff::{sniff, Format, SniffError, Sniffed};
 use super::CertRecord;
 use crate::alerts::{AlertKind, AlertRecord, AlertState};
 use crate::audit::AuditEntry;
@@ -70,6 +70,38 @@ pub struct Decision {
     pub original: Vec<u8>,
     /// What became of it.
     pub outcome: Outcome,
+}
+
+/// A file read, sniffed and parsed: the costly part of intake, which depends
+/// on nothing but the file, so that bulk intake can run it on every core.
+pub struct Examined {
+    file: String,
+    bytes: Result<Vec<u8>, SniffError>,
+    sniffed: Sniffed,
+    infos: Result<Vec<CertInfo>, ParseError>,
+}
+
+/// Examines one file's bytes (or the error reading it).
+pub fn examine(file: &str, bytes: Result<Vec<u8>, SniffError>) -> Examined {
+    let sniffed = match &bytes {
+        Ok(b) => sniff(b),
+        Err(_) => Sniffed {
+            format: None,
+            certs: Vec::new(),
+            problem: None,
+        },
+    };
+    let infos = sniffed
+        .certs
+        .iter()
+        .map(|c| CertInfo::from_der(c))
+        .collect();
+    Examined {
+        file: file.to_owned(),
+        bytes,
+        sniffed,
+        infos,
+    }
 }
 
 /// The state intake decides against, kept up to date as files are decided.
@@ -136,10 +168,11 @@ impl<'a> Intake<'a> {
         })
     }
 
-    /// Decides about one file's bytes (or the error reading it).
-    pub fn decide(&mut self, file: &str, bytes: Result<Vec<u8>, SniffError>) -> Decision {
+    /// Decides about one examined file, in the light of the files decided
+    /// before it.
+    pub fn decide(&mut self, e: Examined) -> Decision {
         let mut d = Decision {
-            file: file.to_owned(),
+            file: e.file,
             file_sha256: None,
             format: None,
             original: Vec::new(),
@@ -149,21 +182,17 @@ impl<'a> Intake<'a> {
                 refusal: Refusal::NoDesk,
             },
         };
-        let bytes = match bytes {
+        let bytes = match e.bytes {
             Ok(b) => b,
-            Err(e) => {
-                d.outcome = self.refused(None, None, Refusal::File(e));
+            Err(err) => {
+                d.outcome = self.refused(None, None, Refusal::File(err));
                 return d;
             }
         };
         d.file_sha256 = Some(Sha256::of(&bytes));
-        let sniffed = sniff(&bytes);
+        let sniffed = e.sniffed;
         d.format = sniffed.format;
-        let infos: Result<Vec<CertInfo>, _> = sniffed
-            .certs
-            .iter()
-            .map(|c| CertInfo::from_der(c))
-            .collect();
+        let infos = e.infos;
         if let Some(p) = sniffed.problem {
             // Name the desk when the certificates next to a key say which.
             let desk = infos

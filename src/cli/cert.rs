@@ -9,7 +9,7 @@ use serde::Serialize;
 use super::output::{self, Table};
 use super::{CliError, Context};
 use crate::cert::bundle::pick_leaf;
-use crate::cert::ingest::{Decision, Intake, Outcome, Writer};
+use crate::cert::ingest::{examine, Decision, Examined, Intake, Outcome, Writer};
 use crate::cert::normal::normal_pem;
 use crate::cert::parse::CertInfo;
 use crate::cert::reason::Refusal;
@@ -328,12 +328,35 @@ fn ingest(ctx: &Context, a: IngestArgs) -> Result<(), CliError> {
         b
     });
     let limit = ctx.config.intake.max_file_bytes;
+    // Reading and parsing depend on nothing but the file: done on every
+    // core, chunk by chunk; deciding is sequential, in file order, so that
+    // each file sees the decisions about the files before it.
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
     let mut decisions = Vec::with_capacity(files.len());
-    for f in &files {
-        let name = display_name(f);
-        decisions.push(intake.decide(&name, read_limited(f, limit)));
-        if let Some(b) = &bar {
-            b.inc(1);
+    for chunk in files.chunks(1024) {
+        let per = chunk.len().div_ceil(workers).max(1);
+        let examined: Vec<Examined> = std::thread::scope(|s| {
+            let handles: Vec<_> = chunk
+                .chunks(per)
+                .map(|part| {
+                    s.spawn(move || {
+                        part.iter()
+                            .map(|f| examine(&display_name(f), read_limited(f, limit)))
+                            .collect::<Vec<_>>()
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                // A worker that panicked is a bug: carry it on rather than lose files.
+                .flat_map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+                .collect()
+        });
+        for e in examined {
+            decisions.push(intake.decide(e));
+            if let Some(b) = &bar {
+                b.inc(1);
+            }
         }
     }
     if let Some(b) = bar {
