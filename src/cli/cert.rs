@@ -9,7 +9,7 @@ use serde::Serialize;
 use super::output::{self, Table};
 use super::{CliError, Context};
 use crate::cert::bundle::pick_leaf;
-use crate::cert::ingest::{examine, Decision, Examined, Intake, Outcome, Writer};
+use crate::cert::ingest::{examine, Decision, Examined, Intake, IntakeError, Outcome, Writer};
 use crate::cert::normal::normal_pem;
 use crate::cert::parse::CertInfo;
 use crate::cert::reason::Refusal;
@@ -317,8 +317,11 @@ fn ingest(ctx: &Context, a: IngestArgs) -> Result<(), CliError> {
         .map_err(|e| CliError::usage(format!("--desk: {e}")))?;
     let files = expand(&a.files)?;
     let store = ctx.store()?;
-    let mut intake = Intake::new(&store, &ctx.config, ctx.now, a.force, named)
-        .map_err(|e| CliError::usage(e.to_string()))?;
+    let mut intake =
+        Intake::new(&store, &ctx.config, ctx.now, a.force, named).map_err(|e| match e {
+            IntakeError::Store(e) => CliError::from(e),
+            IntakeError::Trust(_) => CliError::usage(e.to_string()),
+        })?;
     let bar = (std::io::stderr().is_terminal() && files.len() > 1 && !ctx.quiet).then(|| {
         let b = indicatif::ProgressBar::new(files.len() as u64);
         b.set_style(
@@ -408,7 +411,8 @@ fn ingest(ctx: &Context, a: IngestArgs) -> Result<(), CliError> {
             .as_deref()
             .map(|d| format!(" (guichet {d})"))
             .unwrap_or_default();
-        ctx.note(format!(
+        // A refusal is an error: shown even with --quiet.
+        eprintln!(
             "{}{desk} refusé : {} [{}{}]",
             r.file,
             r.reason_fr.as_deref().unwrap_or(""),
@@ -418,7 +422,7 @@ fn ingest(ctx: &Context, a: IngestArgs) -> Result<(), CliError> {
             } else {
                 ""
             }
-        ));
+        );
     }
     ctx.note(format!(
         "{}{} accepté(s), {} inchangé(s), {} refusé(s)",
