@@ -175,6 +175,17 @@ fn main() {
         pem("PKCS7", &p7).as_bytes(),
         ok("pkcs7-pem", &[&valid, &inter.der]),
     );
+    let text = format!("Certificate:\n    Data:\n        Version: 3 (0x2)\n        Serial Number: 4097 (0x1001)\n{valid_pem}");
+    out.write(
+        "valid-openssl-text.pem",
+        text.as_bytes(),
+        ok("pem", &[&valid]),
+    );
+    out.write(
+        "truncated.cer",
+        &valid[..valid.len() / 2],
+        expect(None, &[], "refused", Some("unreadable"), None),
+    );
     // A lone trailing garbage byte after DER, as some tools leave.
     let mut stray = valid.clone();
     stray.extend_from_slice(b"\n\0");

@@ -351,6 +351,14 @@ fn classify(der: &[u8]) -> Blob {
         return Blob::Certs(vec![der[..der.len() - rest.len()].to_vec()], false);
     }
     let Ok((top, _)) = read_tlv(der) else {
+        // A SEQUENCE opening with a long length, then another: how every
+        // certificate starts; the rest is missing or damaged.
+        if der.first() == Some(&0x30)
+            && der.get(1).is_some_and(|l| l & 0x80 != 0)
+            && der.get(2 + (der[1] & 0x7f) as usize) == Some(&0x30)
+        {
+            return Blob::Problem(SniffError::Unreadable("truncated or damaged ASN.1".into()));
+        }
         return Blob::Problem(SniffError::Unrecognized("binary data, not ASN.1".into()));
     };
     if top.tag != 0x30 {
