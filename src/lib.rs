@@ -12,6 +12,7 @@
 pub mod alerts;
 pub mod audit;
 pub mod cert;
+pub mod certgen;
 pub mod cli;
 pub mod clock;
 pub mod config;

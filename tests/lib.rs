@@ -8,5 +8,6 @@ mod backup;
 mod cli;
 mod config_doc;
 mod desk;
+mod intake;
 mod push;
 mod service;

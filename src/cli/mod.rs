@@ -4,6 +4,7 @@
 //! code.
 
 mod backup;
+mod cert;
 mod completions;
 mod context;
 mod desk;
@@ -94,6 +95,9 @@ pub enum Command {
     /// Print the man page (roff).
     #[command(after_help = "Example:\n  vigie man > /usr/local/share/man/man1/vigie.1")]
     Man,
+    /// Inspect, normalise and ingest certificates; a desk's history.
+    #[command(subcommand)]
+    Cert(cert::Command),
     /// Show the audit log.
     #[command(after_help = "Examples:\n  vigie log\n  vigie log --desk 732829320-00001 --json")]
     Log(log::Args),
@@ -139,5 +143,6 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Command::Backup(a) => backup::backup(&ctx, a),
         Command::Restore(a) => backup::restore(&ctx, a),
         Command::Push(c) => push::run(&ctx, c),
+        Command::Cert(c) => cert::run(&ctx, c),
     }
 }

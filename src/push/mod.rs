@@ -62,36 +62,11 @@ pub struct PushItem {
     pub pem: String,
 }
 
-/// The normal form of DESIGN §4: the leaf alone, label `CERTIFICATE`, base64
-/// in 64-character lines, LF line endings, one trailing newline.
-pub fn normal_pem(der: &[u8]) -> String {
-    pem::encode_config(
-        &pem::Pem::new("CERTIFICATE", der.to_vec()),
-        pem::EncodeConfig::new().set_line_ending(pem::LineEnding::LF),
-    )
-}
+pub use crate::cert::normal::normal_pem;
 
 /// One destination, opened once per run.
 pub trait Target {
     /// Hands one certificate over and says what came of it. Errors are
     /// outcomes too: a destination never panics or aborts the run.
     fn push(&mut self, item: &PushItem, now: Instant) -> Outcome;
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn normal_pem_has_64_char_lf_lines_and_one_trailing_newline() {
-        let der: Vec<u8> = (0..=255u8).cycle().take(700).collect();
-        let pem = normal_pem(&der);
-        assert!(pem.starts_with("-----BEGIN CERTIFICATE-----\n"));
-        assert!(pem.ends_with("-----END CERTIFICATE-----\n"));
-        assert!(!pem.ends_with("\n\n"));
-        assert!(!pem.contains('\r'));
-        let body: Vec<&str> = pem.lines().skip(1).collect();
-        assert!(body[..body.len() - 2].iter().all(|l| l.len() == 64));
-        assert_eq!(pem::parse(&pem).unwrap().contents(), der.as_slice());
-    }
 }

@@ -1,0 +1,467 @@
+//! Intake: deciding about each received file against what the store holds
+//! (pure, in memory, so that bulk intake sees its own earlier decisions), then
+//! writing the decisions — certificate, current pointer, push job, superseded
+//! jobs, audit line, refusal alert — each file's writes in one transaction.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
+
+use chrono_tz::Tz;
+
+use super::attribute::DeskIndex;
+use super::bundle::pick_leaf;
+use super::chain::TrustStore;
+use super::parse::{CertInfo, ParseError};
+use super::policy::{judge, Current};
+use super::reason::{Refusal, Warning};
+use super::sniff::{sniff, Format, SniffError, Sniffed};
+use super::CertRecord;
+use crate::alerts::{AlertKind, AlertRecord, AlertState};
+use crate::audit::AuditEntry;
+use crate::clock::Instant;
+use crate::config::Config;
+use crate::desk::DeskId;
+use crate::fingerprint::Sha256;
+use crate::push::{PushJob, PushState};
+use crate::store::{Store, StoreError};
+
+/// What became of one file.
+#[derive(Debug, Clone)]
+pub enum Outcome {
+    /// Accepted, now the desk's current certificate.
+    Accepted {
+        /// The desk.
+        desk: DeskId,
+        /// The leaf.
+        leaf: Box<CertInfo>,
+        /// The other certificates of the file, DER.
+        chain: Vec<Vec<u8>>,
+        /// Notes.
+        warnings: Vec<Warning>,
+    },
+    /// Already the desk's current certificate: nothing to do.
+    Unchanged {
+        /// The desk.
+        desk: DeskId,
+        /// The certificate.
+        sha256: Sha256,
+    },
+    /// Refused.
+    Refused {
+        /// The desk, when known.
+        desk: Option<DeskId>,
+        /// The leaf's fingerprint, when there was one.
+        sha256: Option<Sha256>,
+        /// Why.
+        refusal: Refusal,
+    },
+}
+
+/// One file and what became of it.
+#[derive(Debug, Clone)]
+pub struct Decision {
+    /// The file name as given.
+    pub file: String,
+    /// SHA-256 of the file's bytes (names a refusal alert).
+    pub file_sha256: Option<Sha256>,
+    /// The shape the certificate came in.
+    pub format: Option<Format>,
+    /// The bytes as received: kept only for accepted files, which hold no key.
+    pub original: Vec<u8>,
+    /// What became of it.
+    pub outcome: Outcome,
+}
+
+/// A file read, sniffed and parsed: the costly part of intake, which depends
+/// on nothing but the file, so that bulk intake can run it on every core.
+pub struct Examined {
+    file: String,
+    bytes: Result<Vec<u8>, SniffError>,
+    sniffed: Sniffed,
+    infos: Result<Vec<CertInfo>, ParseError>,
+}
+
+/// Examines one file's bytes (or the error reading it).
+pub fn examine(file: &str, bytes: Result<Vec<u8>, SniffError>) -> Examined {
+    let sniffed = match &bytes {
+        Ok(b) => sniff(b),
+        Err(_) => Sniffed {
+            format: None,
+            certs: Vec::new(),
+            problem: None,
+        },
+    };
+    let infos = sniffed
+        .certs
+        .iter()
+        .map(|c| CertInfo::from_der(c))
+        .collect();
+    Examined {
+        file: file.to_owned(),
+        bytes,
+        sniffed,
+        infos,
+    }
+}
+
+/// The state intake decides against, kept up to date as files are decided.
+pub struct Intake<'a> {
+    config: &'a Config,
+    now: Instant,
+    force: bool,
+    named: Option<DeskId>,
+    index: DeskIndex,
+    currents: HashMap<DeskId, Current>,
+    trust: Option<TrustStore>,
+}
+
+/// Why intake could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum IntakeError {
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The trust anchors cannot be used.
+    #[error("intake.trust_anchors_dir: {0}")]
+    Trust(#[from] super::chain::TrustError),
+}
+
+impl<'a> Intake<'a> {
+    /// Reads the inventory and current certificates from the store.
+    pub fn new(
+        store: &Store,
+        config: &'a Config,
+        now: Instant,
+        force: bool,
+        named: Option<DeskId>,
+    ) -> Result<Intake<'a>, IntakeError> {
+        let desks = store.desks()?;
+        let mut currents = HashMap::new();
+        for (desk, sha) in store.current_all()? {
+            if let Some(rec) = store.cert(&sha)? {
+                if let Ok(info) = CertInfo::from_der(&rec.der) {
+                    currents.insert(desk, Current::of(&info));
+                }
+            }
+        }
+        let index = DeskIndex::new(
+            &desks,
+            currents
+                .iter()
+                .map(|(d, c)| (d.clone(), c.subject.as_str())),
+        );
+        let trust = match &config.intake.trust_anchors_dir {
+            Some(dir) => Some(TrustStore::load(
+                dir,
+                config.intake.intermediates_dir.as_deref(),
+            )?),
+            None => None,
+        };
+        Ok(Intake {
+            config,
+            now,
+            force,
+            named,
+            index,
+            currents,
+            trust,
+        })
+    }
+
+    /// Decides about one examined file, in the light of the files decided
+    /// before it.
+    pub fn decide(&mut self, e: Examined) -> Decision {
+        let mut d = Decision {
+            file: e.file,
+            file_sha256: None,
+            format: None,
+            original: Vec::new(),
+            outcome: Outcome::Refused {
+                desk: self.named.clone(),
+                sha256: None,
+                refusal: Refusal::NoDesk,
+            },
+        };
+        let bytes = match e.bytes {
+            Ok(b) => b,
+            Err(err) => {
+                d.outcome = self.refused(None, None, Refusal::File(err));
+                return d;
+            }
+        };
+        d.file_sha256 = Some(Sha256::of(&bytes));
+        let sniffed = e.sniffed;
+        d.format = sniffed.format;
+        let infos = e.infos;
+        if let Some(p) = sniffed.problem {
+            // Name the desk when the certificates next to a key say which.
+            let desk = infos
+                .ok()
+                .and_then(|i| pick_leaf(&i).ok().map(|l| i[l].clone()))
+                .and_then(|leaf| self.index.attribute(&leaf, self.named.as_ref()).ok());
+            d.outcome = self.refused(desk, None, Refusal::File(p));
+            return d;
+        }
+        let infos = match infos {
+            Ok(i) => i,
+            Err(e) => {
+                d.outcome = self.refused(None, None, Refusal::File(SniffError::Unreadable(e.0)));
+                return d;
+            }
+        };
+        let li = match pick_leaf(&infos) {
+            Ok(i) => i,
+            Err(r) => {
+                d.outcome = self.refused(None, None, r);
+                return d;
+            }
+        };
+        let leaf = &infos[li];
+        if leaf.is_ca && !self.force {
+            d.outcome = self.refused(None, Some(leaf.sha256), Refusal::CaCertificate);
+            return d;
+        }
+        let desk = match self.index.attribute(leaf, self.named.as_ref()) {
+            Ok(desk) => desk,
+            Err(r) if self.force && r.overridable() => match &self.named {
+                Some(n) => n.clone(),
+                None => {
+                    d.outcome = self.refused(None, Some(leaf.sha256), r);
+                    return d;
+                }
+            },
+            Err(r) => {
+                d.outcome = self.refused(None, Some(leaf.sha256), r);
+                return d;
+            }
+        };
+        let current = self.currents.get(&desk);
+        if current.map(|c| c.sha256) == Some(leaf.sha256) {
+            d.outcome = Outcome::Unchanged {
+                desk,
+                sha256: leaf.sha256,
+            };
+            return d;
+        }
+        let chain: Vec<Vec<u8>> = sniffed
+            .certs
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| *i != li)
+            .map(|(_, c)| c.clone())
+            .collect();
+        let chain_check = self
+            .trust
+            .as_ref()
+            .map(|t| t.verify(&leaf.der, &chain, leaf.not_before, leaf.not_after, self.now));
+        match judge(
+            leaf,
+            &desk,
+            current,
+            &self.config.intake,
+            self.now,
+            self.force,
+            chain_check,
+        ) {
+            Err(r) => d.outcome = self.refused(Some(desk), Some(leaf.sha256), r),
+            Ok(warnings) => {
+                let old = current.map(|c| c.subject.clone());
+                self.index
+                    .set_current_subject(&desk, old.as_deref(), &leaf.subject);
+                self.currents.insert(desk.clone(), Current::of(leaf));
+                d.original = bytes;
+                d.outcome = Outcome::Accepted {
+                    desk,
+                    leaf: Box::new(leaf.clone()),
+                    chain,
+                    warnings,
+                };
+            }
+        }
+        d
+    }
+
+    fn refused(&self, desk: Option<DeskId>, sha256: Option<Sha256>, refusal: Refusal) -> Outcome {
+        Outcome::Refused {
+            desk: desk.or_else(|| self.named.clone().filter(|n| self.index.contains(n))),
+            sha256,
+            refusal,
+        }
+    }
+}
+
+/// Who and when, for the records written.
+pub struct Writer<'a> {
+    /// The configuration.
+    pub config: &'a Config,
+    /// The data directory (names the default push destination).
+    pub data_dir: &'a Path,
+    /// The instant.
+    pub now: Instant,
+    /// The time zone for dates in sentences.
+    pub tz: Tz,
+    /// The OS user.
+    pub actor: &'a str,
+}
+
+/// How many files' writes share one transaction in bulk intake: each file's
+/// writes stay together, and flushing once per batch keeps bulk intake fast.
+pub const BATCH: usize = 500;
+
+impl Writer<'_> {
+    /// Writes the decisions, `BATCH` files per transaction.
+    pub fn apply(&self, store: &Store, decisions: &[Decision]) -> Result<(), StoreError> {
+        let mut open: HashMap<DeskId, Vec<PushJob>> = HashMap::new();
+        for job in store.push_jobs()? {
+            if matches!(job.state, PushState::Pending | PushState::Failed) {
+                open.entry(job.desk.clone()).or_default().push(job);
+            }
+        }
+        let destination = crate::push::destination_label(&self.config.national, self.data_dir);
+        for chunk in decisions.chunks(BATCH) {
+            let mut ops = Vec::new();
+            for d in chunk {
+                ops.extend(self.ops(d, &destination, &mut open));
+            }
+            if ops.is_empty() {
+                continue;
+            }
+            store.write(|tx| {
+                for op in &ops {
+                    match op {
+                        Op::Cert(rec) => {
+                            tx.put_cert(rec)?;
+                            tx.set_current(&rec.desk, &rec.sha256)?;
+                        }
+                        Op::Job(job) => tx.put_push_job(job)?,
+                        Op::Audit(a) => tx.audit(a)?,
+                        Op::Alert(a) => {
+                            // The same file refused twice is told once.
+                            if tx.alert(&crate::store::alert_key(a))?.is_none() {
+                                tx.put_alert(a)?;
+                            }
+                        }
+                    }
+                }
+                Ok(())
+            })?;
+        }
+        Ok(())
+    }
+
+    fn ops(
+        &self,
+        d: &Decision,
+        destination: &str,
+        open: &mut HashMap<DeskId, Vec<PushJob>>,
+    ) -> Vec<Op> {
+        let mut ops = Vec::new();
+        match &d.outcome {
+            Outcome::Unchanged { .. } => {}
+            Outcome::Accepted {
+                desk,
+                leaf,
+                chain,
+                warnings,
+            } => {
+                ops.push(Op::Cert(Box::new(CertRecord {
+                    sha256: leaf.sha256,
+                    desk: desk.clone(),
+                    subject: leaf.subject.clone(),
+                    issuer: leaf.issuer.clone(),
+                    serial: leaf.serial.clone(),
+                    not_before: leaf.not_before,
+                    not_after: leaf.not_after,
+                    der: leaf.der.clone(),
+                    original: d.original.clone(),
+                    source: d.file.clone(),
+                    chain: chain.clone(),
+                    ingested_at: self.now,
+                    ingested_by: self.actor.to_owned(),
+                    warnings: warnings.iter().map(Warning::code).collect(),
+                })));
+                for mut old in open.remove(desk).unwrap_or_default() {
+                    if old.sha256 != leaf.sha256 {
+                        old.state = PushState::Superseded;
+                        old.next_attempt = None;
+                        ops.push(Op::Job(old));
+                    }
+                }
+                let job = PushJob {
+                    desk: desk.clone(),
+                    sha256: leaf.sha256,
+                    destination: destination.to_owned(),
+                    state: PushState::Pending,
+                    attempts: 0,
+                    next_attempt: Some(self.now),
+                    last_error: None,
+                    created_at: self.now,
+                    done_at: None,
+                };
+                open.insert(desk.clone(), vec![job.clone()]);
+                ops.push(Op::Job(job));
+                let notes: Vec<String> = warnings.iter().map(|w| w.fr(self.tz)).collect();
+                ops.push(Op::Audit(
+                    AuditEntry::new(self.now, self.actor, "cert.ingest")
+                        .desk(desk)
+                        .cert(leaf.sha256)
+                        .detail(format!(
+                            "{} accepted{}",
+                            d.file,
+                            if notes.is_empty() {
+                                String::new()
+                            } else {
+                                format!(" ({})", notes.join("; "))
+                            }
+                        )),
+                ));
+            }
+            Outcome::Refused {
+                desk,
+                sha256,
+                refusal,
+            } => {
+                let mut a = AuditEntry::new(self.now, self.actor, "cert.ingest")
+                    .outcome("refused")
+                    .detail(format!("{}: {}: {}", d.file, refusal.code(), refusal));
+                if let Some(desk) = desk {
+                    a = a.desk(desk);
+                }
+                if let Some(s) = sha256 {
+                    a = a.cert(*s);
+                }
+                ops.push(Op::Audit(a));
+                if let (Some(desk), Some(fsha)) = (desk, d.file_sha256) {
+                    let mut details = BTreeMap::new();
+                    details.insert("file".to_owned(), d.file.clone());
+                    details.insert("code".to_owned(), refusal.code().to_owned());
+                    details.insert("reason_fr".to_owned(), refusal.fr(self.tz));
+                    details.insert("reason_en".to_owned(), refusal.en(self.tz));
+                    ops.push(Op::Alert(AlertRecord {
+                        desk: Some(desk.clone()),
+                        sha256: *sha256,
+                        kind: AlertKind::Refusal,
+                        threshold_days: None,
+                        slot: Some(fsha.to_hex()),
+                        state: AlertState::Pending,
+                        message_id: None,
+                        recipients: Vec::new(),
+                        created_at: self.now,
+                        sent_at: None,
+                        attempts: 0,
+                        error: None,
+                        details,
+                    }));
+                }
+            }
+        }
+        ops
+    }
+}
+
+enum Op {
+    Cert(Box<CertRecord>),
+    Job(PushJob),
+    Audit(AuditEntry),
+    Alert(AlertRecord),
+}

@@ -1,0 +1,196 @@
+//! Why a certificate is refused, or accepted with a warning: stable codes
+//! reused by the CLI, the audit log and the refusal e-mails, with sentences in
+//! French and English fit to forward to the desk.
+
+use chrono_tz::Tz;
+
+use super::sniff::SniffError;
+use crate::clock::{french_date, Instant};
+use crate::desk::DeskId;
+
+/// Told with every refusal that involves a private key.
+const NEVER_KEY_FR: &str = "Ne transmettez jamais votre clé privée : envoyez uniquement la partie publique du certificat (fichier .cer, DER ou Base64). Si la clé a circulé par courriel, faites révoquer ce certificat par votre autorité de certification.";
+const NEVER_KEY_EN: &str = "Never send your private key: send only the public part of the certificate (a .cer file, DER or Base64). If the key travelled by e-mail, have your certification authority revoke this certificate.";
+
+/// Why a file or certificate is refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Refusal {
+    /// The file holds no usable certificate, or holds a private key.
+    #[error("{0}")]
+    File(SniffError),
+    /// Several end-entity certificates in one file.
+    #[error("the file holds {0} end-entity certificates; send one")]
+    SeveralLeaves(usize),
+    /// Only CA certificates in the file.
+    #[error("the file holds a certification authority's certificate, not the desk's")]
+    CaCertificate,
+    /// Past its end of validity.
+    #[error("the certificate expired on {0}")]
+    Expired(Instant),
+    /// Starts too far in the future.
+    #[error("the certificate is valid only from {0}")]
+    NotYetValid(Instant),
+    /// Ends before the desk's current certificate.
+    #[error("the certificate ends ({0}) before the desk's current one ({1})")]
+    Older(Instant, Instant),
+    /// Key too small.
+    #[error("the key is too weak ({0} {1} bits)")]
+    WeakKey(String, u32),
+    /// MD5 or SHA-1 signature.
+    #[error("the certificate is signed with a weak algorithm ({0})")]
+    WeakSignature(String),
+    /// Attributable to no desk.
+    #[error("the certificate names no known desk")]
+    NoDesk,
+    /// Attributable to several desks.
+    #[error("the certificate could belong to several desks: {}", list(.0))]
+    AmbiguousDesk(Vec<DeskId>),
+    /// `--desk` names a desk that is not in the inventory.
+    #[error("desk {0} is not in the inventory")]
+    UnknownDesk(DeskId),
+    /// `--desk` names a desk the certificate does not belong to.
+    #[error("the certificate belongs to {found}, not to {named}", found = list(.1), named = .0)]
+    DeskMismatch(DeskId, Vec<DeskId>),
+    /// No chain to the configured trust anchors.
+    #[error("the certificate does not chain to a trusted authority ({0})")]
+    Untrusted(String),
+}
+
+fn list(ids: &[DeskId]) -> String {
+    ids.iter()
+        .map(DeskId::as_str)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+impl Refusal {
+    /// The stable reason code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Refusal::File(e) => e.code(),
+            Refusal::SeveralLeaves(_) => "several_leaves",
+            Refusal::CaCertificate => "ca_certificate",
+            Refusal::Expired(_) => "expired",
+            Refusal::NotYetValid(_) => "not_yet_valid",
+            Refusal::Older(..) => "older",
+            Refusal::WeakKey(..) => "weak_key",
+            Refusal::WeakSignature(_) => "weak_signature",
+            Refusal::NoDesk => "no_desk",
+            Refusal::AmbiguousDesk(_) => "ambiguous_desk",
+            Refusal::UnknownDesk(_) => "unknown_desk",
+            Refusal::DeskMismatch(..) => "desk_mismatch",
+            Refusal::Untrusted(_) => "untrusted",
+        }
+    }
+
+    /// Whether `--force` may accept it anyway. Never for a private key, nor for
+    /// what is not a certificate, nor when no single desk is known.
+    pub fn overridable(&self) -> bool {
+        matches!(
+            self,
+            Refusal::Expired(_)
+                | Refusal::NotYetValid(_)
+                | Refusal::Older(..)
+                | Refusal::WeakKey(..)
+                | Refusal::WeakSignature(_)
+                | Refusal::DeskMismatch(..)
+                | Refusal::Untrusted(_)
+                | Refusal::CaCertificate
+        )
+    }
+
+    /// Whether the file held a private key.
+    pub fn is_private_key(&self) -> bool {
+        matches!(self, Refusal::File(e) if e.is_private_key())
+    }
+
+    /// The reason in French, addressed to the desk.
+    pub fn fr(&self, tz: Tz) -> String {
+        let d = |at: &Instant| french_date(*at, tz);
+        match self {
+            Refusal::File(e) => match e {
+                SniffError::PrivateKey(_) => format!("le fichier contient une clé privée. {NEVER_KEY_FR}"),
+                SniffError::Pkcs12 => format!("le fichier est un conteneur PKCS#12 (.pfx/.p12), qui contient la clé privée. {NEVER_KEY_FR}"),
+                SniffError::Csr => "le fichier est une demande de certificat (CSR), pas le certificat délivré par l'autorité de certification.".into(),
+                SniffError::Crl => "le fichier est une liste de révocation (CRL), pas un certificat.".into(),
+                SniffError::Empty => "le fichier est vide.".into(),
+                SniffError::TooLarge { size, limit } => format!("le fichier est trop volumineux ({size} octets, maximum {limit}) pour être un certificat."),
+                SniffError::Unreadable(_) => "le fichier est illisible ou endommagé.".into(),
+                SniffError::Unrecognized(_) => "le fichier ne contient aucun certificat.".into(),
+            },
+            Refusal::SeveralLeaves(n) => format!("le fichier contient {n} certificats de guichet ; envoyez uniquement le vôtre."),
+            Refusal::CaCertificate => "le fichier contient le certificat d'une autorité de certification, pas celui du guichet.".into(),
+            Refusal::Expired(at) => format!("le certificat a expiré le {}.", d(at)),
+            Refusal::NotYetValid(at) => format!("le certificat ne sera valide qu'à partir du {}.", d(at)),
+            Refusal::Older(at, cur) => format!("le certificat expire le {}, avant le certificat actuel du guichet (qui expire le {}).", d(at), d(cur)),
+            Refusal::WeakKey(alg, bits) => format!("la clé du certificat est trop faible ({} {bits} bits) ; demandez un certificat avec une clé RSA d'au moins 2048 bits ou EC d'au moins 256 bits.", alg.to_uppercase()),
+            Refusal::WeakSignature(alg) => format!("le certificat est signé avec un algorithme obsolète ({alg})."),
+            Refusal::NoDesk => "le certificat ne permet pas d'identifier le guichet (ni identifiant de guichet, ni SIREN, ni adresse connue).".into(),
+            Refusal::AmbiguousDesk(ids) => format!("le certificat pourrait appartenir à plusieurs guichets ({}).", list(ids)),
+            Refusal::UnknownDesk(id) => format!("le guichet {id} n'est pas dans l'inventaire."),
+            Refusal::DeskMismatch(named, found) => format!("le certificat est celui du guichet {}, pas du guichet {named}.", list(found)),
+            Refusal::Untrusted(_) => "le certificat n'a pas été délivré par une autorité de certification reconnue.".into(),
+        }
+    }
+
+    /// The reason in English, addressed to the desk.
+    pub fn en(&self, tz: Tz) -> String {
+        let d = |at: &Instant| french_date(*at, tz);
+        match self {
+            Refusal::File(SniffError::PrivateKey(_)) => format!("the file holds a private key. {NEVER_KEY_EN}"),
+            Refusal::File(SniffError::Pkcs12) => format!("the file is a PKCS#12 (.pfx/.p12) container, which holds the private key. {NEVER_KEY_EN}"),
+            Refusal::File(e) => format!("{e}."),
+            Refusal::Expired(at) => format!("the certificate expired on {}.", d(at)),
+            Refusal::NotYetValid(at) => format!("the certificate is valid only from {}.", d(at)),
+            Refusal::Older(at, cur) => format!("the certificate ends on {}, before the desk's current one ({}).", d(at), d(cur)),
+            other => format!("{other}."),
+        }
+    }
+}
+
+/// A reason to accept with a note.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Warning {
+    /// Neither clientAuth nor emailProtection in extendedKeyUsage.
+    NoDeskUsage,
+    /// Not yet valid, within the grace period.
+    NotYetValid(Instant),
+    /// Same public key as the desk's current certificate.
+    SameKey,
+    /// The desk's SIREN fails its Luhn check.
+    SirenLuhn,
+    /// A refusal overridden by `--force`.
+    Forced(&'static str),
+}
+
+impl Warning {
+    /// The stable code.
+    pub fn code(&self) -> String {
+        match self {
+            Warning::NoDeskUsage => "no_desk_usage".into(),
+            Warning::NotYetValid(_) => "not_yet_valid".into(),
+            Warning::SameKey => "same_key".into(),
+            Warning::SirenLuhn => "siren_luhn".into(),
+            Warning::Forced(c) => format!("forced:{c}"),
+        }
+    }
+
+    /// A sentence in French, for the team.
+    pub fn fr(&self, tz: Tz) -> String {
+        match self {
+            Warning::NoDeskUsage => {
+                "le certificat n'autorise ni l'authentification client ni la protection du courriel"
+                    .into()
+            }
+            Warning::NotYetValid(at) => format!(
+                "le certificat ne sera valide qu'à partir du {}",
+                french_date(*at, tz)
+            ),
+            Warning::SameKey => {
+                "le certificat reprend la clé publique du certificat précédent".into()
+            }
+            Warning::SirenLuhn => "le SIREN du guichet ne respecte pas la clé de Luhn".into(),
+            Warning::Forced(c) => format!("refus «{c}» passé outre (--force)"),
+        }
+    }
+}
