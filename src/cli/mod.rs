@@ -3,6 +3,7 @@
 //! command works from that. Errors end in one [`CliError`] that knows its exit
 //! code.
 
+mod alerts;
 mod context;
 mod desk;
 mod error;
@@ -10,6 +11,7 @@ mod init;
 mod log;
 pub mod output;
 mod status;
+mod templates;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -73,6 +75,12 @@ pub enum Command {
     /// Show the audit log.
     #[command(after_help = "Examples:\n  vigie log\n  vigie log --desk 732829320-00001 --json")]
     Log(log::Args),
+    /// "Fin de vie" alerts: run, list, preview, digest.
+    #[command(subcommand)]
+    Alerts(alerts::Command),
+    /// E-mail templates.
+    #[command(subcommand)]
+    Templates(templates::Command),
 }
 
 /// Runs the command line and returns the process exit code.
@@ -98,5 +106,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Command::Status(a) => status::run(&ctx, a),
         Command::Check(a) => status::check(&ctx, a),
         Command::Log(a) => log::run(&ctx, a),
+        Command::Alerts(c) => alerts::run(&ctx, c),
+        Command::Templates(c) => templates::run(&ctx, c),
     }
 }
