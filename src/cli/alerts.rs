@@ -100,8 +100,7 @@ pub fn run(ctx: &Context, cmd: Command) -> Result<(), CliError> {
                 &ctx.actor,
                 dry_run,
             )?;
-            report(ctx, &s, dry_run);
-            Ok(())
+            report(ctx, &s, dry_run)
         }
         Command::Digest { dry_run } => {
             let store = ctx.store()?;
@@ -113,8 +112,7 @@ pub fn run(ctx: &Context, cmd: Command) -> Result<(), CliError> {
                 &ctx.actor,
                 dry_run,
             )?;
-            report(ctx, &s, dry_run);
-            Ok(())
+            report(ctx, &s, dry_run)
         }
         Command::List { json } => list(ctx, json),
         Command::Preview { desk } => {
@@ -164,8 +162,9 @@ fn list(ctx: &Context, json: bool) -> Result<(), CliError> {
     t.print()
 }
 
-/// The end-of-run summary, on stderr.
-fn report(ctx: &Context, s: &RunSummary, dry_run: bool) {
+/// The end-of-run summary, on stderr; the exit code says whether anything is
+/// left pending (1: retried next run) or was given up (3: see `alerts list`).
+fn report(ctx: &Context, s: &RunSummary, dry_run: bool) -> Result<(), CliError> {
     if dry_run {
         for r in &s.planned {
             ctx.note(format!(
@@ -198,7 +197,7 @@ fn report(ctx: &Context, s: &RunSummary, dry_run: bool) {
         ));
     }
     if dry_run {
-        return;
+        return Ok(());
     }
     let t = s.total();
     let per_kind: Vec<String> = s
@@ -217,4 +216,19 @@ fn report(ctx: &Context, s: &RunSummary, dry_run: bool) {
             format!(" (sent/pending/failed: {})", per_kind.join(", "))
         }
     ));
+    if t.pending > 0 {
+        return Err(CliError::operational(format!(
+            "{} message(s) could not be sent and stay pending; the next run retries them",
+            t.pending
+        ))
+        .hint("`vigie alerts list` shows each message's error"));
+    }
+    if t.failed > 0 {
+        return Err(CliError::refused(format!(
+            "{} message(s) were refused for good (an invalid address?)",
+            t.failed
+        ))
+        .hint("`vigie alerts list` shows the reason for each"));
+    }
+    Ok(())
 }
