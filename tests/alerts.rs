@@ -482,3 +482,159 @@ fn preview_prints_without_sending_and_templates_check_catches_errors() {
         stderr(&out)
     );
 }
+
+/// Varied certificates for `n` desks: ends spread from 40 days before the
+/// simulated year to 200 days after it, at varied hours.
+fn fleet(n: u32) -> Vec<Seed> {
+    let start = at("2027-01-01T00:00:00Z");
+    let mut x: u64 = 0x2545_f491_4f6c_dd1d;
+    (1..=n)
+        .map(|i| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let days = (x % 605) as i64 - 40;
+            let hours = ((x >> 20) % 24) as i64;
+            let na = start + chrono::Duration::days(days) + chrono::Duration::hours(hours);
+            Seed {
+                n: i,
+                emails: vec![email(i)],
+                name: format!("Guichet {i}"),
+                not_after: Some(na),
+            }
+        })
+        .collect()
+}
+
+/// What a run at each instant must send, computed the simple way: remember,
+/// per desk, the last threshold and the last reminder sent.
+fn oracle(seeds: &[Seed], runs: &[DateTime<Utc>]) -> BTreeMap<(String, String, i64), usize> {
+    let tz = chrono_tz::Europe::Paris;
+    let thresholds = [90i64, 60, 30, 15, 7, 1];
+    let mut out = BTreeMap::new();
+    for s in seeds {
+        let na = s.not_after.unwrap();
+        let (mut last_t, mut last_k) = (None::<i64>, None::<i64>);
+        for &now in runs {
+            let d = vigie::clock::days_between(now, na, tz);
+            let key = if now >= na {
+                let k = (-d).max(0) / 7;
+                if last_k == Some(k) {
+                    continue;
+                }
+                last_k = Some(k);
+                ("expired", k * 7)
+            } else {
+                let Some(m) = thresholds.iter().copied().filter(|&t| d <= t).min() else {
+                    continue;
+                };
+                if last_t.is_some_and(|l| m >= l) {
+                    continue;
+                }
+                last_t = Some(m);
+                ("threshold", m)
+            };
+            *out.entry((desk_id(s.n).to_string(), key.0.to_owned(), key.1))
+                .or_default() += 1;
+        }
+    }
+    out
+}
+
+/// Runs the alerts once a day over `days` days but the skipped ones, for
+/// `desks` desks, through the binary (one process per day, `--now`
+/// advancing) or through the library's `run` (what the service calls; one
+/// process, so that a whole year stays fast), then checks the alert log and
+/// what the SMTP server received against the oracle.
+fn simulate(desks: u32, days: i64, skip: &[i64], via_binary: bool) {
+    let server = SmtpServer::start();
+    let toml = config(server.port());
+    let case = Case::with_config(&toml);
+    let seeds = fleet(desks);
+    seed(&case, &seeds);
+    let runs: Vec<DateTime<Utc>> = (0..days)
+        .filter(|d| !skip.contains(d))
+        .map(|d| at("2027-01-01T08:00:00Z") + chrono::Duration::days(d))
+        .collect();
+    if via_binary {
+        for now in &runs {
+            case.ok(&["-q", "alerts", "run", "--now", &vigie::clock::rfc3339(*now)]);
+        }
+    } else {
+        let cfg = vigie::config::Config::parse(&toml, std::path::Path::new("test")).unwrap();
+        let store = Store::open(&case.data(), Duration::from_secs(5)).unwrap();
+        for &now in &runs {
+            let s = vigie::alerts::run(&store, &cfg, &case.data(), now, "test", false).unwrap();
+            assert_eq!(s.total().pending + s.total().failed, 0);
+        }
+    }
+    let expected = oracle(&seeds, &runs);
+    let log = list(&case);
+    let mut got: BTreeMap<(String, String, i64), usize> = BTreeMap::new();
+    let mut per_run: BTreeMap<(String, String), usize> = BTreeMap::new();
+    for r in &log {
+        assert_eq!(r["state"], "sent", "{r:?}");
+        let desk = r["desk"].as_str().unwrap().to_owned();
+        *got.entry((
+            desk.clone(),
+            r["kind"].as_str().unwrap().to_owned(),
+            r["threshold_days"].as_i64().unwrap(),
+        ))
+        .or_default() += 1;
+        *per_run
+            .entry((desk, r["sent_at"].as_str().unwrap().to_owned()))
+            .or_default() += 1;
+    }
+    assert_eq!(got, expected);
+    assert!(got.values().all(|&n| n == 1));
+    assert!(
+        per_run.values().all(|&n| n == 1),
+        "two messages to one desk in one run"
+    );
+    // What the server received is what the log says, once each.
+    let msgs = server.messages();
+    assert_eq!(msgs.len(), log.len());
+    let ids: BTreeSet<String> = msgs
+        .iter()
+        .map(|m| m.header("Message-ID").unwrap())
+        .collect();
+    assert_eq!(ids.len(), msgs.len(), "a Message-ID arrived twice");
+    let logged: BTreeSet<String> = log
+        .iter()
+        .map(|r| r["message_id"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(ids, logged);
+    for s in &seeds {
+        let id = desk_id(s.n).to_string();
+        let want = expected.keys().filter(|k| k.0 == id).count();
+        let have = msgs.iter().filter(|m| m.rcpt[0] == email(s.n)).count();
+        assert_eq!(have, want, "desk {id}");
+    }
+    server.stop();
+}
+
+#[test]
+fn a_year_day_by_day_sends_each_threshold_once_and_weekly_reminders() {
+    simulate(200, 365, &[], false);
+}
+
+#[test]
+fn forty_days_through_the_binary_with_now_advancing() {
+    // Certificates spread from 40 days before to 565 after: over 40 days a
+    // quarter of the fleet crosses a threshold or gets reminders.
+    simulate(60, 40, &[3, 4, 5, 17], true);
+}
+
+#[test]
+fn a_year_with_30_days_skipped_sends_only_the_most_urgent_per_gap() {
+    let mut x: u64 = 42;
+    let mut skip = BTreeSet::new();
+    while skip.len() < 30 {
+        x = x
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        skip.insert(((x >> 33) % 365) as i64);
+    }
+    let skip: Vec<i64> = skip.into_iter().collect();
+    simulate(200, 365, &skip, false);
+}

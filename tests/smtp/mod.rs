@@ -124,7 +124,10 @@ fn session(
     let read_line = |inp: &mut BufReader<TcpStream>, line: &mut String| -> std::io::Result<usize> {
         line.clear();
         loop {
-            match inp.read_line(line) {
+            let r = inp.read_line(line);
+            // Acknowledge what was read at once (see Cargo.toml).
+            let _ = socket2::SockRef::from(inp.get_ref()).set_tcp_quickack(true);
+            match r {
                 Ok(n) => return Ok(n),
                 Err(e)
                     if e.kind() == std::io::ErrorKind::WouldBlock
