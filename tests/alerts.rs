@@ -638,3 +638,38 @@ fn a_year_with_30_days_skipped_sends_only_the_most_urgent_per_gap() {
     let skip: Vec<i64> = skip.into_iter().collect();
     simulate(200, 365, &skip, false);
 }
+
+#[test]
+fn a_newer_certificate_silences_the_old_one_even_when_pending() {
+    let port = free_port();
+    let case = Case::with_config(&config(port));
+    seed(&case, &[seed_desk(1, "2027-06-30T10:00:00Z")]);
+    // Server down: the 15-day alert stays pending.
+    let out = case.run(&["alerts", "run", "--now", "2027-06-18T07:00:00Z"]);
+    assert_eq!(code(&out), 1);
+    // The desk renews before the server comes back.
+    let store = Store::open(&case.data(), Duration::from_secs(5)).unwrap();
+    let newer = cert_for(&desk_id(1), at("2030-06-30T10:00:00Z"));
+    store
+        .write(|tx| {
+            tx.put_cert(&newer)?;
+            tx.set_current(&desk_id(1), &newer.sha256)
+        })
+        .unwrap();
+    drop(store);
+    let server = SmtpServer::start_on(port, &[]);
+    let out = case.run(&["alerts", "run", "--now", "2027-06-19T07:00:00Z"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("replaced by a newer one"),
+        "{}",
+        stderr(&out)
+    );
+    // Nor anything later for the old one: the new one has three years left.
+    case.ok(&["alerts", "run", "--now", "2027-07-19T07:00:00Z"]);
+    assert!(server.messages().is_empty());
+    let log = list(&case);
+    assert_eq!(log.len(), 1);
+    assert_eq!(log[0]["state"], "failed");
+    assert!(log[0]["error"].as_str().unwrap().starts_with("superseded"));
+}

@@ -59,6 +59,7 @@ pub fn deliver_pending(
         let audit = AuditEntry::new(now, actor, "alert.send")
             .outcome(match outcome {
                 None => "ok",
+                Some(_) if rec.error.as_deref() == Some(SUPERSEDED) => "superseded",
                 Some(SendError::Permanent(_)) => "failed",
                 Some(_) => "retry",
             })
@@ -83,7 +84,11 @@ pub fn deliver_pending(
             tx.put_alert(&rec)?;
             tx.audit(&audit)
         })?;
-        summary.count(rec.kind, rec.state);
+        if rec.error.as_deref() == Some(SUPERSEDED) {
+            summary.superseded += 1;
+        } else {
+            summary.count(rec.kind, rec.state);
+        }
         if let Some(SendError::Unreachable(e)) = outcome {
             unreachable = Some(e);
         }
@@ -122,7 +127,7 @@ fn prepare_and_send(
             None => None,
         };
         if current != rec.sha256 {
-            fail(rec, "superseded: a newer certificate is current".into());
+            fail(rec, SUPERSEDED.into());
             return Ok(Some(SendError::Permanent(String::new())));
         }
     }
@@ -182,6 +187,10 @@ fn prepare_and_send(
         }
     }
 }
+
+/// The error of an alert dropped because a newer certificate became current:
+/// the desk renewed, which is what the alert asked for, not a failure.
+pub const SUPERSEDED: &str = "superseded: a newer certificate is current";
 
 fn fail(rec: &mut AlertRecord, reason: String) {
     rec.state = AlertState::Failed;

@@ -59,6 +59,9 @@ pub struct RunSummary {
     pub no_email: Vec<DeskId>,
     /// Desks without a certificate.
     pub no_cert: Vec<DeskId>,
+    /// Pending alerts dropped because their certificate was replaced (marked
+    /// failed with [`deliver::SUPERSEDED`], not counted as failures).
+    pub superseded: usize,
 }
 
 /// Messages in each state.

@@ -216,6 +216,12 @@ fn report(ctx: &Context, s: &RunSummary, dry_run: bool) -> Result<(), CliError> 
             format!(" (sent/pending/failed: {})", per_kind.join(", "))
         }
     ));
+    if s.superseded > 0 {
+        ctx.note(format!(
+            "{} pending alert(s) dropped: their certificate was replaced by a newer one",
+            s.superseded
+        ));
+    }
     if t.pending > 0 {
         return Err(CliError::operational(format!(
             "{} message(s) could not be sent and stay pending; the next run retries them",
