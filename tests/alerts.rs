@@ -673,3 +673,45 @@ fn a_newer_certificate_silences_the_old_one_even_when_pending() {
     assert_eq!(log[0]["state"], "failed");
     assert!(log[0]["error"].as_str().unwrap().starts_with("superseded"));
 }
+
+#[test]
+fn implicit_tls_with_a_private_ca_file() {
+    use rcgen::{BasicConstraints, CertificateParams, IsCa, Issuer, KeyPair};
+    let ca_key = KeyPair::generate().unwrap();
+    let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    let ca = ca_params.self_signed(&ca_key).unwrap();
+    let leaf_key = KeyPair::generate().unwrap();
+    let leaf = CertificateParams::new(vec!["127.0.0.1".to_owned()])
+        .unwrap()
+        .signed_by(&leaf_key, &Issuer::new(ca_params, ca_key))
+        .unwrap();
+    let tls = rustls::ServerConfig::builder_with_provider(std::sync::Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .unwrap()
+    .with_no_client_auth()
+    .with_single_cert(
+        vec![leaf.der().clone()],
+        rustls::pki_types::PrivateKeyDer::Pkcs8(leaf_key.serialize_der().into()),
+    )
+    .unwrap();
+    let server = SmtpServer::start_tls(std::sync::Arc::new(tls));
+    let case = Case::new();
+    let ca_file = case.file("smtp-ca.pem", ca.pem());
+    let toml = config(server.port()).replace(
+        "tls = \"none\"",
+        &format!("tls = \"implicit\"\nca_file = \"{}\"", ca_file.display()),
+    );
+    let case = Case {
+        config: Some(case.file("vigie.toml", toml)),
+        ..case
+    };
+    seed(&case, &[seed_desk(1, "2027-06-30T10:00:00Z")]);
+    case.ok(&["alerts", "run", "--now", "2027-06-18T07:00:00Z"]);
+    let msgs = server.messages();
+    assert_eq!(msgs.len(), 1);
+    assert!(msgs[0].header("Subject").unwrap().contains("fin de vie"));
+    assert_eq!(list(&case)[0]["state"], "sent");
+}

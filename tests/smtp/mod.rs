@@ -5,7 +5,7 @@
 
 #![allow(dead_code)]
 
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -41,6 +41,19 @@ impl SmtpServer {
 
     /// Starts on `port` (0: any), refusing recipients containing any of `refuse`.
     pub fn start_on(port: u16, refuse: &[&str]) -> SmtpServer {
+        Self::start_with(port, refuse, None)
+    }
+
+    /// Starts speaking implicit TLS (port-465 style) with this configuration.
+    pub fn start_tls(tls: Arc<rustls::ServerConfig>) -> SmtpServer {
+        Self::start_with(0, &[], Some(tls))
+    }
+
+    fn start_with(
+        port: u16,
+        refuse: &[&str],
+        tls: Option<Arc<rustls::ServerConfig>>,
+    ) -> SmtpServer {
         let listener = TcpListener::bind(("127.0.0.1", port)).expect("bind loopback");
         listener.set_nonblocking(true).unwrap();
         let port = listener.local_addr().unwrap().port();
@@ -53,8 +66,23 @@ impl SmtpServer {
                 match listener.accept() {
                     Ok((stream, _)) => {
                         let (r, s, refuse) = (r.clone(), s.clone(), refuse.clone());
+                        let tls = tls.clone();
                         std::thread::spawn(move || {
-                            let _ = session(stream, &r, &s, &refuse);
+                            let _ = prepare(&stream);
+                            let raw = stream.try_clone().unwrap();
+                            let _ = match tls {
+                                None => session(stream, &raw, &r, &s, &refuse),
+                                Some(cfg) => {
+                                    let conn = rustls::ServerConnection::new(cfg).unwrap();
+                                    session(
+                                        rustls::StreamOwned::new(conn, stream),
+                                        &raw,
+                                        &r,
+                                        &s,
+                                        &refuse,
+                                    )
+                                }
+                            };
                         });
                     }
                     Err(_) => std::thread::sleep(Duration::from_millis(2)),
@@ -107,26 +135,35 @@ pub fn free_port() -> u16 {
         .port()
 }
 
-fn session(
-    stream: TcpStream,
+fn prepare(stream: &TcpStream) -> std::io::Result<()> {
+    stream.set_nonblocking(false)?;
+    stream.set_read_timeout(Some(Duration::from_millis(200)))
+}
+
+fn session<S: Read + Write>(
+    stream: S,
+    raw: &TcpStream,
     received: &Mutex<Vec<Received>>,
     stop: &AtomicBool,
     refuse: &[String],
 ) -> std::io::Result<()> {
-    stream.set_nonblocking(false)?;
-    stream.set_read_timeout(Some(Duration::from_millis(200)))?;
-    let mut out = stream.try_clone()?;
     let mut inp = BufReader::new(stream);
-    out.write_all(b"220 test.example.org ESMTP\r\n")?;
+    macro_rules! reply {
+        ($b:expr) => {{
+            inp.get_mut().write_all($b)?;
+            inp.get_mut().flush()?;
+        }};
+    }
+    reply!(b"220 test.example.org ESMTP\r\n");
     let mut from = String::new();
     let mut rcpt = Vec::new();
     let mut line = String::new();
-    let read_line = |inp: &mut BufReader<TcpStream>, line: &mut String| -> std::io::Result<usize> {
+    let read_line = |inp: &mut BufReader<S>, line: &mut String| -> std::io::Result<usize> {
         line.clear();
         loop {
             let r = inp.read_line(line);
             // Acknowledge what was read at once (see Cargo.toml).
-            let _ = socket2::SockRef::from(inp.get_ref()).set_tcp_quickack(true);
+            let _ = socket2::SockRef::from(raw).set_tcp_quickack(true);
             match r {
                 Ok(n) => return Ok(n),
                 Err(e)
@@ -148,21 +185,21 @@ fn session(
         let cmd = line.trim_end().to_owned();
         let upper = cmd.to_ascii_uppercase();
         if upper.starts_with("EHLO") || upper.starts_with("HELO") {
-            out.write_all(b"250-test.example.org\r\n250-8BITMIME\r\n250 SMTPUTF8\r\n")?;
+            reply!(b"250-test.example.org\r\n250-8BITMIME\r\n250 SMTPUTF8\r\n");
         } else if upper.starts_with("MAIL FROM:") {
             from = angle(&cmd[10..]);
             rcpt.clear();
-            out.write_all(b"250 2.1.0 ok\r\n")?;
+            reply!(b"250 2.1.0 ok\r\n");
         } else if upper.starts_with("RCPT TO:") {
             let a = angle(&cmd[8..]);
             if refuse.iter().any(|r| a.contains(r.as_str())) {
-                out.write_all(b"550 5.1.1 mailbox unavailable\r\n")?;
+                reply!(b"550 5.1.1 mailbox unavailable\r\n");
             } else {
                 rcpt.push(a);
-                out.write_all(b"250 2.1.5 ok\r\n")?;
+                reply!(b"250 2.1.5 ok\r\n");
             }
         } else if upper == "DATA" {
-            out.write_all(b"354 go ahead\r\n")?;
+            reply!(b"354 go ahead\r\n");
             let mut data = String::new();
             loop {
                 if read_line(&mut inp, &mut line)? == 0 {
@@ -179,17 +216,17 @@ fn session(
                 rcpt: std::mem::take(&mut rcpt),
                 data,
             });
-            out.write_all(b"250 2.0.0 queued\r\n")?;
+            reply!(b"250 2.0.0 queued\r\n");
         } else if upper == "RSET" {
             rcpt.clear();
-            out.write_all(b"250 ok\r\n")?;
+            reply!(b"250 ok\r\n");
         } else if upper == "NOOP" {
-            out.write_all(b"250 ok\r\n")?;
+            reply!(b"250 ok\r\n");
         } else if upper == "QUIT" {
-            out.write_all(b"221 bye\r\n")?;
+            reply!(b"221 bye\r\n");
             return Ok(());
         } else {
-            out.write_all(b"502 not implemented\r\n")?;
+            reply!(b"502 not implemented\r\n");
         }
     }
 }
