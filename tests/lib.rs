@@ -2,8 +2,10 @@
 //! driving the real `vigie` binary in temporary data directories.
 
 mod https_server;
+mod smtp;
 mod support;
 
+mod alerts;
 mod backup;
 mod cli;
 mod config_doc;

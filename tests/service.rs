@@ -20,20 +20,39 @@ pub fn free_port() -> u16 {
 pub struct Serve {
     pub child: Option<Child>,
     pub port: u16,
+    log: std::sync::Arc<std::sync::Mutex<String>>,
+    reader: Option<std::thread::JoinHandle<()>>,
 }
 
 impl Serve {
     pub fn start(case: &Case, port: u16) -> Serve {
-        let child = case
+        let mut child = case
             .std_cmd()
             .arg("serve")
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .spawn()
             .expect("spawn vigie serve");
+        // Drain the service's log as it comes, so a full pipe never blocks it.
+        let log = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+        let mut stderr = child.stderr.take().unwrap();
+        let sink = log.clone();
+        let reader = std::thread::spawn(move || {
+            let mut buf = [0u8; 4096];
+            while let Ok(n) = stderr.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                sink.lock()
+                    .unwrap()
+                    .push_str(&String::from_utf8_lossy(&buf[..n]));
+            }
+        });
         let serve = Serve {
             child: Some(child),
             port,
+            log,
+            reader: Some(reader),
         };
         let deadline = Instant::now() + Duration::from_secs(20);
         while TcpStream::connect(("127.0.0.1", port)).is_err() {
@@ -62,6 +81,11 @@ impl Serve {
         (code, body)
     }
 
+    /// What the service has logged so far.
+    pub fn log(&self) -> String {
+        self.log.lock().unwrap().clone()
+    }
+
     /// Sends SIGTERM and waits; returns the exit code and stderr.
     pub fn stop(mut self) -> (Option<i32>, String) {
         let mut child = self.child.take().unwrap();
@@ -73,14 +97,10 @@ impl Serve {
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
             if let Some(status) = child.try_wait().unwrap() {
-                let mut err = String::new();
-                child
-                    .stderr
-                    .take()
-                    .unwrap()
-                    .read_to_string(&mut err)
-                    .unwrap();
-                return (status.code(), err);
+                if let Some(r) = self.reader.take() {
+                    r.join().unwrap();
+                }
+                return (status.code(), self.log());
             }
             if Instant::now() > deadline {
                 child.kill().unwrap();
@@ -224,4 +244,147 @@ fn a_run_missed_while_down_is_performed_once_on_start() {
     );
     let (code, err) = serve.stop();
     assert_eq!(code, Some(0), "{err}");
+}
+
+/// A desk certificate ending `days` from now (real clock: the service uses it).
+fn desk_cert(desk: &str, email: &str, days: i64, serial: u64) -> Vec<u8> {
+    use vigie::certgen::{Ca, Key, KeyKind, LeafSpec};
+    let now = chrono::Utc::now();
+    let ca = Ca::root(
+        "AC de test du service",
+        Key::generate(KeyKind::P256).unwrap(),
+        now - chrono::TimeDelta::days(3650),
+        now + chrono::TimeDelta::days(3650),
+    )
+    .unwrap();
+    let spec = LeafSpec::desk(
+        desk,
+        email,
+        now - chrono::TimeDelta::days(700),
+        now + chrono::TimeDelta::days(days),
+        serial,
+    );
+    ca.issue(&spec, &Key::generate(KeyKind::P256).unwrap())
+        .unwrap()
+}
+
+#[test]
+fn the_service_alerts_by_smtp_and_pushes_by_https_while_the_cli_works() {
+    use crate::https_server::{Pki, Server};
+    use crate::smtp::SmtpServer;
+
+    let smtp = SmtpServer::start();
+    let pki_dir = tempfile::tempdir().unwrap();
+    let pki = Pki::generate(pki_dir.path());
+    let national = Server::start(&pki, vec![]);
+    let port = free_port();
+    let case = Case::with_config(&format!(
+        "[smtp]\nhost = \"127.0.0.1\"\nport = {}\ntls = \"none\"\nfrom = \"vigie@example.org\"\n\n\
+         [national]\ndestination = \"https\"\nurl = \"{}\"\nclient_cert = \"{}\"\nclient_key = \"{}\"\nserver_ca = \"{}\"\ntimeout_secs = 5\n\n\
+         [service]\nalerts = \"*/2 * * * * *\"\npush = \"*/2 * * * * *\"\ndigest = \"0 0 9 1 1 *\"\nbackup = \"0 0 9 1 1 *\"\nlisten = \"127.0.0.1:{port}\"\n",
+        smtp.port(),
+        national.url(),
+        pki.client_cert.display(),
+        pki.client_key.display(),
+        pki.ca.display()
+    ));
+    let serve = Serve::start(&case, port);
+
+    // The CLI, while the service runs: add a desk, ingest its certificate
+    // (ending in 20 days: the 30-day threshold is crossed), read the status.
+    let desk = "732829320-00001";
+    let email = "guichet@example.org";
+    let out = case.run(&[
+        "desk",
+        "add",
+        desk,
+        "--name",
+        "Office du Rhône",
+        "--email",
+        email,
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let cer = case.file("renouvele.cer", desk_cert(desk, email, 20, 42));
+    let out = case.run(&["cert", "ingest", cer.to_str().unwrap(), "--desk", desk]);
+    let err = String::from_utf8_lossy(&out.stderr).to_string();
+    assert!(out.status.success(), "{err}");
+    assert!(!err.to_lowercase().contains("lock"), "{err}");
+    let rows = case.json(&["status", "--json"]);
+    assert_eq!(rows[0]["desk"], desk);
+    assert_eq!(rows[0]["state"], "warning");
+
+    // The service sends the threshold alert and pushes the certificate.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let mails = smtp.messages();
+        let alert = mails.iter().any(|m| {
+            m.header("Subject")
+                .is_some_and(|s| s.contains("fin de vie") && s.contains(desk))
+        });
+        if alert && !national.requests().is_empty() {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "after 60 s: {} message(s), {} push request(s); the service said:\n{}",
+            mails.len(),
+            national.requests().len(),
+            serve.log()
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let put = &national.requests()[0];
+    assert_eq!(put.path, format!("/api/guichets/{desk}/certificat"));
+
+    // Metrics show the push done and the alert sent (the confirmation may
+    // still be on its way).
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let (code, metrics) = serve.get("/metrics");
+        assert_eq!(code, 200);
+        if metrics.contains("vigie_pushes{state=\"done\"} 1")
+            && metrics.contains("vigie_alerts{kind=\"threshold\",state=\"sent\"} 1")
+            && metrics.contains(&format!("vigie_cert_days_left{{desk=\"{desk}\"}} 20"))
+        {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "metrics never showed the work done:\n{metrics}"
+        );
+        std::thread::sleep(Duration::from_millis(300));
+    }
+
+    let (code, err) = serve.stop();
+    assert_eq!(code, Some(0), "{err}");
+    assert!(!err.to_lowercase().contains("lock"), "{err}");
+
+    // Nothing the servers acknowledged is left pending: every message the
+    // SMTP server received is recorded sent, and the push is done.
+    let alerts = case.json(&["alerts", "list", "--json"]);
+    let received: Vec<String> = smtp
+        .messages()
+        .iter()
+        .filter_map(|m| m.header("Message-ID"))
+        .collect();
+    for id in &received {
+        let rec = alerts
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| {
+                a["message_id"]
+                    .as_str()
+                    .is_some_and(|m| id.contains(m.trim_matches(['<', '>'])))
+            })
+            .unwrap_or_else(|| panic!("message {id} received but not in the alert log: {alerts}"));
+        assert_eq!(rec["state"], "sent", "{rec}");
+    }
+    let pushes = case.json(&["push", "status", "--json"]);
+    assert_eq!(pushes[0]["state"], "done");
+    smtp.stop();
 }

@@ -1,5 +1,307 @@
-//! "Fin de vie" alerts: which messages are due, and their delivery.
+//! "Fin de vie" alerts: which messages are due ([`plan`]), how they read
+//! ([`templates`]), and their delivery ([`deliver`]), recorded in the alert log
+//! before and after sending so that each goes out once and none is lost.
+//!
+//! The service and the CLI call [`run`] and [`digest`].
 
+mod context;
+pub mod deliver;
+mod digest;
+pub mod plan;
 mod record;
+pub mod sample;
+pub mod templates;
+pub mod transport;
 
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::path::Path;
+use std::sync::atomic::AtomicBool;
+
+pub use context::{DigestData, MessageContext};
+pub use digest::digest;
 pub use record::{AlertKind, AlertRecord, AlertState};
+
+use crate::audit::AuditEntry;
+use crate::cert::CertRecord;
+use crate::clock::Instant;
+use crate::config::Config;
+use crate::desk::{Desk, DeskId};
+use crate::store::{alert_key, Store, StoreError};
+use plan::{DeskCert, Plan, Rules};
+use templates::{Rendered, TemplateError, Templates};
+use transport::Transport;
+
+/// Why a run could not be carried out (a single message's failure is not an
+/// error: it is recorded on the message).
+#[derive(Debug, thiserror::Error)]
+pub enum AlertError {
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The SMTP settings cannot be used.
+    #[error("{0}")]
+    Config(String),
+    /// A template failed.
+    #[error(transparent)]
+    Template(#[from] TemplateError),
+    /// No such desk.
+    #[error("no desk {0} in the inventory")]
+    UnknownDesk(DeskId),
+}
+
+/// What a run did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RunSummary {
+    /// Messages newly decided this run.
+    pub planned: Vec<AlertRecord>,
+    /// Final states of the messages handled this run, by kind.
+    pub by_kind: BTreeMap<AlertKind, StateCounts>,
+    /// Desks without an e-mail address.
+    pub no_email: Vec<DeskId>,
+    /// Desks without a certificate.
+    pub no_cert: Vec<DeskId>,
+    /// Pending alerts dropped because their certificate was replaced (marked
+    /// failed with [`deliver::SUPERSEDED`], not counted as failures).
+    pub superseded: usize,
+}
+
+/// Messages in each state.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct StateCounts {
+    /// Accepted by the server (or written to the outbox).
+    pub sent: usize,
+    /// Still to send.
+    pub pending: usize,
+    /// Given up.
+    pub failed: usize,
+}
+
+impl RunSummary {
+    /// Counts one message's final state.
+    pub fn count(&mut self, kind: AlertKind, state: AlertState) {
+        let c = self.by_kind.entry(kind).or_default();
+        match state {
+            AlertState::Sent => c.sent += 1,
+            AlertState::Pending => c.pending += 1,
+            AlertState::Failed => c.failed += 1,
+        }
+    }
+
+    /// The totals over every kind.
+    pub fn total(&self) -> StateCounts {
+        self.by_kind
+            .values()
+            .fold(StateCounts::default(), |a, c| StateCounts {
+                sent: a.sent + c.sent,
+                pending: a.pending + c.pending,
+                failed: a.failed + c.failed,
+            })
+    }
+
+    /// One line for logs: totals, then per kind sent/pending/failed.
+    pub fn line(&self) -> String {
+        let t = self.total();
+        let per_kind: Vec<String> = self
+            .by_kind
+            .iter()
+            .map(|(k, c)| format!("{} {}/{}/{}", k.as_str(), c.sent, c.pending, c.failed))
+            .collect();
+        let mut line = format!(
+            "{} sent, {} pending, {} failed",
+            t.sent, t.pending, t.failed
+        );
+        if !per_kind.is_empty() {
+            line.push_str(&format!(" ({})", per_kind.join(", ")));
+        }
+        line
+    }
+}
+
+/// Everything the planner needs, read from the store.
+pub struct Snapshot {
+    /// Every desk.
+    pub desks: Vec<Desk>,
+    /// Current certificates by desk.
+    pub current: HashMap<DeskId, CertRecord>,
+    /// Keys of every alert record.
+    pub keys: HashSet<Vec<u8>>,
+}
+
+impl Snapshot {
+    /// Reads it.
+    pub fn read(store: &Store) -> Result<Snapshot, StoreError> {
+        let desks = store.desks()?;
+        let mut current = HashMap::new();
+        for (desk, sha) in store.current_all()? {
+            if let Some(c) = store.cert(&sha)? {
+                current.insert(desk, c);
+            }
+        }
+        let keys = store.alerts()?.iter().map(alert_key).collect();
+        Ok(Snapshot {
+            desks,
+            current,
+            keys,
+        })
+    }
+
+    /// The plan at `now`.
+    pub fn plan(&self, rules: &Rules, now: Instant) -> Plan {
+        let dcs: Vec<DeskCert<'_>> = self
+            .desks
+            .iter()
+            .map(|d| DeskCert {
+                desk: d,
+                cert: self.current.get(&d.id),
+            })
+            .collect();
+        plan::plan(&dcs, &self.keys, rules, now)
+    }
+}
+
+/// Decides what is due at `now`, records it as pending, then sends every
+/// pending message (including refusals and confirmations written by intake
+/// and push, and earlier failures). With `dry_run`, decides and stops.
+pub fn run(
+    store: &Store,
+    config: &Config,
+    data_dir: &Path,
+    now: Instant,
+    actor: &str,
+    dry_run: bool,
+) -> Result<RunSummary, AlertError> {
+    run_until(
+        store,
+        config,
+        data_dir,
+        now,
+        actor,
+        dry_run,
+        &AtomicBool::new(false),
+    )
+}
+
+/// [`run`] for the service: once `stop` is set, the message in hand is
+/// finished and recorded, and the others stay pending for the next run.
+pub fn run_until(
+    store: &Store,
+    config: &Config,
+    data_dir: &Path,
+    now: Instant,
+    actor: &str,
+    dry_run: bool,
+    stop: &AtomicBool,
+) -> Result<RunSummary, AlertError> {
+    let rules = Rules::from_config(config);
+    let snap = Snapshot::read(store)?;
+    let plan = snap.plan(&rules, now);
+    let mut summary = RunSummary {
+        planned: plan.due.clone(),
+        no_email: plan.no_email,
+        no_cert: plan.no_cert,
+        ..RunSummary::default()
+    };
+    if dry_run {
+        return Ok(summary);
+    }
+    record(store, &plan.due, now, actor)?;
+    let transport = Transport::from_config(config, data_dir)?;
+    let templates = Templates::new(config.templates_dir.as_deref());
+    deliver::deliver_pending(
+        store,
+        config,
+        &deliver::Outlet {
+            transport: &transport,
+            templates: &templates,
+        },
+        now,
+        actor,
+        &mut summary,
+        stop,
+    )?;
+    Ok(summary)
+}
+
+/// Writes decided messages as pending, in one transaction, skipping any
+/// whose key appeared meanwhile.
+fn record(store: &Store, due: &[AlertRecord], now: Instant, actor: &str) -> Result<(), AlertError> {
+    if due.is_empty() {
+        return Ok(());
+    }
+    store.write(|tx| {
+        for rec in due {
+            if tx.alert(&alert_key(rec))?.is_none() {
+                tx.put_alert(rec)?;
+                let mut e = AuditEntry::new(now, actor, "alert.plan").detail(format!(
+                    "{} {}",
+                    rec.kind.as_str(),
+                    rec.threshold_days
+                        .map(|t| t.to_string())
+                        .unwrap_or_default()
+                ));
+                if let Some(d) = &rec.desk {
+                    e = e.desk(d);
+                }
+                if let Some(s) = rec.sha256 {
+                    e = e.cert(s);
+                }
+                tx.audit(&e)?;
+            }
+        }
+        Ok(())
+    })?;
+    Ok(())
+}
+
+/// What `desk` would receive at `now`: the messages due, rendered, or, when
+/// none is, the threshold alert as it would read today. Sends nothing.
+pub fn preview(
+    store: &Store,
+    config: &Config,
+    now: Instant,
+    desk: &DeskId,
+) -> Result<Vec<(AlertRecord, Rendered)>, AlertError> {
+    let d = store
+        .desk(desk)?
+        .ok_or_else(|| AlertError::UnknownDesk(desk.clone()))?;
+    let cert = store.current_cert(desk)?;
+    let rules = Rules::from_config(config);
+    let keys: HashSet<Vec<u8>> = store.alerts()?.iter().map(alert_key).collect();
+    let dc = [DeskCert {
+        desk: &d,
+        cert: cert.as_ref(),
+    }];
+    let mut due = plan::plan(&dc, &keys, &rules, now).due;
+    if due.is_empty() {
+        let Some(c) = &cert else {
+            return Ok(Vec::new());
+        };
+        due.push(AlertRecord {
+            desk: Some(d.id.clone()),
+            sha256: Some(c.sha256),
+            kind: if now >= c.not_after {
+                AlertKind::Expired
+            } else {
+                AlertKind::Threshold
+            },
+            threshold_days: None,
+            slot: None,
+            state: AlertState::Pending,
+            message_id: None,
+            recipients: plan::recipients(&d, &config.manager.team, false),
+            created_at: now,
+            sent_at: None,
+            attempts: 0,
+            error: None,
+            details: BTreeMap::new(),
+        });
+    }
+    let templates = Templates::new(config.templates_dir.as_deref());
+    due.into_iter()
+        .map(|rec| {
+            let ctx = context::build(&rec, Some(&d), cert.as_ref(), config, now);
+            let r = templates.message(rec.kind, d.lang, &ctx.value())?;
+            Ok((rec, r))
+        })
+        .collect()
+}

@@ -3,6 +3,7 @@
 //! command works from that. Errors end in one [`CliError`] that knows its exit
 //! code.
 
+mod alerts;
 mod backup;
 mod cert;
 mod completions;
@@ -15,6 +16,7 @@ pub mod output;
 mod push;
 mod serve;
 mod status;
+mod templates;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -107,6 +109,12 @@ pub enum Command {
         after_help = "Examples:\n  vigie push run\n  vigie push status --json\n  vigie push retry 732829320-00001"
     )]
     Push(push::Command),
+    /// "Fin de vie" alerts: run, list, preview, digest.
+    #[command(subcommand)]
+    Alerts(alerts::Command),
+    /// E-mail templates.
+    #[command(subcommand)]
+    Templates(templates::Command),
 }
 
 /// Runs the command line and returns the process exit code.
@@ -144,5 +152,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Command::Restore(a) => backup::restore(&ctx, a),
         Command::Push(c) => push::run(&ctx, c),
         Command::Cert(c) => cert::run(&ctx, c),
+        Command::Alerts(c) => alerts::run(&ctx, c),
+        Command::Templates(c) => templates::run(&ctx, c),
     }
 }

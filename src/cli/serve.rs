@@ -76,8 +76,25 @@ impl Runner for CliRunner {
                     path.map(|p| p.display().to_string()).unwrap_or_default()
                 ))
             }
-            Job::Alerts | Job::Digest => {
-                Err(format!("the {job} job is not available in this build"))
+            Job::Alerts => {
+                let store = self.store(STORE_WAIT)?;
+                let s = crate::alerts::run_until(
+                    &store,
+                    config,
+                    &self.data_dir,
+                    now,
+                    ACTOR,
+                    false,
+                    stop,
+                )
+                .map_err(|e| e.to_string())?;
+                Ok(format!("alerts: {}", s.line()))
+            }
+            Job::Digest => {
+                let store = self.store(STORE_WAIT)?;
+                let s = crate::alerts::digest(&store, config, &self.data_dir, now, ACTOR, false)
+                    .map_err(|e| e.to_string())?;
+                Ok(format!("digest: {}", s.line()))
             }
         }
     }

@@ -189,11 +189,13 @@ pub async fn serve(opts: Options, runner: Arc<dyn Runner>) -> Result<(), String>
                 // the wall clock; when they disagree (clock steps, a slow
                 // virtual clock), a wake-up can come early. Wait again for
                 // the planned instant rather than run ahead of it.
+                // The one-shot that woke us has fired and is gone from the
+                // scheduler: forget its id rather than remove it.
+                if planned.is_some() {
+                    armed.remove(&job);
+                }
                 if let Some(at) = planned {
                     if Utc::now() < at {
-                        if let Some(id) = armed.remove(&job) {
-                            let _ = sched.remove(&id).await;
-                        }
                         arm_at(&sched, &mut armed, job, at, &tx).await?;
                         continue;
                     }
@@ -251,6 +253,7 @@ pub async fn serve(opts: Options, runner: Arc<dyn Runner>) -> Result<(), String>
                     break;
                 }
                 if let Some((_, s)) = plan.iter().find(|(j, _)| *j == job) {
+                    // A catch-up run leaves the planned wake-up armed; replace it.
                     if let Some(id) = armed.remove(&job) {
                         let _ = sched.remove(&id).await;
                     }

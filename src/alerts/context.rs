@@ -1,0 +1,236 @@
+//! What a template sees: plain values built from the records, with dates
+//! already written the French way in the configured zone.
+
+use std::collections::BTreeMap;
+
+use chrono_tz::Tz;
+use minijinja::Value;
+use serde::{Deserialize, Serialize};
+
+use super::AlertRecord;
+use crate::cert::CertRecord;
+use crate::clock::{days_between, french_date, Instant};
+use crate::config::Config;
+use crate::desk::Desk;
+
+/// The desk, as templates see it.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct DeskView {
+    /// `NNNNNNNNN-XXXXX`.
+    pub id: String,
+    /// Its name.
+    pub name: String,
+    /// `async`, `ws` or `both`: says what stops working.
+    pub mode: String,
+}
+
+/// The certificate, as templates see it.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct CertView {
+    /// Subject DN.
+    pub subject: String,
+    /// Issuer DN.
+    pub issuer: String,
+    /// The issuing CA's name (organisation, else common name): who to contact.
+    pub issuer_name: String,
+    /// Serial, hex.
+    pub serial: String,
+    /// SHA-256, hex.
+    pub sha256: String,
+    /// End of validity, dd/mm/yyyy local.
+    pub not_after: String,
+    /// Start of validity, dd/mm/yyyy local.
+    pub not_before: String,
+}
+
+/// The manager team, as templates see it.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct ManagerView {
+    /// Team name (signature).
+    pub name: String,
+    /// Where desks send their certificates.
+    pub email: String,
+}
+
+/// Everything a message template can use.
+#[derive(Debug, Clone, Serialize)]
+pub struct MessageContext {
+    /// The desk, when the message concerns one.
+    pub desk: Option<DeskView>,
+    /// The certificate, when the message concerns one.
+    pub cert: Option<CertView>,
+    /// Calendar days left (negative once expired).
+    pub days_left: Option<i64>,
+    /// Calendar days since expiry (0 on the day).
+    pub days_since: Option<i64>,
+    /// The threshold crossed, for a threshold alert.
+    pub threshold_days: Option<i64>,
+    /// Whether the team is copied.
+    pub escalated: bool,
+    /// The desk has no address: the team receives the message in its place.
+    pub no_desk_email: bool,
+    /// The manager team.
+    pub manager: ManagerView,
+    /// Kind-specific values (a refusal's file, code and reasons).
+    pub details: BTreeMap<String, String>,
+    /// The digest's content, for the digest.
+    pub digest: Option<DigestData>,
+    /// The date of the message, dd/mm/yyyy.
+    pub today: String,
+}
+
+/// One desk line of the digest.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct DigestDesk {
+    /// Desk id.
+    pub id: String,
+    /// Desk name.
+    pub name: String,
+    /// End of validity, dd/mm/yyyy (empty without certificate).
+    #[serde(default)]
+    pub not_after: String,
+    /// Days left.
+    #[serde(default)]
+    pub days_left: Option<i64>,
+    /// Issuing CA.
+    #[serde(default)]
+    pub issuer_name: String,
+}
+
+/// One refused intake in the digest.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct DigestRefusal {
+    /// When, dd/mm/yyyy.
+    pub date: String,
+    /// The desk, if it was known.
+    pub desk: String,
+    /// The reason given.
+    pub detail: String,
+}
+
+/// One failed push in the digest.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct DigestPush {
+    /// Desk id.
+    pub desk: String,
+    /// Certificate, short fingerprint.
+    pub sha256: String,
+    /// The destination's last answer.
+    pub last_error: String,
+}
+
+/// The digest's content, fixed when the digest is decided so that a retry
+/// sends the same words.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct DigestData {
+    /// The period's start, dd/mm/yyyy (the previous digest), if any.
+    pub since: Option<String>,
+    /// Certificates ending within the largest threshold, soonest first.
+    pub upcoming: Vec<DigestDesk>,
+    /// Certificates past their end, with no newer one.
+    pub expired: Vec<DigestDesk>,
+    /// Intakes refused since the previous digest.
+    pub refused: Vec<DigestRefusal>,
+    /// Pushes that failed for good.
+    pub failed_pushes: Vec<DigestPush>,
+    /// Desks with no certificate.
+    pub no_cert: Vec<DigestDesk>,
+    /// Desks with no e-mail address.
+    pub no_email: Vec<DigestDesk>,
+}
+
+/// The desk as templates see it.
+pub fn desk_view(desk: &Desk) -> DeskView {
+    DeskView {
+        id: desk.id.to_string(),
+        name: desk.name.clone(),
+        mode: desk.mode.to_string(),
+    }
+}
+
+/// The certificate as templates see it.
+pub fn cert_view(cert: &CertRecord, tz: Tz) -> CertView {
+    CertView {
+        subject: cert.subject.clone(),
+        issuer: cert.issuer.clone(),
+        issuer_name: issuer_name(&cert.issuer),
+        serial: cert.serial.clone(),
+        sha256: cert.sha256.to_hex(),
+        not_after: french_date(cert.not_after, tz),
+        not_before: french_date(cert.not_before, tz),
+    }
+}
+
+/// The CA's name from an issuer DN: its organisation, else its common name.
+pub fn issuer_name(dn: &str) -> String {
+    let attr = |key: &str| {
+        dn.split(',')
+            .map(str::trim)
+            .find_map(|p| p.strip_prefix(key).map(str::to_owned))
+    };
+    attr("O=")
+        .or_else(|| attr("CN="))
+        .unwrap_or_else(|| dn.to_owned())
+}
+
+/// The context of a message about `rec`.
+pub fn build(
+    rec: &AlertRecord,
+    desk: Option<&Desk>,
+    cert: Option<&CertRecord>,
+    config: &Config,
+    now: Instant,
+) -> MessageContext {
+    let tz = config.tz();
+    let days_left = cert.map(|c| days_between(now, c.not_after, tz));
+    let digest = rec
+        .details
+        .get("data")
+        .and_then(|d| serde_json::from_str(d).ok());
+    let mut details = rec.details.clone();
+    details.remove("data");
+    MessageContext {
+        desk: desk.map(desk_view),
+        cert: cert.map(|c| cert_view(c, tz)),
+        days_left,
+        days_since: days_left.map(|d| (-d).max(0)),
+        threshold_days: rec.threshold_days,
+        escalated: rec
+            .recipients
+            .iter()
+            .any(|r| config.manager.team.contains(r))
+            && desk.is_some_and(|d| !d.emails.is_empty()),
+        no_desk_email: desk.is_some_and(|d| d.emails.is_empty()),
+        manager: ManagerView {
+            name: config.manager.name.clone(),
+            email: config.manager.email.clone(),
+        },
+        details,
+        digest,
+        today: french_date(now, tz),
+    }
+}
+
+impl MessageContext {
+    /// As a template value.
+    pub fn value(&self) -> Value {
+        Value::from_serialize(self)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn issuer_names() {
+        assert_eq!(
+            issuer_name("CN=Certigna Entity CA, O=Dhimyotis, C=FR"),
+            "Dhimyotis"
+        );
+        assert_eq!(
+            issuer_name("CN=ChamberSign France CA3"),
+            "ChamberSign France CA3"
+        );
+    }
+}

@@ -1,0 +1,307 @@
+//! Delivery: every pending record of the alert log, whatever its kind, is
+//! rendered, handed to the transport, and marked.
+//!
+//! # Exactly once, and the one crash window
+//!
+//! A message is written to the store as `pending`, with its Message-ID fixed,
+//! *before* it is handed to SMTP (the store flushes before `write` returns),
+//! and marked `sent` with the instant after the server accepted it. A send
+//! that fails stays `pending` with its error and attempt count and is tried
+//! again on the next run; a permanent refusal (5xx, an address SMTP will not
+//! take) marks it `failed` with the reason, and the other messages still go.
+//!
+//! If vigie dies after the server accepted a message and before the `sent`
+//! mark reached the disk, the next run sends that message again: at most one
+//! duplicate, of that one message, with the same Message-ID (so a receiving
+//! system that deduplicates by Message-ID drops it). No design avoids this
+//! window without the SMTP server's cooperation; it is documented in
+//! `docs/alerts.md`.
+
+use lettre::message::header::ContentType;
+use lettre::message::{Mailbox, MultiPart, SinglePart};
+use lettre::Message;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use super::context;
+use super::plan::{message_id, recipients};
+use super::templates::{Rendered, Templates};
+use super::transport::{SendError, Transport};
+use super::{AlertError, AlertKind, AlertRecord, AlertState, RunSummary};
+use crate::audit::AuditEntry;
+use crate::clock::Instant;
+use crate::config::Config;
+use crate::desk::Lang;
+use crate::store::{alert_key, Store};
+
+/// Where messages go out: the transport and the templates that word them.
+pub struct Outlet<'a> {
+    /// SMTP or the outbox folder.
+    pub transport: &'a Transport,
+    /// The embedded or overriding templates.
+    pub templates: &'a Templates,
+}
+
+/// Sends every pending record; returns what became of each, by kind.
+pub fn deliver_pending(
+    store: &Store,
+    config: &Config,
+    outlet: &Outlet<'_>,
+    now: Instant,
+    actor: &str,
+    summary: &mut RunSummary,
+    stop: &AtomicBool,
+) -> Result<(), AlertError> {
+    let pending: Vec<AlertRecord> = store
+        .alerts()?
+        .into_iter()
+        .filter(|r| r.state == AlertState::Pending)
+        .collect();
+    let mut unreachable: Option<String> = None;
+    for mut rec in pending {
+        // Asked to stop (the service got SIGTERM): the message in hand was
+        // finished and recorded; the rest stay pending for the next run.
+        if stop.load(Ordering::SeqCst) {
+            summary.count(rec.kind, AlertState::Pending);
+            continue;
+        }
+        if let Some(reason) = &unreachable {
+            rec.error = Some(format!("not attempted this run: {reason}"));
+            store.write(|tx| tx.put_alert(&rec))?;
+            summary.count(rec.kind, AlertState::Pending);
+            continue;
+        }
+        let outcome = prepare_and_send(
+            store,
+            config,
+            outlet.transport,
+            outlet.templates,
+            now,
+            &mut rec,
+        )?;
+        let audit = AuditEntry::new(now, actor, "alert.send")
+            .outcome(match outcome {
+                None => "ok",
+                Some(_) if rec.error.as_deref() == Some(SUPERSEDED) => "superseded",
+                Some(SendError::Permanent(_)) => "failed",
+                Some(_) => "retry",
+            })
+            .detail(format!(
+                "{} {} to {}{}",
+                rec.kind.as_str(),
+                rec.threshold_days
+                    .map(|t| t.to_string())
+                    .unwrap_or_default(),
+                rec.recipients.join(", "),
+                rec.error
+                    .as_deref()
+                    .map(|e| format!(": {e}"))
+                    .unwrap_or_default()
+            ));
+        let audit = match (&rec.desk, rec.sha256) {
+            (Some(d), Some(s)) => audit.desk(d).cert(s),
+            (Some(d), None) => audit.desk(d),
+            _ => audit,
+        };
+        store.write(|tx| {
+            tx.put_alert(&rec)?;
+            tx.audit(&audit)
+        })?;
+        if rec.error.as_deref() == Some(SUPERSEDED) {
+            summary.superseded += 1;
+        } else {
+            summary.count(rec.kind, rec.state);
+        }
+        if let Some(SendError::Unreachable(e)) = outcome {
+            unreachable = Some(e);
+        }
+    }
+    Ok(())
+}
+
+/// Fills in what a record written by intake or push leaves out (Message-ID,
+/// recipients), records it, renders and sends. Leaves `rec` in its new state.
+fn prepare_and_send(
+    store: &Store,
+    config: &Config,
+    transport: &Transport,
+    templates: &Templates,
+    now: Instant,
+    rec: &mut AlertRecord,
+) -> Result<Option<SendError>, AlertError> {
+    let desk = match &rec.desk {
+        Some(id) => match store.desk(id)? {
+            Some(d) => Some(d),
+            None => {
+                fail(rec, format!("desk {id} is no longer in the inventory"));
+                return Ok(Some(SendError::Permanent(String::new())));
+            }
+        },
+        None => None,
+    };
+    let cert = match rec.sha256 {
+        Some(sha) => store.cert(&sha)?,
+        None => None,
+    };
+    // A newer certificate silences every alert about the old one.
+    if matches!(rec.kind, AlertKind::Threshold | AlertKind::Expired) {
+        let current = match &rec.desk {
+            Some(d) => store.current_sha(d)?,
+            None => None,
+        };
+        if current != rec.sha256 {
+            fail(rec, SUPERSEDED.into());
+            return Ok(Some(SendError::Permanent(String::new())));
+        }
+    }
+    let mut changed = false;
+    if rec.recipients.is_empty() {
+        rec.recipients = match &desk {
+            Some(d) => recipients(d, &config.manager.team, false),
+            None => team_or_manager(config),
+        };
+        changed = true;
+    }
+    if rec.message_id.is_none() {
+        let domain = super::plan::Rules::from_config(config).message_id_domain;
+        rec.message_id = Some(message_id(&alert_key(rec), &domain));
+        changed = true;
+    }
+    if changed {
+        // The Message-ID must be on disk before the message leaves.
+        store.write(|tx| tx.put_alert(rec))?;
+    }
+    let lang = desk.as_ref().map_or(Lang::Fr, |d| d.lang);
+    let ctx = context::build(rec, desk.as_ref(), cert.as_ref(), config, now);
+    let rendered = match templates.message(rec.kind, lang, &ctx.value()) {
+        Ok(r) => r,
+        Err(e) => {
+            // A broken template is the operator's to fix; the message waits.
+            rec.attempts += 1;
+            rec.error = Some(e.to_string());
+            return Ok(Some(SendError::Transient(e.to_string())));
+        }
+    };
+    let message = match build_message(rec, &rendered, config, now) {
+        Ok(m) => m,
+        Err(e) => {
+            fail(rec, e.clone());
+            return Ok(Some(SendError::Permanent(e)));
+        }
+    };
+    rec.attempts += 1;
+    let stem = file_stem(rec);
+    match transport.send(&message, &stem) {
+        Ok(()) => {
+            rec.state = AlertState::Sent;
+            rec.sent_at = Some(now);
+            rec.error = None;
+            Ok(None)
+        }
+        Err(SendError::Permanent(e)) => {
+            fail(rec, e.clone());
+            Ok(Some(SendError::Permanent(e)))
+        }
+        Err(e @ (SendError::Transient(_) | SendError::Unreachable(_))) => {
+            let (SendError::Transient(m) | SendError::Unreachable(m) | SendError::Permanent(m)) =
+                &e;
+            rec.error = Some(m.clone());
+            Ok(Some(e))
+        }
+    }
+}
+
+/// The error of an alert dropped because a newer certificate became current:
+/// the desk renewed, which is what the alert asked for, not a failure.
+pub const SUPERSEDED: &str = "superseded: a newer certificate is current";
+
+fn fail(rec: &mut AlertRecord, reason: String) {
+    rec.state = AlertState::Failed;
+    rec.error = Some(reason);
+}
+
+/// The team, or the manager's address when no team is configured.
+pub fn team_or_manager(config: &Config) -> Vec<String> {
+    if config.manager.team.is_empty() {
+        vec![config.manager.email.clone()]
+    } else {
+        config.manager.team.clone()
+    }
+}
+
+/// The outbox file name of a record: its Message-ID's local part, so that a
+/// retry replaces the same file.
+fn file_stem(rec: &AlertRecord) -> String {
+    let id = rec.message_id.as_deref().unwrap_or("message");
+    id.trim_matches(['<', '>'])
+        .split('@')
+        .next()
+        .unwrap_or("message")
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '.' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
+/// Builds the MIME message. Addresses are parsed by lettre (no CR, LF,
+/// commas or angle brackets get through), names and the subject are encoded
+/// by lettre after control characters were removed: nothing a desk's name or
+/// address holds can add a header.
+pub fn build_message(
+    rec: &AlertRecord,
+    r: &Rendered,
+    config: &Config,
+    now: Instant,
+) -> Result<Message, String> {
+    let from_addr = config
+        .smtp
+        .as_ref()
+        .map_or(config.manager.email.as_str(), |s| s.from.as_str());
+    let mailbox = |name: Option<&str>, addr: &str| -> Result<Mailbox, String> {
+        let address = addr
+            .parse()
+            .map_err(|e| format!("invalid address «{}»: {e}", crate::desk::printable(addr)))?;
+        Ok(Mailbox::new(name.map(super::templates::one_line), address))
+    };
+    let mut b = Message::builder()
+        .from(mailbox(Some(&config.manager.name), from_addr)?)
+        .reply_to(mailbox(Some(&config.manager.name), &config.manager.email)?)
+        .subject(super::templates::one_line(&r.subject))
+        .message_id(rec.message_id.clone())
+        .date(now.into());
+    let team: Vec<&String> = config.manager.team.iter().collect();
+    let (cc, to): (Vec<&String>, Vec<&String>) =
+        rec.recipients.iter().partition(|a| team.contains(a));
+    let (to, cc) = if to.is_empty() {
+        (cc, Vec::new())
+    } else {
+        (to, cc)
+    };
+    if to.is_empty() {
+        return Err("no recipient".into());
+    }
+    for a in to {
+        b = b.to(mailbox(None, a)?);
+    }
+    for a in cc {
+        b = b.cc(mailbox(None, a)?);
+    }
+    b.multipart(
+        MultiPart::alternative()
+            .singlepart(
+                SinglePart::builder()
+                    .header(ContentType::TEXT_PLAIN)
+                    .body(r.text.clone()),
+            )
+            .singlepart(
+                SinglePart::builder()
+                    .header(ContentType::TEXT_HTML)
+                    .body(r.html.clone()),
+            ),
+    )
+    .map_err(|e| e.to_string())
+}

@@ -1,0 +1,116 @@
+//! Where messages go: an SMTP server through lettre (rustls only, pooled
+//! connections, timeouts), or, with no `[smtp]` configured, `.eml` files in
+//! `<data-dir>/outbox`.
+
+use std::io::Write;
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use lettre::transport::smtp::authentication::Credentials;
+use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
+use lettre::transport::smtp::PoolConfig;
+use lettre::{Message, SmtpTransport, Transport as _};
+
+use super::AlertError;
+use crate::config::{Config, SmtpTls};
+
+/// Why a message was not delivered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SendError {
+    /// The server refused this message for good (5xx): retrying will not help.
+    Permanent(String),
+    /// The server is unreachable or answered 4xx: try again on the next run.
+    Transient(String),
+    /// Like `Transient`, and the server cannot be reached at all: the rest of
+    /// the run need not try.
+    Unreachable(String),
+}
+
+/// A way to deliver built messages.
+pub enum Transport {
+    /// An SMTP server.
+    Smtp(Box<SmtpTransport>),
+    /// A folder of `.eml` files.
+    Outbox(PathBuf),
+}
+
+impl Transport {
+    /// The transport the configuration asks for.
+    pub fn from_config(config: &Config, data_dir: &Path) -> Result<Transport, AlertError> {
+        let Some(smtp) = &config.smtp else {
+            return Ok(Transport::Outbox(data_dir.join("outbox")));
+        };
+        let tls_params = || -> Result<TlsParameters, AlertError> {
+            let mut b = TlsParameters::builder(smtp.host.clone());
+            if let Some(path) = &smtp.ca_file {
+                let pem = std::fs::read(path).map_err(|e| {
+                    AlertError::Config(format!("smtp.ca_file: cannot read {}: {e}", path.display()))
+                })?;
+                let cert = Certificate::from_pem(&pem).map_err(|e| {
+                    AlertError::Config(format!("smtp.ca_file {}: {e}", path.display()))
+                })?;
+                b = b.add_root_certificate(cert);
+            }
+            b.build_rustls()
+                .map_err(|e| AlertError::Config(format!("smtp TLS: {e}")))
+        };
+        let (tls, port) = match smtp.tls {
+            SmtpTls::None => (Tls::None, 25),
+            SmtpTls::Starttls => (Tls::Required(tls_params()?), 587),
+            SmtpTls::Implicit => (Tls::Wrapper(tls_params()?), 465),
+        };
+        let mut b = SmtpTransport::builder_dangerous(smtp.host.clone())
+            .port(smtp.port.unwrap_or(port))
+            .tls(tls)
+            .timeout(Some(Duration::from_secs(smtp.timeout_secs.max(1))))
+            .pool_config(PoolConfig::new().max_size(2));
+        if let Some(user) = &smtp.username {
+            let password = config
+                .smtp_password()
+                .map_err(|e| AlertError::Config(e.to_string()))?
+                .unwrap_or_default();
+            b = b.credentials(Credentials::new(user.clone(), password));
+        }
+        Ok(Transport::Smtp(Box::new(b.build())))
+    }
+
+    /// Delivers one message; `file_stem` names its `.eml` file in the outbox.
+    pub fn send(&self, msg: &Message, file_stem: &str) -> Result<(), SendError> {
+        match self {
+            Transport::Smtp(t) => t.send(msg).map(|_| ()).map_err(classify),
+            Transport::Outbox(dir) => write_eml(dir, file_stem, &msg.formatted())
+                .map_err(|e| SendError::Unreachable(format!("outbox {}: {e}", dir.display()))),
+        }
+    }
+}
+
+fn classify(e: lettre::transport::smtp::Error) -> SendError {
+    let text = e.to_string();
+    if e.is_permanent() {
+        SendError::Permanent(text)
+    } else if e.is_transient() {
+        SendError::Transient(text)
+    } else {
+        SendError::Unreachable(text)
+    }
+}
+
+/// Writes `<dir>/<stem>.eml` atomically (temporary file, fsync, rename),
+/// readable by the owner only: a retry overwrites the same file.
+pub fn write_eml(dir: &Path, stem: &str, bytes: &[u8]) -> std::io::Result<()> {
+    crate::store::create_private_dir(dir).map_err(std::io::Error::other)?;
+    let final_path = dir.join(format!("{stem}.eml"));
+    let tmp = dir.join(format!(".{stem}.eml.tmp"));
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(&tmp)?;
+    f.write_all(bytes)?;
+    f.sync_all()?;
+    drop(f);
+    std::fs::rename(&tmp, &final_path)?;
+    std::fs::File::open(dir)?.sync_all()
+}

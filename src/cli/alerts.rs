@@ -1,0 +1,225 @@
+//! `vigie alerts`: run the alerts, list the alert log, preview what a desk
+//! would receive, send the team digest.
+
+use serde::Serialize;
+
+use super::output::{self, Table};
+use super::{CliError, Context};
+use crate::alerts::{self, AlertError, AlertRecord, RunSummary};
+use crate::clock::rfc3339;
+use crate::desk::DeskId;
+
+/// The `alerts` subcommands.
+#[derive(Debug, clap::Subcommand)]
+pub enum Command {
+    /// Send the messages due now (and retry pending ones).
+    #[command(
+        after_help = "Examples:\n  vigie alerts run\n  vigie alerts run --dry-run --now 2027-06-01T09:00:00+02:00"
+    )]
+    Run {
+        /// Show what is due without recording or sending anything.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// The alert log.
+    #[command(after_help = "Example:\n  vigie alerts list --json")]
+    List {
+        /// Print a JSON array.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print what a desk would receive now, without sending.
+    #[command(after_help = "Example:\n  vigie alerts preview 732829320-00001")]
+    Preview {
+        /// The desk.
+        desk: String,
+    },
+    /// Send the team digest (once per local day).
+    #[command(after_help = "Example:\n  vigie alerts digest --dry-run")]
+    Digest {
+        /// Show whether a digest is due without recording or sending it.
+        #[arg(long)]
+        dry_run: bool,
+    },
+}
+
+/// One row of `vigie alerts list --json` (DESIGN §8).
+#[derive(Debug, Serialize)]
+pub struct ListRow {
+    desk: Option<String>,
+    sha256: Option<String>,
+    kind: &'static str,
+    threshold_days: Option<i64>,
+    state: alerts::AlertState,
+    message_id: Option<String>,
+    recipients: Vec<String>,
+    sent_at: Option<String>,
+    error: Option<String>,
+}
+
+impl From<AlertRecord> for ListRow {
+    fn from(r: AlertRecord) -> Self {
+        ListRow {
+            desk: r.desk.map(|d| d.to_string()),
+            sha256: r.sha256.map(|s| s.to_hex()),
+            kind: r.kind.as_str(),
+            threshold_days: r.threshold_days,
+            state: r.state,
+            message_id: r.message_id,
+            recipients: r.recipients,
+            sent_at: r.sent_at.map(rfc3339),
+            error: r.error,
+        }
+    }
+}
+
+impl From<AlertError> for CliError {
+    fn from(e: AlertError) -> Self {
+        match e {
+            AlertError::Store(e) => e.into(),
+            AlertError::Config(_) => CliError::usage(e.to_string()),
+            AlertError::UnknownDesk(_) => {
+                CliError::operational(e.to_string()).hint("`vigie desk list` shows the desks")
+            }
+            AlertError::Template(_) => CliError::operational(e.to_string())
+                .hint("`vigie templates check` renders every template with sample data"),
+        }
+    }
+}
+
+/// Runs an `alerts` subcommand.
+pub fn run(ctx: &Context, cmd: Command) -> Result<(), CliError> {
+    match cmd {
+        Command::Run { dry_run } => {
+            let store = ctx.store()?;
+            let s = alerts::run(
+                &store,
+                &ctx.config,
+                ctx.data_dir(),
+                ctx.now,
+                &ctx.actor,
+                dry_run,
+            )?;
+            report(ctx, &s, dry_run)
+        }
+        Command::Digest { dry_run } => {
+            let store = ctx.store()?;
+            let s = alerts::digest(
+                &store,
+                &ctx.config,
+                ctx.data_dir(),
+                ctx.now,
+                &ctx.actor,
+                dry_run,
+            )?;
+            report(ctx, &s, dry_run)
+        }
+        Command::List { json } => list(ctx, json),
+        Command::Preview { desk } => {
+            let id = DeskId::parse(&desk).map_err(|e| CliError::usage(e.to_string()))?;
+            let store = ctx.store()?;
+            let msgs = alerts::preview(&store, &ctx.config, ctx.now, &id)?;
+            if msgs.is_empty() {
+                ctx.note(format!(
+                    "{id} has no certificate: nothing to preview (the team digest lists it)"
+                ));
+            }
+            for (rec, r) in msgs {
+                if rec.threshold_days.is_none() {
+                    ctx.note("nothing is due now; this is how the next alert reads");
+                }
+                println!("To: {}", rec.recipients.join(", "));
+                println!("Subject: {}\n", r.subject);
+                println!("{}", r.text);
+                if ctx.verbose > 0 {
+                    println!("--- HTML ---\n{}", r.html);
+                }
+            }
+            Ok(())
+        }
+    }
+}
+
+fn list(ctx: &Context, json: bool) -> Result<(), CliError> {
+    let mut recs = ctx.store()?.alerts()?;
+    recs.sort_by_key(|r| r.created_at);
+    if json {
+        let rows: Vec<ListRow> = recs.into_iter().map(ListRow::from).collect();
+        return output::json(&rows);
+    }
+    let mut t = Table::new(&["CREATED", "DESK", "KIND", "DAYS", "STATE", "SENT", "ERROR"]);
+    for r in recs {
+        t.row(vec![
+            rfc3339(r.created_at),
+            r.desk.map(|d| d.to_string()).unwrap_or_else(|| "-".into()),
+            r.kind.as_str().into(),
+            r.threshold_days.map(|d| d.to_string()).unwrap_or_default(),
+            format!("{:?}", r.state).to_lowercase(),
+            r.sent_at.map(rfc3339).unwrap_or_default(),
+            r.error.unwrap_or_default(),
+        ]);
+    }
+    t.print()
+}
+
+/// The end-of-run summary, on stderr; the exit code says whether anything is
+/// left pending (1: retried next run) or was given up (3: see `alerts list`).
+fn report(ctx: &Context, s: &RunSummary, dry_run: bool) -> Result<(), CliError> {
+    if dry_run {
+        for r in &s.planned {
+            ctx.note(format!(
+                "due: {} {} {} to {}",
+                r.kind.as_str(),
+                r.desk.as_ref().map(|d| d.as_str()).unwrap_or("team"),
+                r.threshold_days.map(|t| t.to_string()).unwrap_or_default(),
+                r.recipients.join(", ")
+            ));
+        }
+        ctx.note(format!(
+            "dry run: {} message(s) due, nothing recorded or sent",
+            s.planned.len()
+        ));
+    }
+    for d in &s.no_email {
+        ctx.warn(format!(
+            "desk {d} has no e-mail address: its alerts go to the team"
+        ));
+    }
+    if !s.no_cert.is_empty() {
+        ctx.warn(format!(
+            "{} desk(s) have no certificate (listed in the digest): {}",
+            s.no_cert.len(),
+            s.no_cert
+                .iter()
+                .map(|d| d.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+    if dry_run {
+        return Ok(());
+    }
+    let t = s.total();
+    ctx.note(format!("alerts: {}", s.line()));
+    if s.superseded > 0 {
+        ctx.note(format!(
+            "{} pending alert(s) dropped: their certificate was replaced by a newer one",
+            s.superseded
+        ));
+    }
+    if t.pending > 0 {
+        return Err(CliError::operational(format!(
+            "{} message(s) could not be sent and stay pending; the next run retries them",
+            t.pending
+        ))
+        .hint("`vigie alerts list` shows each message's error"));
+    }
+    if t.failed > 0 {
+        return Err(CliError::refused(format!(
+            "{} message(s) were refused for good (an invalid address?)",
+            t.failed
+        ))
+        .hint("`vigie alerts list` shows the reason for each"));
+    }
+    Ok(())
+}
