@@ -9,6 +9,7 @@ mod alerts;
 mod backup;
 mod cli;
 mod config_doc;
+mod demo;
 mod desk;
 mod intake;
 mod push;
