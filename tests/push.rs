@@ -290,6 +290,17 @@ fn a_409_fails_for_good_until_push_retry_re_arms_it() {
         .unwrap()
         .iter()
         .any(|e| e["action"] == "push.failed" && e["outcome"] == "failed"));
+    // The failure reaches the team in the digest (written to the outbox
+    // folder: this case has no SMTP server).
+    case.ok(&["--now", "2027-04-01T08:00:00Z", "alerts", "digest"]);
+    let digest = std::fs::read_dir(case.data().join("outbox"))
+        .unwrap()
+        .flatten()
+        .map(|e| std::fs::read_to_string(e.path()).unwrap())
+        .find(|m| m.contains("Synth"))
+        .expect("a digest in the outbox");
+    let text = digest.replace("=\r\n", "");
+    assert!(text.contains(DESK) && text.contains("409"), "{digest}");
     // The operator fixed it on the national side.
     let none = case.run(&["push", "retry", "732829320-00002"]);
     assert_eq!(none.status.code(), Some(1), "{}", stderr(&none));
