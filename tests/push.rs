@@ -442,10 +442,9 @@ fn killing_a_large_folder_batch_loses_nothing_and_leaves_no_half_file() {
     let desks: Vec<String> = (0..2000).map(|i| format!("732829320-{i:05}")).collect();
     let ders = seed(&case, &desks);
     let dir = case.data().join("national");
-    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("vigie"))
+    let mut child = case
+        .std_cmd()
         .args(["--now", T0, "push", "run"])
-        .env("VIGIE_DATA_DIR", case.data())
-        .env_remove("VIGIE_CONFIG")
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .spawn()
@@ -530,10 +529,9 @@ fn killing_vigie_while_the_server_has_not_answered_leaves_the_job_pending() {
         .replace("timeout_secs = 1", "timeout_secs = 30");
     let case = Case::with_config(&config);
     one_desk(&case);
-    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("vigie"))
+    let mut child = case
+        .std_cmd()
         .args(["--now", T0, "push", "run"])
-        .env("VIGIE_DATA_DIR", case.data())
-        .env("VIGIE_CONFIG", case.config.as_ref().unwrap())
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .spawn()
