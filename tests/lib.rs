@@ -9,6 +9,7 @@ mod alerts;
 mod backup;
 mod cli;
 mod config_doc;
+mod crash;
 mod desk;
 mod intake;
 mod push;
