@@ -11,6 +11,7 @@ mod cli;
 mod config_doc;
 mod crash;
 mod desk;
+mod faults;
 mod intake;
 mod push;
 mod service;
