@@ -277,13 +277,14 @@ fn alert_plan_per_desk(b: Bencher) {
     let mut rec = record(1);
     rec.desk = d.id.clone();
     rec.not_after = now() + Days::days(25);
+    let summary = rec.summary();
     let rules = Rules::from_config(&vigie::config::Config::default());
     let log = std::collections::HashSet::<Vec<u8>>::new();
     b.bench(|| {
         plan(
             black_box(&[DeskCert {
                 desk: &d,
-                cert: Some(&rec),
+                cert: Some(&summary),
             }]),
             &log,
             &rules,
