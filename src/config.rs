@@ -376,6 +376,16 @@ impl Config {
         for a in &self.manager.team {
             Email::parse(a).map_err(|e| invalid("manager.team", e.to_string()))?;
         }
+        // A missing override folder would otherwise mean the embedded
+        // templates, silently: the team would believe in wording it does not have.
+        if let Some(dir) = &self.templates_dir {
+            if !dir.is_dir() {
+                return Err(invalid(
+                    "templates_dir",
+                    format!("{} is not a folder", dir.display()),
+                ));
+            }
+        }
         if self.alerts.thresholds.is_empty() {
             return Err(invalid(
                 "alerts.thresholds",

@@ -49,14 +49,7 @@ fn a_damaged_backup_is_refused_and_the_store_untouched() {
     let other = Case::new();
     let out = other.run(&["restore", damaged.to_str().unwrap()]);
     assert_eq!(code(&out), 3, "{}", stderr(&out));
-    assert_eq!(
-        other
-            .json(&["desk", "list", "--json"])
-            .as_array()
-            .unwrap()
-            .len(),
-        0
-    );
+    assert_eq!(other.count(&["desk", "list", "--json"]), 0);
     let truncated = case.file("truncated.json", &text[..text.len() / 2]);
     let out = other.run(&["restore", truncated.to_str().unwrap()]);
     assert_eq!(code(&out), 3);

@@ -33,13 +33,7 @@ fn add_list_show_remove_keeps_history() {
     ]);
     assert_eq!(code(&again), 1, "{}", stderr(&again));
     case.ok(&["desk", "remove", "732829320-00001"]);
-    assert_eq!(
-        case.json(&["desk", "list", "--json"])
-            .as_array()
-            .unwrap()
-            .len(),
-        0
-    );
+    assert_eq!(case.count(&["desk", "list", "--json"]), 0);
     let log = case.json(&["log", "--desk", "732829320-00001", "--json"]);
     let actions: Vec<&str> = log
         .as_array()
@@ -181,7 +175,7 @@ fn a_thousand_desk_spreadsheet_imports_once() {
     assert_eq!(desks.as_array().unwrap().len(), 1000);
     assert_eq!(desks[7]["name"], "Guichet n°7 de l'Office Public Élan");
     assert_eq!(desks[7]["mode"], "ws");
-    let audit_before = case.json(&["log", "--json"]).as_array().unwrap().len();
+    let audit_before = case.count(&["log", "--json"]);
 
     let out = case.run(&["desk", "import", csv]);
     assert_eq!(code(&out), 0);
@@ -190,10 +184,7 @@ fn a_thousand_desk_spreadsheet_imports_once() {
         "{}",
         stderr(&out)
     );
-    assert_eq!(
-        case.json(&["log", "--json"]).as_array().unwrap().len(),
-        audit_before
-    );
+    assert_eq!(case.count(&["log", "--json"]), audit_before);
 }
 
 #[test]
@@ -227,13 +218,7 @@ fn dry_run_writes_nothing() {
     let out = case.run(&["desk", "import", "--dry-run", csv.to_str().unwrap()]);
     assert_eq!(code(&out), 0);
     assert!(stderr(&out).contains("would add 10"), "{}", stderr(&out));
-    assert_eq!(
-        case.json(&["desk", "list", "--json"])
-            .as_array()
-            .unwrap()
-            .len(),
-        0
-    );
+    assert_eq!(case.count(&["desk", "list", "--json"]), 0);
 }
 
 #[test]
@@ -250,9 +235,7 @@ fn commands_run_together_wait_for_each_other() {
     ]);
     let children: Vec<_> = (1..=6)
         .map(|i| {
-            let mut c = std::process::Command::new(assert_cmd::cargo::cargo_bin("vigie"));
-            c.env("VIGIE_DATA_DIR", case.data())
-                .env_remove("VIGIE_CONFIG");
+            let mut c = case.std_cmd();
             if i % 2 == 0 {
                 c.args(["status", "--json"]);
             } else {
@@ -278,13 +261,7 @@ fn commands_run_together_wait_for_each_other() {
         assert!(out.status.success(), "{err}");
         assert!(!err.to_lowercase().contains("lock"), "{err}");
     }
-    assert_eq!(
-        case.json(&["desk", "list", "--json"])
-            .as_array()
-            .unwrap()
-            .len(),
-        4
-    );
+    assert_eq!(case.count(&["desk", "list", "--json"]), 4);
 }
 
 #[test]
@@ -302,9 +279,8 @@ fn an_import_killed_midway_leaves_none_or_all() {
         let delay_ms = full * percent / 100;
         let case = Case::new();
         let csv = case.file("g.csv", &csv_bytes);
-        let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("vigie"))
-            .env("VIGIE_DATA_DIR", case.data())
-            .env_remove("VIGIE_CONFIG")
+        let mut child = case
+            .std_cmd()
             .args(["desk", "import", csv.to_str().unwrap()])
             .stderr(std::process::Stdio::null())
             .spawn()
@@ -312,16 +288,12 @@ fn an_import_killed_midway_leaves_none_or_all() {
         std::thread::sleep(std::time::Duration::from_millis(delay_ms));
         child.kill().unwrap(); // SIGKILL
         child.wait().unwrap();
-        let n = case
-            .json(&["desk", "list", "--json"])
-            .as_array()
-            .unwrap()
-            .len();
+        let n = case.count(&["desk", "list", "--json"]);
         assert!(
             n == 0 || n == 10_000,
             "after a kill at {delay_ms} ms the store holds {n} desks"
         );
-        let audit = case.json(&["log", "--json"]).as_array().unwrap().len();
+        let audit = case.count(&["log", "--json"]);
         assert_eq!(
             audit, n,
             "audit lines and desks disagree after a kill at {delay_ms} ms"

@@ -290,6 +290,17 @@ fn a_409_fails_for_good_until_push_retry_re_arms_it() {
         .unwrap()
         .iter()
         .any(|e| e["action"] == "push.failed" && e["outcome"] == "failed"));
+    // The failure reaches the team in the digest (written to the outbox
+    // folder: this case has no SMTP server).
+    case.ok(&["--now", "2027-04-01T08:00:00Z", "alerts", "digest"]);
+    let digest = std::fs::read_dir(case.data().join("outbox"))
+        .unwrap()
+        .flatten()
+        .map(|e| std::fs::read_to_string(e.path()).unwrap())
+        .find(|m| m.contains("Synth"))
+        .expect("a digest in the outbox");
+    let text = digest.replace("=\r\n", "");
+    assert!(text.contains(DESK) && text.contains("409"), "{digest}");
     // The operator fixed it on the national side.
     let none = case.run(&["push", "retry", "732829320-00002"]);
     assert_eq!(none.status.code(), Some(1), "{}", stderr(&none));
@@ -431,10 +442,9 @@ fn killing_a_large_folder_batch_loses_nothing_and_leaves_no_half_file() {
     let desks: Vec<String> = (0..2000).map(|i| format!("732829320-{i:05}")).collect();
     let ders = seed(&case, &desks);
     let dir = case.data().join("national");
-    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("vigie"))
+    let mut child = case
+        .std_cmd()
         .args(["--now", T0, "push", "run"])
-        .env("VIGIE_DATA_DIR", case.data())
-        .env_remove("VIGIE_CONFIG")
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .spawn()
@@ -519,10 +529,9 @@ fn killing_vigie_while_the_server_has_not_answered_leaves_the_job_pending() {
         .replace("timeout_secs = 1", "timeout_secs = 30");
     let case = Case::with_config(&config);
     one_desk(&case);
-    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("vigie"))
+    let mut child = case
+        .std_cmd()
         .args(["--now", T0, "push", "run"])
-        .env("VIGIE_DATA_DIR", case.data())
-        .env("VIGIE_CONFIG", case.config.as_ref().unwrap())
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .spawn()

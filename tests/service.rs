@@ -81,6 +81,16 @@ impl Serve {
         (code, body)
     }
 
+    /// Sends a signal (`-HUP`, `-TERM`…) to the service.
+    pub fn signal(&self, sig: &str) {
+        let pid = self.child.as_ref().unwrap().id().to_string();
+        let ok = std::process::Command::new("kill")
+            .args([sig, &pid])
+            .status()
+            .unwrap();
+        assert!(ok.success());
+    }
+
     /// What the service has logged so far.
     pub fn log(&self) -> String {
         self.log.lock().unwrap().clone()
@@ -198,6 +208,34 @@ fn serve_runs_jobs_answers_health_refuses_a_twin_and_stops_on_sigterm() {
         "{metrics}"
     );
     assert_eq!(serve.get("/nope").0, 404);
+
+    // SIGHUP with a broken configuration: refused, the old one kept, still serving.
+    let cfg = case.config.clone().unwrap();
+    let good = std::fs::read_to_string(&cfg).unwrap();
+    std::fs::write(&cfg, format!("{good}\n[alerts]\nthresholds = []\n")).unwrap();
+    serve.signal("-HUP");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !serve.log().contains("refused on reload") {
+        assert!(
+            Instant::now() < deadline,
+            "no refusal logged:\n{}",
+            serve.log()
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert_eq!(serve.get("/healthz").0, 200);
+    // A good one is taken.
+    std::fs::write(&cfg, &good).unwrap();
+    serve.signal("-HUP");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !serve.log().contains("configuration reloaded") {
+        assert!(
+            Instant::now() < deadline,
+            "no reload logged:\n{}",
+            serve.log()
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
 
     let (code, err) = serve.stop();
     assert_eq!(code, Some(0), "{err}");

@@ -87,12 +87,37 @@ impl Transport {
 
 fn classify(e: lettre::transport::smtp::Error) -> SendError {
     let text = e.to_string();
+    if timed_out(&e) {
+        // A socket read timeout shows as EAGAIN ("resource temporarily
+        // unavailable"), which tells the team nothing: say what happened.
+        return SendError::Unreachable(format!(
+            "timed out: the SMTP server did not answer within smtp.timeout_secs ({text})"
+        ));
+    }
     if e.is_permanent() {
         SendError::Permanent(text)
     } else if e.is_transient() {
         SendError::Transient(text)
     } else {
         SendError::Unreachable(text)
+    }
+}
+
+/// Whether an I/O timeout is at the root of `e`.
+fn timed_out(e: &lettre::transport::smtp::Error) -> bool {
+    e.is_timeout() || {
+        let mut source = std::error::Error::source(e);
+        let mut found = false;
+        while let Some(s) = source {
+            if let Some(io) = s.downcast_ref::<std::io::Error>() {
+                found |= matches!(
+                    io.kind(),
+                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                );
+            }
+            source = s.source();
+        }
+        found
     }
 }
 

@@ -115,7 +115,7 @@ impl Refusal {
                 SniffError::Crl => "le fichier est une liste de révocation (CRL), pas un certificat.".into(),
                 SniffError::Empty => "le fichier est vide.".into(),
                 SniffError::TooLarge { size, limit } => format!("le fichier est trop volumineux ({size} octets, maximum {limit}) pour être un certificat."),
-                SniffError::Unreadable(_) => "le fichier est illisible ou endommagé.".into(),
+                SniffError::Unreadable(why) => format!("le fichier est illisible ou endommagé ({why})."),
                 SniffError::Unrecognized(_) => "le fichier ne contient aucun certificat.".into(),
             },
             Refusal::SeveralLeaves(n) => format!("le fichier contient {n} certificats de guichet ; envoyez uniquement le vôtre."),

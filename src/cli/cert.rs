@@ -138,7 +138,7 @@ fn inspect_one(f: &Path, limit: u64) -> InspectRow {
         }
     };
     InspectRow {
-        file: f.display().to_string(),
+        file: display_name(f),
         format,
         certificates: certs,
         error: problem.map(|p| ErrorJson {
@@ -221,7 +221,7 @@ fn inspect(ctx: &Context, a: InspectArgs) -> Result<(), CliError> {
 }
 
 fn normalize(ctx: &Context, a: NormalizeArgs) -> Result<(), CliError> {
-    let file = a.file.display().to_string();
+    let file = display_name(&a.file);
     let refuse = |r: Refusal| {
         CliError::refused(format!("{file}: {}", r.fr(ctx.tz))).hint(format!("code {}", r.code()))
     };
@@ -470,8 +470,19 @@ fn ingest(ctx: &Context, a: IngestArgs) -> Result<(), CliError> {
     Ok(())
 }
 
+/// A file's name as vigie prints and records it: lossy UTF-8, and control
+/// characters escaped, so that a file named with a line break cannot forge a
+/// line of the report (`x.cer: accepté pour le guichet…`) or of an e-mail.
 fn display_name(p: &Path) -> String {
-    p.display().to_string()
+    let mut out = String::new();
+    for c in p.display().to_string().chars() {
+        if c.is_control() {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 #[derive(Serialize)]

@@ -4,7 +4,7 @@
 use std::fmt;
 
 use crate::config::ConfigError;
-use crate::store::StoreError;
+use crate::store::{LockError, StoreError};
 
 /// Exit codes of DESIGN §8.
 pub mod code {
@@ -86,10 +86,11 @@ impl fmt::Display for CliError {
 impl From<StoreError> for CliError {
     fn from(e: StoreError) -> Self {
         let hint = match &e {
-            StoreError::Lock(_) => Some(
+            StoreError::Lock(LockError::Busy { .. }) => Some(
                 "another vigie command is still running on this data directory; wait for it, or check `ps` for a stuck one",
             ),
-            StoreError::Io { .. } => Some("check that the data directory exists and is writable by you (--data-dir, VIGIE_DATA_DIR)"),
+            // Not a busy lock: the folder cannot be written (read-only, wrong owner).
+            StoreError::Lock(LockError::Io { .. }) | StoreError::Io { .. } => Some("check that the data directory exists and is writable by you (--data-dir, VIGIE_DATA_DIR)"),
             _ => None,
         };
         CliError {

@@ -8,6 +8,7 @@ mod backup;
 mod cert;
 mod completions;
 mod context;
+mod demo;
 mod desk;
 mod error;
 mod init;
@@ -64,6 +65,10 @@ pub struct Cli {
 /// The commands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// The whole renewal loop on demo data, in seconds: desks, certificates in
+    /// every shape, a refusal, pushes, e-mails, the status.
+    #[command(after_help = "Example:\n  vigie demo --dir /tmp/vigie-demo")]
+    Demo(demo::Args),
     /// Write a commented configuration and create the data directory.
     #[command(
         after_help = "Example:\n  vigie --config /etc/vigie/vigie.toml --data-dir /var/lib/vigie init"
@@ -142,6 +147,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
     let ctx = Context::from_cli(&cli)?;
     match cli.command {
         Command::Init(a) => init::run(&ctx, a),
+        Command::Demo(a) => demo::run(&ctx, a),
         Command::Desk(c) => desk::run(&ctx, c),
         Command::Status(a) => status::run(&ctx, a),
         Command::Check(a) => status::check(&ctx, a),

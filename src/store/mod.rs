@@ -14,7 +14,7 @@ mod codec;
 mod lock;
 mod tx;
 
-use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -32,6 +32,11 @@ pub use tx::{alert_key, Tx};
 
 /// The schema this release writes and reads.
 pub const SCHEMA_VERSION: u32 = 1;
+
+/// A file in the store's folder, next to sled's own, written once the schema
+/// version is on disk: from then on a store without a schema version is a
+/// damaged one, not a new one.
+const INITIALISED: &str = "vigie-initialised";
 
 /// Why the store could not do what was asked.
 #[derive(Debug, thiserror::Error)]
@@ -56,6 +61,14 @@ pub enum StoreError {
         path: PathBuf,
         /// sled's words.
         message: String,
+    },
+    /// The disk holding the store is full. sled writes a transaction whole
+    /// or not at all, so nothing half-written is left; the command can be
+    /// run again once there is room.
+    #[error("the disk holding the store {path} is full: nothing of this command was recorded. Free some space and run it again")]
+    Full {
+        /// The store's folder.
+        path: PathBuf,
     },
     /// A value could not be decoded.
     #[error("the store holds a value it cannot read (tree {tree}, key {key}): {reason}. Restore it from a backup with `vigie restore FILE`")]
@@ -126,6 +139,19 @@ pub struct Store {
     _lock: DirLock,
 }
 
+/// sled's error, in the user's terms: a full disk is not a damaged store.
+fn engine_error(path: &Path, e: sled::Error) -> StoreError {
+    match e {
+        sled::Error::Io(io) if io.kind() == std::io::ErrorKind::StorageFull => StoreError::Full {
+            path: path.to_owned(),
+        },
+        e => StoreError::Engine {
+            path: path.to_owned(),
+            message: e.to_string(),
+        },
+    }
+}
+
 /// Creates a folder (and its parents) readable by the owner only.
 pub fn create_private_dir(dir: &Path) -> Result<(), StoreError> {
     std::fs::DirBuilder::new()
@@ -144,17 +170,31 @@ impl Store {
     /// `wait` for another vigie process to finish with it.
     pub fn open(data_dir: &Path, wait: Duration) -> Result<Store, StoreError> {
         create_private_dir(data_dir)?;
+        let start = std::time::Instant::now();
         let lock = DirLock::acquire(data_dir, wait)?;
         let path = data_dir.join("store");
-        let engine = |e: sled::Error| StoreError::Engine {
-            path: path.clone(),
-            message: e.to_string(),
+        let engine = |e: sled::Error| engine_error(&path, e);
+        // sled releases its own file lock from background threads a moment
+        // after the previous holder dropped it (the service reopens the store
+        // for every job, a CLI command may follow another at once): our lock
+        // is already ours, so a busy sled lock only needs a short wait.
+        let mut pause = Duration::from_millis(5);
+        let db = loop {
+            match sled::Config::new()
+                .path(&path)
+                .mode(sled::Mode::HighThroughput)
+                .open()
+            {
+                Err(sled::Error::Io(e))
+                    if e.to_string().contains("could not acquire lock")
+                        && start.elapsed() < wait.max(Duration::from_secs(5)) =>
+                {
+                    std::thread::sleep(pause);
+                    pause = (pause * 2).min(Duration::from_millis(100));
+                }
+                other => break other.map_err(engine)?,
+            }
         };
-        let db = sled::Config::new()
-            .path(&path)
-            .mode(sled::Mode::HighThroughput)
-            .open()
-            .map_err(engine)?;
         restrict_permissions(&path);
         let t = tx::Trees::open(&db).map_err(engine)?;
         let store = Store {
@@ -168,10 +208,7 @@ impl Store {
     }
 
     fn engine(&self, e: sled::Error) -> StoreError {
-        StoreError::Engine {
-            path: self.path.clone(),
-            message: e.to_string(),
-        }
+        engine_error(&self.path, e)
     }
 
     fn check_schema(&self) -> Result<(), StoreError> {
@@ -181,12 +218,26 @@ impl Store {
             .get("schema_version")
             .map_err(|e| self.engine(e))?;
         match current {
+            // sled recovers a damaged log by dropping everything from the
+            // first bad record on, silently: a store that was initialised
+            // (its marker says so) and has lost its schema version has lost
+            // its data, and must not be mistaken for a new, empty one.
+            None if self.path.join(INITIALISED).exists() => Err(StoreError::Engine {
+                path: self.path.clone(),
+                message: format!(
+                    "it was initialised ({} exists) but its schema version is gone: the database file is damaged. Move the folder aside (mv {} {}.damaged) before restoring",
+                    INITIALISED,
+                    self.path.display(),
+                    self.path.display()
+                ),
+            }),
             None => {
                 self.t
                     .meta
                     .insert("schema_version", &SCHEMA_VERSION.to_be_bytes())
                     .map_err(|e| self.engine(e))?;
-                self.flush()
+                self.flush()?;
+                self.mark_initialised()
             }
             Some(v) => {
                 let found = <[u8; 4]>::try_from(v.as_ref())
@@ -202,9 +253,37 @@ impl Store {
                         found,
                     });
                 }
+                // Stores made before the marker existed get it now.
+                if !self.path.join(INITIALISED).exists() {
+                    self.mark_initialised()?;
+                }
                 Ok(())
             }
         }
+    }
+
+    /// Writes the marker saying this store holds its schema version (after
+    /// that version was flushed, so that a crash in between leaves a store
+    /// that is simply initialised again).
+    fn mark_initialised(&self) -> Result<(), StoreError> {
+        let marker = self.path.join(INITIALISED);
+        std::fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .mode(0o600)
+            .open(&marker)
+            .and_then(|mut f| {
+                std::io::Write::write_all(
+                    &mut f,
+                    b"vigie store; its schema version is in the meta tree\n",
+                )
+            })
+            .map_err(|source| StoreError::Io {
+                what: "cannot write",
+                path: marker,
+                source,
+            })
     }
 
     /// The folder of the sled database.

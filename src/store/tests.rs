@@ -139,3 +139,28 @@ fn current_certificate_summary_and_history() {
     assert!(err.is_err());
     assert_eq!(store.current_sha(&new.desk).unwrap(), Some(new.sha256));
 }
+
+#[test]
+fn reopening_at_once_in_the_same_process_never_fails() {
+    // The service opens the store for every job and for metrics, from
+    // different threads; sled lets go of its own file lock a moment after a
+    // drop, while our lock is already free.
+    let dir = tempfile::tempdir().unwrap();
+    let threads: Vec<_> = (0..3)
+        .map(|t| {
+            let path = dir.path().to_owned();
+            std::thread::spawn(move || {
+                for i in 0..40 {
+                    let store = Store::open(&path, Duration::from_secs(10))
+                        .unwrap_or_else(|e| panic!("thread {t}, open {i}: {e}"));
+                    store
+                        .write(|tx| tx.put_desk(&desk("732829320-00001")))
+                        .unwrap();
+                }
+            })
+        })
+        .collect();
+    for t in threads {
+        t.join().unwrap();
+    }
+}

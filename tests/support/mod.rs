@@ -104,6 +104,13 @@ impl Case {
     }
 }
 
+impl Case {
+    /// Runs a `--json` listing and returns how many rows it printed.
+    pub fn count(&self, args: &[&str]) -> usize {
+        self.json(args).as_array().expect("a JSON array").len()
+    }
+}
+
 /// The `certs-fixtures/` folder of the repository.
 pub fn fixtures_dir() -> &'static Path {
     Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/certs-fixtures"))
