@@ -44,7 +44,7 @@ section=$(cat <<MD
 ## Intake
 
 Measured by \`bench/intake.sh $N\` on $(date -u +%Y-%m-%d), $(nproc) cores ($(uname -m)), release build.
-$N certificate files (P-256, rotating through DER, PEM LF, PEM CRLF, PEM with
+$N certificate files (P-256 and RSA-2048, rotating through DER, PEM LF, PEM CRLF, PEM with
 "Bag Attributes", PEM with chain, Base64 without armour, PKCS#7 DER and PEM)
 into a store of $N desks (CSV import), each file attributed by the desk id in
 its subject.

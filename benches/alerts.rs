@@ -70,9 +70,10 @@ fn main() {
             )
         })
         .collect();
+    let summaries: Vec<_> = certs.iter().map(CertRecord::summary).collect();
     let dcs: Vec<DeskCert<'_>> = desks
         .iter()
-        .zip(&certs)
+        .zip(&summaries)
         .map(|(d, c)| DeskCert {
             desk: d,
             cert: Some(c),

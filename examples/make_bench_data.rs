@@ -1,7 +1,8 @@
 //! Benchmark data for `bench/intake.sh`: N desks (a CSV for `vigie desk
 //! import`) and one certificate file per desk, in shapes that rotate through
 //! DER, PEM (LF, CRLF, with "Bag Attributes", with its chain), Base64 without
-//! armour and PKCS#7 (DER and PEM).
+//! armour and PKCS#7 (DER and PEM); a quarter of the leaves hold an RSA-2048
+//! key (from a pool of four: generating RSA keys is slow), the rest P-256.
 //!
 //! Run: `cargo run --release --example make_bench_data -- OUT_DIR [N]`
 
@@ -48,12 +49,21 @@ fn main() {
     )
     .expect("intermediate");
     let inter_pem = pem("CERTIFICATE", &inter.der);
+    let rsa: Vec<Key> = (0..4)
+        .map(|_| Key::generate(KeyKind::Rsa(2048)).expect("RSA key"))
+        .collect();
     let mut csv = String::from("identifiant;nom;courriel;département\n");
     for i in 0..n {
         let desk = format!("{}-{:05}", siren(10_000_000 + i), i % 100_000);
         let email = format!("guichet{i}@example.org");
         writeln!(csv, "{desk};Guichet de banc {i};{email};69").expect("write to String");
-        let key = Key::generate(KeyKind::P256).expect("key");
+        let p256;
+        let key = if (i / 8) % 4 == 3 {
+            &rsa[(i as usize / 32) % rsa.len()]
+        } else {
+            p256 = Key::generate(KeyKind::P256).expect("key");
+            &p256
+        };
         let spec = LeafSpec::desk(
             &desk,
             &email,
@@ -61,7 +71,7 @@ fn main() {
             now + day * (300 + i as i32 % 700),
             0x10000 + u64::from(i),
         );
-        let der = inter.issue(&spec, &key).expect("leaf");
+        let der = inter.issue(&spec, key).expect("leaf");
         let p = pem("CERTIFICATE", &der);
         let (name, bytes): (String, Vec<u8>) = match i % 8 {
             0 => (format!("{i:05}.cer"), der),

@@ -22,7 +22,7 @@ pub use digest::digest;
 pub use record::{AlertKind, AlertRecord, AlertState};
 
 use crate::audit::AuditEntry;
-use crate::cert::CertRecord;
+use crate::cert::{CertRecord, CertSummary};
 use crate::clock::Instant;
 use crate::config::Config;
 use crate::desk::{Desk, DeskId};
@@ -121,8 +121,9 @@ impl RunSummary {
 pub struct Snapshot {
     /// Every desk.
     pub desks: Vec<Desk>,
-    /// Current certificates by desk.
-    pub current: HashMap<DeskId, CertRecord>,
+    /// The summary of each desk's current certificate: what planning and
+    /// the digest need, without the certificates' bytes (100,000 desks).
+    pub current: HashMap<DeskId, CertSummary>,
     /// Keys of every alert record.
     pub keys: HashSet<Vec<u8>>,
 }
@@ -131,12 +132,7 @@ impl Snapshot {
     /// Reads it.
     pub fn read(store: &Store) -> Result<Snapshot, StoreError> {
         let desks = store.desks()?;
-        let mut current = HashMap::new();
-        for (desk, sha) in store.current_all()? {
-            if let Some(c) = store.cert(&sha)? {
-                current.insert(desk, c);
-            }
-        }
+        let current = store.current_summaries()?.into_iter().collect();
         let keys = store.alerts()?.iter().map(alert_key).collect();
         Ok(Snapshot {
             desks,
@@ -267,9 +263,10 @@ pub fn preview(
     let cert = store.current_cert(desk)?;
     let rules = Rules::from_config(config);
     let keys: HashSet<Vec<u8>> = store.alerts()?.iter().map(alert_key).collect();
+    let summary = cert.as_ref().map(CertRecord::summary);
     let dc = [DeskCert {
         desk: &d,
-        cert: cert.as_ref(),
+        cert: summary.as_ref(),
     }];
     let mut due = plan::plan(&dc, &keys, &rules, now).due;
     if due.is_empty() {

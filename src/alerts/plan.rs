@@ -26,7 +26,7 @@ use std::collections::HashSet;
 use chrono_tz::Tz;
 
 use super::{AlertKind, AlertRecord, AlertState};
-use crate::cert::CertRecord;
+use crate::cert::CertSummary;
 use crate::clock::{days_between, Instant};
 use crate::config::Config;
 use crate::desk::{Desk, DeskId};
@@ -76,7 +76,7 @@ pub struct DeskCert<'a> {
     /// The desk.
     pub desk: &'a Desk,
     /// Its current certificate.
-    pub cert: Option<&'a CertRecord>,
+    pub cert: Option<&'a CertSummary>,
 }
 
 /// What the alert log already holds, asked by record key ([`alert_key`]).
@@ -124,7 +124,7 @@ pub fn plan(desks: &[DeskCert<'_>], log: &dyn AlertLog, rules: &Rules, now: Inst
 /// The one message due for a desk's current certificate, if any.
 fn due_for(
     desk: &Desk,
-    cert: &CertRecord,
+    cert: &CertSummary,
     log: &dyn AlertLog,
     rules: &Rules,
     now: Instant,
@@ -177,7 +177,7 @@ fn due_for(
     ))
 }
 
-fn pending(desk: &Desk, cert: &CertRecord, kind: AlertKind, n: i64, now: Instant) -> AlertRecord {
+fn pending(desk: &Desk, cert: &CertSummary, kind: AlertKind, n: i64, now: Instant) -> AlertRecord {
     AlertRecord {
         desk: Some(desk.id.clone()),
         sha256: Some(cert.sha256),

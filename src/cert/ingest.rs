@@ -139,8 +139,8 @@ impl<'a> Intake<'a> {
         let mut currents = HashMap::new();
         for (desk, sha) in store.current_all()? {
             if let Some(rec) = store.cert(&sha)? {
-                if let Ok(info) = CertInfo::from_der(&rec.der) {
-                    currents.insert(desk, Current::of(&info));
+                if let Some(current) = Current::from_der(&rec.der) {
+                    currents.insert(desk, current);
                 }
             }
         }
@@ -329,10 +329,7 @@ impl Writer<'_> {
             store.write(|tx| {
                 for op in &ops {
                     match op {
-                        Op::Cert(rec) => {
-                            tx.put_cert(rec)?;
-                            tx.set_current(&rec.desk, &rec.sha256)?;
-                        }
+                        Op::Cert(rec) => tx.put_current_cert(rec)?,
                         Op::Job(job) => tx.put_push_job(job)?,
                         Op::Audit(a) => tx.audit(a)?,
                         Op::Alert(a) => {

@@ -32,6 +32,21 @@ impl Current {
             subject: info.subject.clone(),
         }
     }
+
+    /// From a stored certificate's DER, reading only what the policy needs:
+    /// intake loads every desk's current certificate this way, and a full
+    /// [`CertInfo`] (names, usages, SANs) would cost several times more.
+    pub fn from_der(der: &[u8]) -> Option<Current> {
+        let (_, cert) = x509_parser::parse_x509_certificate(der).ok()?;
+        let tbs = &cert.tbs_certificate;
+        let not_after = chrono::DateTime::from_timestamp(tbs.validity.not_after.timestamp(), 0)?;
+        Some(Current {
+            sha256: Sha256::of(der),
+            not_after,
+            key_sha256: Sha256::of(tbs.subject_pki.raw),
+            subject: super::parse::dn_string(&tbs.subject),
+        })
+    }
 }
 
 /// Judges a leaf for a desk. `chain` is the result of chain validation when
@@ -111,6 +126,20 @@ mod tests {
     use super::*;
     use crate::cert::parse::KeyInfo;
     use crate::clock::parse_instant;
+
+    #[test]
+    fn current_from_der_matches_the_full_parse() {
+        for f in ["rsa-2048-desk2.cer", "current-desk3.cer", "sha1-signed.cer"] {
+            let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("certs-fixtures")
+                .join(f);
+            let bytes = std::fs::read(path).unwrap();
+            let der = crate::cert::sniff::sniff(&bytes).certs.remove(0);
+            let full = Current::of(&CertInfo::from_der(&der).unwrap());
+            assert_eq!(Current::from_der(&der), Some(full), "{f}");
+        }
+        assert_eq!(Current::from_der(b"not a certificate"), None);
+    }
 
     fn leaf() -> CertInfo {
         CertInfo {

@@ -118,73 +118,102 @@ struct ErrorJson {
     message: String,
 }
 
-fn inspect(ctx: &Context, a: InspectArgs) -> Result<(), CliError> {
-    let limit = ctx.config.intake.max_file_bytes;
-    let mut rows = Vec::new();
-    for f in &a.files {
-        let (format, certs, problem) = match read_limited(f, limit) {
-            Err(e) => (None, Vec::new(), Some(e)),
-            Ok(bytes) => {
-                let s = sniff(&bytes);
-                let mut infos = Vec::new();
-                let mut problem = s.problem;
-                for der in &s.certs {
-                    match CertInfo::from_der(der) {
-                        Ok(i) => infos.push(i),
-                        Err(e) => {
-                            problem.get_or_insert(SniffError::Unreadable(e.0));
-                        }
+/// Reads, sniffs and parses one file for `cert inspect`.
+fn inspect_one(f: &Path, limit: u64) -> InspectRow {
+    let (format, certs, problem) = match read_limited(f, limit) {
+        Err(e) => (None, Vec::new(), Some(e)),
+        Ok(bytes) => {
+            let s = sniff(&bytes);
+            let mut infos = Vec::new();
+            let mut problem = s.problem;
+            for der in &s.certs {
+                match CertInfo::from_der(der) {
+                    Ok(i) => infos.push(i),
+                    Err(e) => {
+                        problem.get_or_insert(SniffError::Unreadable(e.0));
                     }
                 }
-                (s.format.map(|f| f.as_str()), infos, problem)
             }
-        };
-        rows.push(InspectRow {
-            file: display_name(f),
-            format,
-            certificates: certs,
-            error: problem.map(|p| ErrorJson {
-                code: p.code(),
-                message: p.to_string(),
-            }),
-        });
-    }
-    let none = rows.iter().any(|r| r.certificates.is_empty());
-    if a.json {
-        output::json(&rows)?;
-    } else {
-        let mut out = String::new();
-        for r in &rows {
-            out.push_str(&format!("{}: {}\n", r.file, r.format.unwrap_or("-")));
-            for c in &r.certificates {
-                out.push_str(&format!(
-                    "  subject     {}\n  issuer      {}\n  serial      {}\n  not before  {}\n  not after   {}\n  sha256      {}\n  key         {} {} bits{}\n",
-                    c.subject,
-                    c.issuer,
-                    c.serial,
-                    rfc3339(c.not_before),
-                    rfc3339(c.not_after),
-                    c.sha256,
-                    c.key.algorithm,
-                    c.key.bits,
-                    if c.is_ca { " (CA)" } else { "" }
-                ));
-                if !c.extended_key_usage.is_empty() {
-                    out.push_str(&format!(
-                        "  usage       {}\n",
-                        c.extended_key_usage.join(", ")
-                    ));
-                }
-                if !c.san.is_empty() {
-                    out.push_str(&format!("  san         {}\n", c.san.join(", ")));
-                }
-            }
-            if let Some(e) = &r.error {
-                out.push_str(&format!("  error       {} ({})\n", e.message, e.code));
-            }
+            (s.format.map(|f| f.as_str()), infos, problem)
         }
-        print!("{out}");
+    };
+    InspectRow {
+        file: display_name(f),
+        format,
+        certificates: certs,
+        error: problem.map(|p| ErrorJson {
+            code: p.code(),
+            message: p.to_string(),
+        }),
     }
+}
+
+fn inspect_text(r: &InspectRow) -> String {
+    let mut out = String::new();
+    out.push_str(&format!("{}: {}\n", r.file, r.format.unwrap_or("-")));
+    for c in &r.certificates {
+        out.push_str(&format!(
+            "  subject     {}\n  issuer      {}\n  serial      {}\n  not before  {}\n  not after   {}\n  sha256      {}\n  key         {} {} bits{}\n",
+            c.subject,
+            c.issuer,
+            c.serial,
+            rfc3339(c.not_before),
+            rfc3339(c.not_after),
+            c.sha256,
+            c.key.algorithm,
+            c.key.bits,
+            if c.is_ca { " (CA)" } else { "" }
+        ));
+        if !c.extended_key_usage.is_empty() {
+            out.push_str(&format!(
+                "  usage       {}\n",
+                c.extended_key_usage.join(", ")
+            ));
+        }
+        if !c.san.is_empty() {
+            out.push_str(&format!("  san         {}\n", c.san.join(", ")));
+        }
+    }
+    if let Some(e) = &r.error {
+        out.push_str(&format!("  error       {} ({})\n", e.message, e.code));
+    }
+    out
+}
+
+/// Streams one row per file as it is read, so that memory stays flat
+/// whatever the number of files; the JSON is the same pretty array that
+/// `output::json` prints.
+fn inspect(ctx: &Context, a: InspectArgs) -> Result<(), CliError> {
+    use serde::ser::{SerializeSeq, Serializer as _};
+    let limit = ctx.config.intake.max_file_bytes;
+    let mut none = false;
+    let mut out = std::io::BufWriter::with_capacity(64 * 1024, std::io::stdout().lock());
+    let encoding = |e: serde_json::Error| match e.io_error_kind() {
+        Some(kind) => output::write_error(std::io::Error::from(kind)),
+        None => CliError::operational(format!("encoding JSON: {e}")),
+    };
+    if a.json {
+        let mut ser = serde_json::Serializer::with_formatter(
+            &mut out,
+            serde_json::ser::PrettyFormatter::new(),
+        );
+        let mut seq = ser.serialize_seq(Some(a.files.len())).map_err(encoding)?;
+        for f in &a.files {
+            let row = inspect_one(f, limit);
+            none |= row.certificates.is_empty();
+            seq.serialize_element(&row).map_err(encoding)?;
+        }
+        seq.end().map_err(encoding)?;
+        out.write_all(b"\n").map_err(output::write_error)?;
+    } else {
+        for f in &a.files {
+            let row = inspect_one(f, limit);
+            none |= row.certificates.is_empty();
+            out.write_all(inspect_text(&row).as_bytes())
+                .map_err(output::write_error)?;
+        }
+    }
+    out.flush().map_err(output::write_error)?;
     if none {
         return Err(CliError::silent(super::code::REFUSED));
     }

@@ -68,6 +68,15 @@ impl Store {
                 let (k, v) = item.map_err(|e| self.engine(e))?;
                 let value = if is_raw(name) {
                     serde_json::json!({ "raw": hex::encode(&v) })
+                } else if *name == trees::CERTS {
+                    // Certificate records have their own encoding; the
+                    // backup shows them as JSON like every other record.
+                    let rec = super::cert_codec::decode_cert(&v, name, &k)?;
+                    serde_json::to_value(&rec).map_err(|e| StoreError::Decode {
+                        tree: name.to_string(),
+                        key: hex::encode(&k),
+                        reason: e.to_string(),
+                    })?
                 } else {
                     match v.split_first() {
                         Some((&VALUE_VERSION, rest)) => {

@@ -9,6 +9,7 @@
 //! `write` returns: what the CLI reports as done is durable.
 
 mod backup;
+mod cert_codec;
 mod codec;
 mod lock;
 mod tx;
@@ -353,7 +354,15 @@ impl Store {
 
     /// A certificate by fingerprint.
     pub fn cert(&self, sha: &Sha256) -> Result<Option<CertRecord>, StoreError> {
-        self.get(&self.t.certs, trees::CERTS, sha.as_bytes())
+        match self
+            .t
+            .certs
+            .get(sha.as_bytes())
+            .map_err(|e| self.engine(e))?
+        {
+            None => Ok(None),
+            Some(v) => cert_codec::decode_cert(&v, trees::CERTS, sha.as_bytes()).map(Some),
+        }
     }
 
     /// The desk's current certificate, if it has one.

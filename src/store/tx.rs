@@ -6,6 +6,7 @@ use sled::transaction::{
 };
 use sled::Transactional;
 
+use super::cert_codec::{decode_cert, encode_cert};
 use super::codec::{decode, encode};
 use super::JobRun;
 use super::{trees, StoreError};
@@ -177,15 +178,30 @@ impl Tx<'_> {
 
     /// A certificate by fingerprint.
     pub fn cert(&self, sha: &Sha256) -> Result<Option<CertRecord>, StoreError> {
-        Self::get(self.certs, trees::CERTS, sha.as_bytes())
+        match self.certs.get(sha.as_bytes())? {
+            None => Ok(None),
+            Some(v) => decode_cert(&v, trees::CERTS, sha.as_bytes()).map(Some),
+        }
     }
 
     /// Stores a certificate and adds it to its desk's history.
     pub fn put_cert(&mut self, rec: &CertRecord) -> Result<(), StoreError> {
-        self.certs.insert(&rec.sha256.as_bytes()[..], encode(rec))?;
+        self.certs
+            .insert(&rec.sha256.as_bytes()[..], encode_cert(rec))?;
         let mut k = history_prefix(&rec.desk);
         k.extend_from_slice(rec.sha256.as_bytes());
         self.history.insert(k, &[][..])?;
+        Ok(())
+    }
+
+    /// Stores a certificate, adds it to its desk's history and makes it the
+    /// desk's current one: [`Tx::put_cert`] then [`Tx::set_current`] without
+    /// reading back the record just written (bulk intake does this 10,000
+    /// times in a row).
+    pub fn put_current_cert(&mut self, rec: &CertRecord) -> Result<(), StoreError> {
+        self.put_cert(rec)?;
+        self.current
+            .insert(rec.desk.as_str().as_bytes(), encode(&rec.summary()))?;
         Ok(())
     }
 

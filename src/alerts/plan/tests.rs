@@ -20,22 +20,14 @@ pub(crate) fn desk(n: u32, emails: &[&str]) -> Desk {
     }
 }
 
-pub(crate) fn cert(desk: &Desk, not_after: Instant) -> CertRecord {
-    CertRecord {
+pub(crate) fn cert(desk: &Desk, not_after: Instant) -> CertSummary {
+    CertSummary {
         sha256: Sha256::of(format!("{}{not_after}", desk.id).as_bytes()),
-        desk: desk.id.clone(),
         subject: "CN=Guichet".into(),
         issuer: "CN=CA, O=Certigna".into(),
         serial: "01".into(),
         not_before: not_after - chrono::Duration::days(730),
         not_after,
-        der: vec![],
-        original: vec![],
-        source: "x.cer".into(),
-        chain: vec![],
-        ingested_at: not_after - chrono::Duration::days(730),
-        ingested_by: "test".into(),
-        warnings: vec![],
     }
 }
 
