@@ -1,14 +1,12 @@
 //! Alerts through the real binary and a real SMTP server on loopback.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use vigie::alerts::{AlertKind, AlertRecord, AlertState};
 use vigie::cert::CertRecord;
 use vigie::desk::{Desk, DeskId, Email, Lang, Mode};
 use vigie::fingerprint::Sha256;
-use vigie::store::Store;
 
 use crate::smtp::{free_port, SmtpServer};
 use crate::support::{code, stderr, Case};
@@ -68,27 +66,9 @@ fn cert_for(id: &DeskId, not_after: DateTime<Utc>) -> CertRecord {
     }
 }
 
-/// Opens a case's store from the test process. sled can still hold its own
-/// file lock for a moment after a `Store` in this process was dropped (its
-/// flusher thread ends asynchronously), so a quick reopen is retried.
-fn open_store(case: &Case) -> Store {
-    let mut tries = 0;
-    loop {
-        match Store::open(&case.data(), Duration::from_secs(5)) {
-            Ok(s) => return s,
-            Err(e) if tries < 50 => {
-                tries += 1;
-                eprintln!("reopening the store: {e}");
-                std::thread::sleep(Duration::from_millis(100));
-            }
-            Err(e) => panic!("cannot open the store: {e}"),
-        }
-    }
-}
-
 /// Seeds the store through the library (intake is built elsewhere).
 fn seed(case: &Case, seeds: &[Seed]) {
-    let store = open_store(case);
+    let store = case.store();
     store
         .write(|tx| {
             for s in seeds {
@@ -325,7 +305,7 @@ fn refusals_and_confirmations_from_intake_and_push_are_delivered() {
     let server = SmtpServer::start();
     let case = Case::with_config(&config(server.port()));
     seed(&case, &[seed_desk(1, "2029-06-30T10:00:00Z")]);
-    let store = open_store(&case);
+    let store = case.store();
     let base = AlertRecord {
         desk: Some(desk_id(1)),
         sha256: None,
@@ -580,7 +560,7 @@ fn simulate(desks: u32, days: i64, skip: &[i64], via_binary: bool) {
         }
     } else {
         let cfg = vigie::config::Config::parse(&toml, std::path::Path::new("test")).unwrap();
-        let store = open_store(&case);
+        let store = case.store();
         for &now in &runs {
             let s = vigie::alerts::run(&store, &cfg, &case.data(), now, "test", false).unwrap();
             assert_eq!(s.total().pending + s.total().failed, 0);
@@ -666,7 +646,7 @@ fn a_newer_certificate_silences_the_old_one_even_when_pending() {
     let out = case.run(&["alerts", "run", "--now", "2027-06-18T07:00:00Z"]);
     assert_eq!(code(&out), 1);
     // The desk renews before the server comes back.
-    let store = open_store(&case);
+    let store = case.store();
     let newer = cert_for(&desk_id(1), at("2030-06-30T10:00:00Z"));
     store
         .write(|tx| {

@@ -38,7 +38,6 @@ use vigie::clock::parse_instant;
 use vigie::desk::{Desk, DeskId, Email};
 use vigie::fingerprint::Sha256;
 use vigie::push::{PushJob, PushState};
-use vigie::store::Store;
 
 use crate::https_server::{Pki, Server};
 use crate::smtp::SmtpServer;
@@ -66,23 +65,6 @@ impl Rng {
 
 fn env_u64(name: &str) -> Option<u64> {
     std::env::var(name).ok().and_then(|v| v.parse().ok())
-}
-
-/// Opens a case's store from the test process, retrying while sled's lock
-/// of a just-dropped handle or a dying process lingers.
-fn open_store(case: &Case) -> Store {
-    let mut tries = 0;
-    loop {
-        match Store::open(&case.data(), Duration::from_secs(5)) {
-            Ok(s) => return s,
-            Err(e) if tries < 50 => {
-                tries += 1;
-                eprintln!("reopening the store: {e}");
-                std::thread::sleep(Duration::from_millis(100));
-            }
-            Err(e) => panic!("the store does not open: {e}"),
-        }
-    }
 }
 
 /// What became of the killed runs of one scenario.
@@ -310,7 +292,7 @@ fn bulk_ingest(kills: usize, rng: &mut Rng) -> Tally {
 /// Seeds `n` desks whose certificates end 10 days after `NOW` (threshold 15
 /// is due for each: one message per desk).
 fn seed_alerting(case: &Case, n: usize) {
-    let store = open_store(case);
+    let store = case.store();
     let now = parse_instant(NOW).unwrap();
     store
         .write(|tx| {
@@ -464,7 +446,7 @@ fn alerts_run(kills: usize, rng: &mut Rng) -> Tally {
 fn seed_pushing(case: &Case, n: usize) {
     let key = rcgen::KeyPair::generate().unwrap();
     let now = parse_instant(NOW).unwrap();
-    let store = open_store(case);
+    let store = case.store();
     store
         .write(|tx| {
             for i in 0..n {

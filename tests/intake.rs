@@ -190,7 +190,7 @@ fn ingest_writes_cert_push_job_audit_and_is_idempotent() {
     let hist = hist.as_array().unwrap();
     assert_eq!(hist.len(), 2);
     assert_eq!(hist.iter().filter(|h| h["current"] == true).count(), 1);
-    let store = vigie::store::Store::open(&case.data(), std::time::Duration::from_secs(5)).unwrap();
+    let store = case.store();
     let desk = vigie::desk::DeskId::parse("732829320-00001").unwrap();
     let jobs: Vec<_> = store
         .push_jobs()
@@ -239,7 +239,7 @@ fn refusals_name_file_desk_and_reason_in_french_and_alert_the_desk() {
         err.contains("732829320-00001, 732829320-00002"),
         "candidates listed: {err}"
     );
-    let store = vigie::store::Store::open(&case.data(), std::time::Duration::from_secs(5)).unwrap();
+    let store = case.store();
     let alerts = store.alerts().unwrap();
     let refusal = alerts
         .iter()

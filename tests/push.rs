@@ -13,7 +13,6 @@ use vigie::clock::{parse_instant, Instant};
 use vigie::desk::{Desk, DeskId, Email};
 use vigie::fingerprint::Sha256;
 use vigie::push::{normal_pem, PushJob, PushState};
-use vigie::store::Store;
 
 use crate::https_server::{Pki, Reply, Server};
 use crate::support::{stderr, Case};
@@ -43,7 +42,7 @@ fn seed(case: &Case, desks: &[String]) -> BTreeMap<String, Vec<u8>> {
         .iter()
         .map(|d| (d.clone(), der(&key, &format!("Guichet {d}"))))
         .collect();
-    let store = Store::open(&case.data(), Duration::from_secs(5)).unwrap();
+    let store = case.store();
     let now = at(T0);
     store
         .write(|tx| {
@@ -166,7 +165,7 @@ fn https_put_carries_the_pem_intact_over_mutual_tls() {
         .unwrap()
         .iter()
         .any(|e| e["action"] == "push.done"));
-    let store = Store::open(&case.data(), Duration::from_secs(5)).unwrap();
+    let store = case.store();
     let alerts = store.alerts().unwrap();
     assert_eq!(alerts.len(), 1);
     assert_eq!(alerts[0].kind, AlertKind::Confirmation);
@@ -480,7 +479,7 @@ fn killing_a_large_folder_batch_loses_nothing_and_leaves_no_half_file() {
         unlisted.len() <= 1,
         "at most the file in flight is unlisted: {unlisted:?}"
     );
-    let store = Store::open(&case.data(), Duration::from_secs(5)).unwrap();
+    let store = case.store();
     let jobs = store.push_jobs().unwrap();
     assert_eq!(jobs.len(), 2000, "no job lost");
     for j in &jobs {

@@ -250,7 +250,7 @@ fn a_run_missed_while_down_is_performed_once_on_start() {
     ));
     // The store remembers a backup two days ago: today's 02:30 run was missed.
     {
-        let store = vigie::store::Store::open(&case.data(), Duration::from_secs(5)).unwrap();
+        let store = case.store();
         let two_days_ago = chrono::Utc::now() - chrono::TimeDelta::days(2);
         store
             .write(|tx| {

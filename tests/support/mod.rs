@@ -105,6 +105,13 @@ impl Case {
 }
 
 impl Case {
+    /// Opens the case's store from the test process (to seed it or read it
+    /// back), waiting for a vigie process that still holds it.
+    pub fn store(&self) -> vigie::store::Store {
+        vigie::store::Store::open(&self.data(), std::time::Duration::from_secs(30))
+            .unwrap_or_else(|e| panic!("the store of {} does not open: {e}", self.data().display()))
+    }
+
     /// Runs a `--json` listing and returns how many rows it printed.
     pub fn count(&self, args: &[&str]) -> usize {
         self.json(args).as_array().expect("a JSON array").len()
