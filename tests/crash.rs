@@ -37,11 +37,10 @@ use vigie::certgen::{Ca, Key, KeyKind, LeafSpec};
 use vigie::clock::parse_instant;
 use vigie::desk::{Desk, DeskId, Email};
 use vigie::fingerprint::Sha256;
-use vigie::push::{PushJob, PushState};
 
 use crate::https_server::{Pki, Server};
 use crate::smtp::SmtpServer;
-use crate::support::Case;
+use crate::support::{seed, Case};
 
 const NOW: &str = "2027-03-01T09:00:00Z";
 
@@ -446,55 +445,12 @@ fn alerts_run(kills: usize, rng: &mut Rng) -> Tally {
 fn seed_pushing(case: &Case, n: usize) {
     let key = rcgen::KeyPair::generate().unwrap();
     let now = parse_instant(NOW).unwrap();
-    let store = case.store();
-    store
+    case.store()
         .write(|tx| {
             for i in 0..n {
                 let id = DeskId::parse(&format!("732829320-{i:05}")).unwrap();
-                let mut p = rcgen::CertificateParams::new(vec![]).unwrap();
-                p.distinguished_name
-                    .push(rcgen::DnType::CommonName, format!("Guichet {id}"));
-                p.not_before = rcgen::date_time_ymd(2026, 1, 1);
-                p.not_after = rcgen::date_time_ymd(2029, 1, 1);
-                let der = p.self_signed(&key).unwrap().der().to_vec();
-                tx.put_desk(&Desk {
-                    id: id.clone(),
-                    name: format!("Guichet {i}"),
-                    emails: vec![Email::parse("guichet@example.org").unwrap()],
-                    department: None,
-                    mode: Default::default(),
-                    lang: Default::default(),
-                    thresholds: None,
-                })?;
-                let sha = Sha256::of(&der);
-                tx.put_cert(&CertRecord {
-                    sha256: sha,
-                    desk: id.clone(),
-                    subject: format!("CN=Guichet {id}"),
-                    issuer: format!("CN=Guichet {id}"),
-                    serial: "01".into(),
-                    not_before: Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap(),
-                    not_after: Utc.with_ymd_and_hms(2029, 1, 1, 0, 0, 0).unwrap(),
-                    der: der.clone(),
-                    original: der,
-                    source: "seed".into(),
-                    chain: vec![],
-                    ingested_at: now,
-                    ingested_by: "test".into(),
-                    warnings: vec![],
-                })?;
-                tx.set_current(&id, &sha)?;
-                tx.put_push_job(&PushJob {
-                    desk: id,
-                    sha256: sha,
-                    destination: "seeded".into(),
-                    state: PushState::Pending,
-                    attempts: 0,
-                    next_attempt: Some(now),
-                    last_error: None,
-                    created_at: now,
-                    done_at: None,
-                })?;
+                let der = seed::self_signed(&key, id.as_str());
+                seed::desk_with_pending_push(tx, &id, &format!("Guichet {i}"), &der, now)?;
             }
             Ok(())
         })

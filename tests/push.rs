@@ -6,16 +6,14 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::{Duration, Instant as Monotonic};
 
-use chrono::{TimeZone, Utc};
 use vigie::alerts::AlertKind;
-use vigie::cert::CertRecord;
 use vigie::clock::{parse_instant, Instant};
-use vigie::desk::{Desk, DeskId, Email};
+use vigie::desk::DeskId;
 use vigie::fingerprint::Sha256;
-use vigie::push::{normal_pem, PushJob, PushState};
+use vigie::push::{normal_pem, PushState};
 
 use crate::https_server::{Pki, Reply, Server};
-use crate::support::{stderr, Case};
+use crate::support::{seed, stderr, Case};
 
 const T0: &str = "2027-03-01T09:00:00Z";
 const DESK: &str = "732829320-00001";
@@ -24,68 +22,20 @@ fn at(s: &str) -> Instant {
     parse_instant(s).unwrap()
 }
 
-/// A desk certificate: self-signed, one shared key (signing is cheap, key
-/// generation is not, and 2,000 of them are made below).
-fn der(key: &rcgen::KeyPair, cn: &str) -> Vec<u8> {
-    let mut p = rcgen::CertificateParams::new(vec![]).unwrap();
-    p.distinguished_name.push(rcgen::DnType::CommonName, cn);
-    p.not_before = rcgen::date_time_ymd(2026, 1, 1);
-    p.not_after = rcgen::date_time_ymd(2029, 1, 1);
-    p.self_signed(key).unwrap().der().to_vec()
-}
-
 /// Seeds desks, their current certificates and a pending push job each, the
 /// way intake will, through the library; returns each desk's DER.
 fn seed(case: &Case, desks: &[String]) -> BTreeMap<String, Vec<u8>> {
     let key = rcgen::KeyPair::generate().unwrap();
     let ders: BTreeMap<String, Vec<u8>> = desks
         .iter()
-        .map(|d| (d.clone(), der(&key, &format!("Guichet {d}"))))
+        .map(|d| (d.clone(), seed::self_signed(&key, d)))
         .collect();
-    let store = case.store();
     let now = at(T0);
-    store
+    case.store()
         .write(|tx| {
             for (d, der) in &ders {
                 let id = DeskId::parse(d).unwrap();
-                tx.put_desk(&Desk {
-                    id: id.clone(),
-                    name: format!("Guichet {d}"),
-                    emails: vec![Email::parse("guichet@example.org").unwrap()],
-                    department: None,
-                    mode: Default::default(),
-                    lang: Default::default(),
-                    thresholds: None,
-                })?;
-                let sha = Sha256::of(der);
-                tx.put_cert(&CertRecord {
-                    sha256: sha,
-                    desk: id.clone(),
-                    subject: format!("CN=Guichet {d}"),
-                    issuer: format!("CN=Guichet {d}"),
-                    serial: "01".into(),
-                    not_before: Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap(),
-                    not_after: Utc.with_ymd_and_hms(2029, 1, 1, 0, 0, 0).unwrap(),
-                    der: der.clone(),
-                    original: der.clone(),
-                    source: format!("{d}.cer"),
-                    chain: vec![],
-                    ingested_at: now,
-                    ingested_by: "test".into(),
-                    warnings: vec![],
-                })?;
-                tx.set_current(&id, &sha)?;
-                tx.put_push_job(&PushJob {
-                    desk: id,
-                    sha256: sha,
-                    destination: "seeded".into(),
-                    state: PushState::Pending,
-                    attempts: 0,
-                    next_attempt: Some(now),
-                    last_error: None,
-                    created_at: now,
-                    done_at: None,
-                })?;
+                seed::desk_with_pending_push(tx, &id, &format!("Guichet {d}"), der, now)?;
             }
             Ok(())
         })

@@ -8,6 +8,8 @@ use std::process::Output;
 
 use assert_cmd::Command;
 
+pub mod seed;
+
 /// A temporary vigie installation.
 pub struct Case {
     pub dir: tempfile::TempDir,
