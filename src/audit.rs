@@ -11,6 +11,7 @@ use crate::fingerprint::Sha256;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AuditEntry {
     /// When it happened (the command's instant).
+    #[serde(with = "crate::clock::stored")]
     pub at: Instant,
     /// The OS user who ran the command, or `vigie-serve` for the service.
     pub actor: String,

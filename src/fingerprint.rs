@@ -29,6 +29,26 @@ impl Sha256 {
         b.try_into().ok().map(Sha256)
     }
 
+    /// Reads exactly 64 hexadecimal digits (either case); `None` otherwise.
+    pub fn from_hex(digits: &[u8]) -> Option<Sha256> {
+        fn nibble(c: u8) -> Option<u8> {
+            match c {
+                b'0'..=b'9' => Some(c - b'0'),
+                b'a'..=b'f' => Some(c - b'a' + 10),
+                b'A'..=b'F' => Some(c - b'A' + 10),
+                _ => None,
+            }
+        }
+        if digits.len() != 64 {
+            return None;
+        }
+        let mut raw = [0u8; 32];
+        for (byte, pair) in raw.iter_mut().zip(digits.chunks_exact(2)) {
+            *byte = (nibble(pair[0])? << 4) | nibble(pair[1])?;
+        }
+        Some(Sha256(raw))
+    }
+
     /// Lower-case hexadecimal.
     pub fn to_hex(&self) -> String {
         hex::encode(self.0)
@@ -48,6 +68,11 @@ pub struct Sha256Error(String);
 impl FromStr for Sha256 {
     type Err = Sha256Error;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
+        // The form vigie writes itself (store values, JSON), decoded without
+        // allocating: status and planning read 100,000 of these at a time.
+        if let Some(sha) = Sha256::from_hex(s.as_bytes()) {
+            return Ok(sha);
+        }
         // Fingerprints are often pasted with colons or in upper case (openssl's
         // `-fingerprint` output): accept both.
         let cleaned: String = s.trim().chars().filter(|c| *c != ':').collect();
@@ -77,8 +102,23 @@ impl Serialize for Sha256 {
 
 impl<'de> Deserialize<'de> for Sha256 {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = String::deserialize(d)?;
-        s.parse().map_err(serde::de::Error::custom)
+        d.deserialize_str(Sha256Visitor)
+    }
+}
+
+/// Reads a fingerprint from a borrowed string when the format allows it
+/// (JSON without escapes), from an owned one otherwise.
+struct Sha256Visitor;
+
+impl serde::de::Visitor<'_> for Sha256Visitor {
+    type Value = Sha256;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a SHA-256 fingerprint in hexadecimal")
+    }
+
+    fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<Sha256, E> {
+        s.parse().map_err(E::custom)
     }
 }
 
@@ -97,5 +137,12 @@ mod tests {
         assert_eq!(colons.parse::<Sha256>().unwrap(), d);
         assert!("abc".parse::<Sha256>().is_err());
         assert_eq!(d.short().len(), 12);
+        let json = serde_json::to_string(&d).unwrap();
+        assert_eq!(serde_json::from_str::<Sha256>(&json).unwrap(), d);
+        assert_eq!(
+            serde_json::from_str::<Sha256>(&json.to_ascii_uppercase()).unwrap(),
+            d
+        );
+        assert!(serde_json::from_str::<Sha256>("\"ba78\"").is_err());
     }
 }

@@ -57,8 +57,10 @@ pub struct CertSummary {
     /// Serial, lower-case hex.
     pub serial: String,
     /// Start of validity.
+    #[serde(with = "crate::clock::stored")]
     pub not_before: Instant,
     /// End of validity.
+    #[serde(with = "crate::clock::stored")]
     pub not_after: Instant,
 }
 

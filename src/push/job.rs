@@ -47,12 +47,14 @@ pub struct PushJob {
     /// Attempts so far.
     pub attempts: u32,
     /// Not before this instant.
+    #[serde(with = "crate::clock::stored::option")]
     pub next_attempt: Option<Instant>,
     /// The last error, for people.
     pub last_error: Option<String>,
     /// When the job was made.
+    #[serde(with = "crate::clock::stored")]
     pub created_at: Instant,
     /// When it was done.
-    #[serde(default)]
+    #[serde(default, with = "crate::clock::stored::option")]
     pub done_at: Option<Instant>,
 }
