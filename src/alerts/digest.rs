@@ -10,12 +10,12 @@ use super::deliver::{deliver_pending, team_or_manager, Outlet};
 use super::plan::{message_id, Rules};
 use super::templates::Templates;
 use super::transport::Transport;
-use super::{AlertError, AlertKind, AlertRecord, AlertState, RunSummary, Snapshot};
+use super::{plan_store, AlertError, AlertKind, AlertRecord, AlertState, RunSummary};
 use crate::audit::AuditEntry;
 use crate::clock::{days_between, french_date, local_date, Instant};
 use crate::config::Config;
 use crate::push::PushState;
-use crate::store::{alert_key, Store};
+use crate::store::{alert_key, Store, StoreError};
 
 /// Decides today's digest (unless one exists), records it as pending, then
 /// sends every pending message. With `dry_run`, decides and stops.
@@ -28,14 +28,13 @@ pub fn digest(
     dry_run: bool,
 ) -> Result<RunSummary, AlertError> {
     let rules = Rules::from_config(config);
-    let snap = Snapshot::read(store)?;
-    let plan = snap.plan(&rules, now);
+    let plan = plan_store(store, &rules, now)?;
     let mut summary = RunSummary {
         no_email: plan.no_email,
         no_cert: plan.no_cert,
         ..RunSummary::default()
     };
-    let data = gather(store, &snap, config, now)?;
+    let data = gather(store, config, now)?;
     let mut rec = AlertRecord {
         desk: None,
         sha256: None,
@@ -87,12 +86,7 @@ pub fn digest(
 }
 
 /// The digest's content at `now`.
-fn gather(
-    store: &Store,
-    snap: &Snapshot,
-    config: &Config,
-    now: Instant,
-) -> Result<DigestData, AlertError> {
+fn gather(store: &Store, config: &Config, now: Instant) -> Result<DigestData, AlertError> {
     let tz = config.tz();
     let horizon = i64::from(config.alerts.thresholds.iter().copied().max().unwrap_or(90));
     let since = store
@@ -105,7 +99,8 @@ fn gather(
         since: since.map(|s| french_date(s, tz)),
         ..DigestData::default()
     };
-    for desk in &snap.desks {
+    store.roster(false, |e| {
+        let (desk, cert) = (&e.desk, &e.cert);
         let line = |not_after: String, days_left: Option<i64>, issuer_name: String| DigestDesk {
             id: desk.id.to_string(),
             name: desk.name.clone(),
@@ -116,7 +111,7 @@ fn gather(
         if desk.emails.is_empty() {
             data.no_email.push(line(String::new(), None, String::new()));
         }
-        match snap.current.get(&desk.id) {
+        match cert {
             None => data.no_cert.push(line(String::new(), None, String::new())),
             Some(c) => {
                 let days = days_between(now, c.not_after, tz);
@@ -132,7 +127,8 @@ fn gather(
                 }
             }
         }
-    }
+        Ok::<(), StoreError>(())
+    })?;
     data.upcoming.sort_by_key(|l| l.days_left);
     data.expired.sort_by_key(|l| l.days_left);
     for e in store.audit(None)? {

@@ -13,7 +13,7 @@ pub mod sample;
 pub mod templates;
 pub mod transport;
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashSet};
 use std::path::Path;
 use std::sync::atomic::AtomicBool;
 
@@ -22,10 +22,10 @@ pub use digest::digest;
 pub use record::{AlertKind, AlertRecord, AlertState};
 
 use crate::audit::AuditEntry;
-use crate::cert::{CertRecord, CertSummary};
+use crate::cert::CertRecord;
 use crate::clock::Instant;
 use crate::config::Config;
-use crate::desk::{Desk, DeskId};
+use crate::desk::DeskId;
 use crate::store::{alert_key, Store, StoreError};
 use plan::{DeskCert, Plan, Rules};
 use templates::{Rendered, TemplateError, Templates};
@@ -117,42 +117,20 @@ impl RunSummary {
     }
 }
 
-/// Everything the planner needs, read from the store.
-pub struct Snapshot {
-    /// Every desk.
-    pub desks: Vec<Desk>,
-    /// The summary of each desk's current certificate: what planning and
-    /// the digest need, without the certificates' bytes (100,000 desks).
-    pub current: HashMap<DeskId, CertSummary>,
-    /// Keys of every alert record.
-    pub keys: HashSet<Vec<u8>>,
-}
-
-impl Snapshot {
-    /// Reads it.
-    pub fn read(store: &Store) -> Result<Snapshot, StoreError> {
-        let desks = store.desks()?;
-        let current = store.current_summaries()?.into_iter().collect();
-        let keys = store.alerts()?.iter().map(alert_key).collect();
-        Ok(Snapshot {
-            desks,
-            current,
-            keys,
-        })
-    }
-
-    /// The plan at `now`.
-    pub fn plan(&self, rules: &Rules, now: Instant) -> Plan {
-        let dcs: Vec<DeskCert<'_>> = self
-            .desks
-            .iter()
-            .map(|d| DeskCert {
-                desk: d,
-                cert: self.current.get(&d.id),
-            })
-            .collect();
-        plan::plan(&dcs, &self.keys, rules, now)
-    }
+/// The plan at `now` for every desk of the store, decided desk by desk as
+/// the roster is read: planning 100,000 desks holds only what is due.
+pub fn plan_store(store: &Store, rules: &Rules, now: Instant) -> Result<Plan, StoreError> {
+    let decided: HashSet<Vec<u8>> = store.alert_keys()?.into_iter().collect();
+    let mut plan = Plan::default();
+    store.roster(false, |e| {
+        let dc = DeskCert {
+            desk: &e.desk,
+            cert: e.cert.as_ref(),
+        };
+        plan.consider(dc, &decided, rules, now);
+        Ok::<(), StoreError>(())
+    })?;
+    Ok(plan)
 }
 
 /// Decides what is due at `now`, records it as pending, then sends every
@@ -189,8 +167,7 @@ pub fn run_until(
     stop: &AtomicBool,
 ) -> Result<RunSummary, AlertError> {
     let rules = Rules::from_config(config);
-    let snap = Snapshot::read(store)?;
-    let plan = snap.plan(&rules, now);
+    let plan = plan_store(store, &rules, now)?;
     let mut summary = RunSummary {
         planned: plan.due.clone(),
         no_email: plan.no_email,
@@ -262,7 +239,7 @@ pub fn preview(
         .ok_or_else(|| AlertError::UnknownDesk(desk.clone()))?;
     let cert = store.current_cert(desk)?;
     let rules = Rules::from_config(config);
-    let keys: HashSet<Vec<u8>> = store.alerts()?.iter().map(alert_key).collect();
+    let keys: HashSet<Vec<u8>> = store.alert_keys()?.into_iter().collect();
     let summary = cert.as_ref().map(CertRecord::summary);
     let dc = [DeskCert {
         desk: &d,

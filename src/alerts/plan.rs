@@ -107,18 +107,26 @@ pub struct Plan {
 pub fn plan(desks: &[DeskCert<'_>], log: &dyn AlertLog, rules: &Rules, now: Instant) -> Plan {
     let mut out = Plan::default();
     for dc in desks {
-        if dc.desk.emails.is_empty() {
-            out.no_email.push(dc.desk.id.clone());
-        }
-        let Some(cert) = dc.cert else {
-            out.no_cert.push(dc.desk.id.clone());
-            continue;
-        };
-        if let Some(rec) = due_for(dc.desk, cert, log, rules, now) {
-            out.due.push(rec);
-        }
+        out.consider(*dc, log, rules, now);
     }
     out
+}
+
+impl Plan {
+    /// Adds what is due for one desk at `now`: desks are planned one at a
+    /// time as the store is read, so that the whole roster is never held.
+    pub fn consider(&mut self, dc: DeskCert<'_>, log: &dyn AlertLog, rules: &Rules, now: Instant) {
+        if dc.desk.emails.is_empty() {
+            self.no_email.push(dc.desk.id.clone());
+        }
+        let Some(cert) = dc.cert else {
+            self.no_cert.push(dc.desk.id.clone());
+            return;
+        };
+        if let Some(rec) = due_for(dc.desk, cert, log, rules, now) {
+            self.due.push(rec);
+        }
+    }
 }
 
 /// The one message due for a desk's current certificate, if any.

@@ -38,6 +38,69 @@ pub fn json_value<T: Serialize + ?Sized>(value: &T) -> Result<(), CliError> {
     bytes(&text)
 }
 
+/// A JSON array printed one element at a time, as it is computed: byte for
+/// byte what [`json`] prints for the same rows, without holding them all
+/// (`vigie status --json` over 100,000 desks).
+pub struct JsonArray<W: Write> {
+    out: W,
+    element: Vec<u8>,
+    count: usize,
+}
+
+impl JsonArray<std::io::BufWriter<std::io::StdoutLock<'static>>> {
+    /// Starts an array on stdout.
+    pub fn stdout() -> Self {
+        JsonArray::to(std::io::BufWriter::with_capacity(
+            64 * 1024,
+            std::io::stdout().lock(),
+        ))
+    }
+}
+
+impl<W: Write> JsonArray<W> {
+    /// Starts an array on `out`.
+    pub fn to(out: W) -> Self {
+        JsonArray {
+            out,
+            element: Vec::new(),
+            count: 0,
+        }
+    }
+
+    /// Prints one element.
+    pub fn push<T: Serialize>(&mut self, value: &T) -> Result<(), CliError> {
+        self.element.clear();
+        serde_json::to_writer_pretty(&mut self.element, value)
+            .map_err(|e| CliError::operational(format!("encoding JSON: {e}")))?;
+        let opening: &[u8] = if self.count == 0 { b"[\n" } else { b",\n" };
+        self.count += 1;
+        self.out.write_all(opening).map_err(write_error)?;
+        indent(&self.element, &mut self.out).map_err(write_error)
+    }
+
+    /// Closes the array and flushes it.
+    pub fn finish(mut self) -> Result<(), CliError> {
+        let closing: &[u8] = if self.count == 0 { b"[]\n" } else { b"\n]\n" };
+        self.out
+            .write_all(closing)
+            .and_then(|_| self.out.flush())
+            .map_err(write_error)
+    }
+}
+
+/// Copies pretty-printed JSON one level deeper (two spaces a line): a JSON
+/// text holds no raw line break but those between its tokens.
+fn indent(pretty: &[u8], out: &mut impl Write) -> std::io::Result<()> {
+    for (i, line) in pretty.split(|b| *b == b'\n').enumerate() {
+        if i > 0 {
+            out.write_all(b"\n")?;
+        }
+        out.write_all(b"  ")?;
+        out.write_all(line)?;
+    }
+    Ok(())
+}
+
 /// A table with aligned columns.
 pub struct Table {
     header: Vec<String>,
@@ -108,6 +171,42 @@ impl Table {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn streamed_array_is_the_pretty_array() {
+        #[derive(Serialize)]
+        struct Row {
+            desk: &'static str,
+            list: Vec<u32>,
+            none: Option<u8>,
+        }
+        let rows = [
+            Row {
+                desk: "a\nb",
+                list: vec![],
+                none: None,
+            },
+            Row {
+                desk: "é",
+                list: vec![1, 2],
+                none: Some(3),
+            },
+        ];
+        for n in 0..=rows.len() {
+            let mut streamed = Vec::new();
+            let mut array = JsonArray::to(&mut streamed);
+            for r in &rows[..n] {
+                array.push(r).unwrap();
+            }
+            array.finish().unwrap();
+            let mut whole = serde_json::to_vec_pretty(&rows[..n]).unwrap();
+            whole.push(b'\n');
+            assert_eq!(
+                String::from_utf8(streamed).unwrap(),
+                String::from_utf8(whole).unwrap()
+            );
+        }
+    }
 
     #[test]
     fn columns_align() {

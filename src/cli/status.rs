@@ -5,7 +5,6 @@ use std::collections::HashMap;
 use super::output::{self, Table};
 use super::{CliError, Context};
 use crate::config;
-use crate::push::PushState;
 use crate::status::{self, check_level, State, StatusRow};
 use crate::store::Store;
 
@@ -35,83 +34,109 @@ pub struct CheckArgs {
     pub crit: Option<u32>,
 }
 
+/// Calls `each` with every desk's status row, in desk order, as the store
+/// is read (nothing is held but the row in hand).
+pub fn each_row(
+    ctx: &Context,
+    store: &Store,
+    bands: &config::Status,
+    mut each: impl FnMut(StatusRow) -> Result<(), CliError>,
+) -> Result<(), CliError> {
+    store.roster(true, |e| {
+        each(status::row(
+            &e.desk,
+            e.cert.as_ref(),
+            e.push,
+            ctx.now,
+            ctx.tz,
+            bands,
+        ))
+    })
+}
+
 /// Every desk's status row, in desk order.
 pub fn rows(
     ctx: &Context,
     store: &Store,
     bands: &config::Status,
 ) -> Result<Vec<StatusRow>, CliError> {
-    let current: HashMap<_, _> = store.current_summaries()?.into_iter().collect();
-    let mut push: HashMap<_, PushState> = HashMap::new();
-    for job in store.push_jobs()? {
-        if current.get(&job.desk).map(|c| c.sha256) == Some(job.sha256) {
-            push.insert(job.desk.clone(), job.state);
-        }
-    }
-    let mut out = Vec::new();
-    for desk in store.desks()? {
-        out.push(status::row(
-            &desk,
-            current.get(&desk.id),
-            push.get(&desk.id).copied(),
-            ctx.now,
-            ctx.tz,
-            bands,
-        ));
-    }
+    let mut out = Vec::with_capacity(store.desk_count());
+    each_row(ctx, store, bands, |r| {
+        out.push(r);
+        Ok(())
+    })?;
     Ok(out)
 }
 
-/// Runs `vigie status`.
+/// The CSV columns of `vigie status --csv`.
+const CSV_HEADER: [&str; 10] = [
+    "desk",
+    "name",
+    "department",
+    "state",
+    "sha256",
+    "subject",
+    "issuer",
+    "not_after",
+    "days_left",
+    "push_state",
+];
+
+fn csv_record(r: &StatusRow) -> [String; 10] {
+    [
+        r.desk.clone(),
+        r.name.clone(),
+        r.department.clone().unwrap_or_default(),
+        r.state.as_str().into(),
+        r.sha256.clone().unwrap_or_default(),
+        r.subject.clone().unwrap_or_default(),
+        r.issuer.clone().unwrap_or_default(),
+        r.not_after.clone().unwrap_or_default(),
+        r.days_left.map(|d| d.to_string()).unwrap_or_default(),
+        r.push_state
+            .map(|p| p.as_str().to_owned())
+            .unwrap_or_default(),
+    ]
+}
+
+/// Runs `vigie status`. JSON and CSV rows are printed as the store is read;
+/// the table waits for every row to size its columns.
 pub fn run(ctx: &Context, a: Args) -> Result<(), CliError> {
     let store = ctx.store()?;
-    let mut rows = rows(ctx, &store, &ctx.config.status)?;
-    drop(store);
-    if let Some(within) = a.within {
-        rows.retain(|r| r.days_left.is_none_or(|d| d <= within) || r.state == State::Expired);
-    }
+    let keep = |r: &StatusRow| match a.within {
+        None => true,
+        Some(within) => r.days_left.is_none_or(|d| d <= within) || r.state == State::Expired,
+    };
     if a.json {
-        return output::json(&rows);
+        let mut out = output::JsonArray::stdout();
+        each_row(ctx, &store, &ctx.config.status, |r| {
+            if keep(&r) {
+                out.push(&r)?;
+            }
+            Ok(())
+        })?;
+        return out.finish();
     }
     if a.csv {
         let mut w = csv::WriterBuilder::new()
             .delimiter(b';')
-            .from_writer(std::io::stdout());
-        let fail = |e: csv::Error| CliError::operational(format!("writing CSV: {e}"));
-        w.write_record([
-            "desk",
-            "name",
-            "department",
-            "state",
-            "sha256",
-            "subject",
-            "issuer",
-            "not_after",
-            "days_left",
-            "push_state",
-        ])
-        .map_err(fail)?;
-        for r in &rows {
-            w.write_record([
-                r.desk.clone(),
-                r.name.clone(),
-                r.department.clone().unwrap_or_default(),
-                r.state.as_str().into(),
-                r.sha256.clone().unwrap_or_default(),
-                r.subject.clone().unwrap_or_default(),
-                r.issuer.clone().unwrap_or_default(),
-                r.not_after.clone().unwrap_or_default(),
-                r.days_left.map(|d| d.to_string()).unwrap_or_default(),
-                r.push_state
-                    .map(|p| p.as_str().to_owned())
-                    .unwrap_or_default(),
-            ])
-            .map_err(fail)?;
-        }
-        return w
-            .flush()
-            .map_err(|e| CliError::operational(format!("writing CSV: {e}")));
+            .from_writer(std::io::stdout().lock());
+        let fail = |e: csv::Error| match e.into_kind() {
+            csv::ErrorKind::Io(io) => output::write_error(io),
+            other => CliError::operational(format!("writing CSV: {other:?}")),
+        };
+        w.write_record(CSV_HEADER).map_err(fail)?;
+        each_row(ctx, &store, &ctx.config.status, |r| {
+            if keep(&r) {
+                w.write_record(csv_record(&r)).map_err(fail)?;
+            }
+            Ok(())
+        })?;
+        return w.flush().map_err(output::write_error);
     }
+    let mut rows = rows(ctx, &store, &ctx.config.status)?;
+    drop(store);
+    rows.retain(keep);
     let mut t = Table::new(&[
         "DESK",
         "NAME",
@@ -152,19 +177,23 @@ pub fn check(ctx: &Context, a: CheckArgs) -> Result<(), CliError> {
         return Err(CliError::usage("--crit must not exceed --warn"));
     }
     let store = ctx.store()?;
-    let rows = rows(ctx, &store, &bands)?;
-    let level = check_level(&rows);
-    let count = |s: State| rows.iter().filter(|r| r.state == s).count();
+    // Counted as the rows come; only the rows that are not ok are kept, to
+    // name the worst five.
+    let mut counts: HashMap<State, usize> = HashMap::new();
+    let mut total = 0;
+    let mut worst: Vec<StatusRow> = Vec::new();
+    each_row(ctx, &store, &bands, |r| {
+        total += 1;
+        *counts.entry(r.state).or_default() += 1;
+        if r.state != State::Ok {
+            worst.push(r);
+        }
+        Ok(())
+    })?;
+    drop(store);
+    let level = check_level(&worst);
+    let count = |s: State| counts.get(&s).copied().unwrap_or(0);
     let word = ["OK", "WARNING", "CRITICAL"][usize::from(level)];
-    let mut worst: Vec<&StatusRow> = rows
-        .iter()
-        .filter(|r| {
-            matches!(
-                r.state,
-                State::Expired | State::Critical | State::Warning | State::Missing
-            )
-        })
-        .collect();
     worst.sort_by_key(|r| (std::cmp::Reverse(r.state), r.days_left));
     let names: Vec<String> = worst
         .iter()
@@ -176,7 +205,7 @@ pub fn check(ctx: &Context, a: CheckArgs) -> Result<(), CliError> {
         .collect();
     let line = format!(
         "VIGIE {word} - {} desks: {} expired, {} critical, {} warning, {} missing{}{} | expired={} critical={} warning={} missing={} ok={}",
-        rows.len(),
+        total,
         count(State::Expired),
         count(State::Critical),
         count(State::Warning),

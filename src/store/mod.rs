@@ -12,6 +12,7 @@ mod backup;
 mod cert_codec;
 mod codec;
 mod lock;
+mod roster;
 mod tx;
 
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
@@ -28,10 +29,17 @@ use crate::push::PushJob;
 pub use backup::{Backup, BackupError};
 pub use codec::{decode, encode};
 pub use lock::{DirLock, LockError};
+pub use roster::RosterEntry;
 pub use tx::{alert_key, Tx};
 
 /// The schema this release writes and reads.
 pub const SCHEMA_VERSION: u32 = 1;
+
+/// sled's page cache. Its default (1 GiB) is sized for a database server;
+/// a command scans a tree once and exits, and the service reopens the store
+/// for each job, so a small cache costs no reads and keeps vigie light
+/// beside anything else on the machine.
+const CACHE_BYTES: u64 = 32 * 1024 * 1024;
 
 /// A file in the store's folder, next to sled's own, written once the schema
 /// version is on disk: from then on a store without a schema version is a
@@ -183,6 +191,7 @@ impl Store {
             match sled::Config::new()
                 .path(&path)
                 .mode(sled::Mode::HighThroughput)
+                .cache_capacity(CACHE_BYTES)
                 .open()
             {
                 Err(sled::Error::Io(e))
@@ -427,6 +436,17 @@ impl Store {
     /// One alert record by its key (see [`alert_key`]).
     pub fn alert(&self, key: &[u8]) -> Result<Option<AlertRecord>, StoreError> {
         self.get(&self.t.alerts, trees::ALERTS, key)
+    }
+
+    /// The key of every alert record, in order (the planner's "already
+    /// decided" set), without decoding the records.
+    pub fn alert_keys(&self) -> Result<Vec<Vec<u8>>, StoreError> {
+        self.t
+            .alerts
+            .iter()
+            .keys()
+            .map(|k| k.map(|k| k.to_vec()).map_err(|e| self.engine(e)))
+            .collect()
     }
 
     /// Every alert record, in key order.
