@@ -466,14 +466,23 @@ impl Store {
 
     /// The audit log, oldest first, optionally for one desk.
     pub fn audit(&self, desk: Option<&DeskId>) -> Result<Vec<AuditEntry>, StoreError> {
-        let all: Vec<AuditEntry> = self.scan(&self.t.audit, trees::AUDIT, b"")?;
-        Ok(match desk {
-            None => all,
-            Some(d) => all
-                .into_iter()
-                .filter(|e| e.desk.as_ref() == Some(d))
-                .collect(),
-        })
+        // A line about a desk holds `"desk":"<id>"` as the encoder wrote it
+        // (ids need no escaping): lines without it are skipped undecoded.
+        let needle = desk.map(|d| format!("\"desk\":\"{d}\"").into_bytes());
+        let mut out = Vec::new();
+        for item in self.t.audit.iter() {
+            let (k, v) = item.map_err(|e| self.engine(e))?;
+            if let Some(n) = &needle {
+                if !v.windows(n.len()).any(|w| w == n.as_slice()) {
+                    continue;
+                }
+            }
+            let entry: AuditEntry = decode(&v, trees::AUDIT, &k)?;
+            if desk.is_none() || entry.desk.as_ref() == desk {
+                out.push(entry);
+            }
+        }
+        Ok(out)
     }
 
     /// The last recorded run of a service job.

@@ -164,3 +164,116 @@ fn reopening_at_once_in_the_same_process_never_fails() {
         t.join().unwrap();
     }
 }
+
+fn job(c: &CertRecord, state: crate::push::PushState) -> PushJob {
+    PushJob {
+        desk: c.desk.clone(),
+        sha256: c.sha256,
+        destination: "directory:/tmp".into(),
+        state,
+        attempts: 0,
+        next_attempt: None,
+        last_error: None,
+        created_at: c.ingested_at,
+        done_at: None,
+    }
+}
+
+#[test]
+fn the_roster_joins_desks_summaries_and_the_current_push() {
+    use crate::push::PushState;
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path(), Duration::from_secs(1)).unwrap();
+    let (a, b, c, gone) = (
+        "732829320-00001",
+        "732829320-00002",
+        "732829320-00003",
+        "732829320-00009",
+    );
+    let a_old = cert(a, b"a-old", "2027-01-01T00:00:00Z");
+    let a_new = cert(a, b"a-new", "2029-01-01T00:00:00Z");
+    let c_old = cert(c, b"c-old", "2027-01-01T00:00:00Z");
+    let c_new = cert(c, b"c-new", "2029-01-01T00:00:00Z");
+    let g = cert(gone, b"gone", "2029-01-01T00:00:00Z");
+    store
+        .write(|tx| {
+            for d in [a, b, c] {
+                tx.put_desk(&desk(d))?;
+            }
+            for rec in [&a_old, &c_old, &c_new, &g] {
+                tx.put_cert(rec)?;
+            }
+            tx.put_current_cert(&a_new)?;
+            tx.set_current(&c_new.desk, &c_new.sha256)?;
+            // A desk removed from the inventory keeps its records; it is
+            // not on the roster.
+            tx.set_current(&g.desk, &g.sha256)?;
+            tx.put_push_job(&job(&a_old, PushState::Superseded))?;
+            tx.put_push_job(&job(&a_new, PushState::Pending))?;
+            // Only an older certificate of c was pushed.
+            tx.put_push_job(&job(&c_old, PushState::Done))?;
+            tx.put_push_job(&job(&g, PushState::Failed))
+        })
+        .unwrap();
+    for with_push in [true, false] {
+        let mut seen = Vec::new();
+        store
+            .roster(with_push, |e| {
+                seen.push((e.desk.id.to_string(), e.cert.map(|c| c.sha256), e.push));
+                Ok::<(), StoreError>(())
+            })
+            .unwrap();
+        let push = |p| if with_push { Some(p) } else { None };
+        assert_eq!(
+            seen,
+            [
+                (a.to_owned(), Some(a_new.sha256), push(PushState::Pending)),
+                (b.to_owned(), None, None),
+                (c.to_owned(), Some(c_new.sha256), None),
+            ],
+            "with_push {with_push}"
+        );
+    }
+    // The callback's error stops the pass and comes back as it is.
+    let mut calls = 0;
+    let r = store.roster(true, |_| {
+        calls += 1;
+        Err(StoreError::Conflict("enough".into()))
+    });
+    assert!(matches!(r, Err(StoreError::Conflict(_))));
+    assert_eq!(calls, 1);
+}
+
+#[test]
+fn the_audit_log_of_one_desk_skips_lines_that_only_mention_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path(), Duration::from_secs(1)).unwrap();
+    let (a, b) = (
+        DeskId::parse("732829320-00001").unwrap(),
+        DeskId::parse("732829320-00002").unwrap(),
+    );
+    let at = crate::clock::parse_instant("2027-01-01T00:00:00Z").unwrap();
+    store
+        .write(|tx| {
+            tx.audit(&AuditEntry::new(at, "t", "desk.add").desk(&a))?;
+            tx.audit(
+                &AuditEntry::new(at, "t", "desk.add")
+                    .desk(&b)
+                    .detail(format!("\"desk\":\"{a}\"")),
+            )?;
+            tx.audit(&AuditEntry::new(at, "t", "init"))?;
+            tx.audit(&AuditEntry::new(at, "t", "desk.remove").desk(&a))
+        })
+        .unwrap();
+    let actions = |d: Option<&DeskId>| -> Vec<String> {
+        store
+            .audit(d)
+            .unwrap()
+            .into_iter()
+            .map(|e| e.action)
+            .collect()
+    };
+    assert_eq!(actions(Some(&a)), ["desk.add", "desk.remove"]);
+    assert_eq!(actions(Some(&b)), ["desk.add"]);
+    assert_eq!(actions(None).len(), 4);
+}
