@@ -11,7 +11,7 @@ use crate::config::Config;
 use crate::service::jobs::Job;
 use crate::service::metrics::Snapshot;
 use crate::service::{self, Runner};
-use crate::store::{JobRun, Store};
+use crate::store::{JobRun, Store, StoreError};
 
 /// Arguments of `vigie serve`.
 #[derive(Debug, clap::Args)]
@@ -116,18 +116,27 @@ impl Runner for CliRunner {
         // let the caller serve the previous snapshot.
         let store = self.store(Duration::from_secs(2))?;
         let ctx = self.context(config, now);
-        let rows = super::status::rows(&ctx, &store, &config.status).map_err(|e| e.to_string())?;
         let mut snap = Snapshot {
-            rows,
             taken_at: Some(now),
             ..Snapshot::default()
         };
-        for (desk, sha) in store.current_all().map_err(|e| e.to_string())? {
-            if let Some(c) = store.cert(&sha).map_err(|e| e.to_string())? {
-                snap.not_after
-                    .insert(desk.to_string(), c.not_after.timestamp());
-            }
-        }
+        store
+            .roster(true, |e| {
+                if let Some(c) = &e.cert {
+                    snap.not_after
+                        .insert(e.desk.id.to_string(), c.not_after.timestamp());
+                }
+                snap.rows.push(crate::status::row(
+                    &e.desk,
+                    e.cert.as_ref(),
+                    e.push,
+                    ctx.now,
+                    ctx.tz,
+                    &config.status,
+                ));
+                Ok::<(), StoreError>(())
+            })
+            .map_err(|e| e.to_string())?;
         for a in store.alerts().map_err(|e| e.to_string())? {
             let state = serde_json::to_value(a.state)
                 .ok()
