@@ -21,6 +21,7 @@
 //! connection the server closed in between is replaced, and the message sent
 //! again on the new one, only when nothing of it can have been accepted.
 
+use std::net::SocketAddr;
 use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
@@ -177,7 +178,9 @@ impl SmtpClient {
                 Ok(Err(e)) => return Err(Failure::Unusable(format!("cannot resolve {host}: {e}"))),
                 Err(_) => return Err(self.timed_out(&format!("resolving {host}"))),
             };
-        let mut errors = Vec::new();
+        // Each address in turn, as a resolver's answer is meant to be used;
+        // None for an address that did not answer in time.
+        let mut errors: Vec<(SocketAddr, Option<std::io::Error>)> = Vec::new();
         for address in addresses {
             match tokio::time::timeout(self.server.timeout, TcpStream::connect(address)).await {
                 Ok(Ok(tcp)) => {
@@ -186,19 +189,27 @@ impl SmtpClient {
                     })?;
                     return Ok(tcp);
                 }
-                Ok(Err(e)) => errors.push(format!("{address}: {e}")),
-                Err(_) => errors.push(format!(
-                    "{address}: no answer within smtp.timeout_secs ({} s)",
-                    self.server.timeout.as_secs()
-                )),
+                Ok(Err(e)) => errors.push((address, Some(e))),
+                Err(_) => errors.push((address, None)),
             }
         }
-        if errors.is_empty() {
-            errors.push(format!("{host} has no address"));
+        if !errors.is_empty() && errors.iter().all(|(_, e)| e.is_none()) {
+            return Err(self.timed_out(&format!("connecting to {host}:{port}")));
         }
+        let why = match errors.as_slice() {
+            [] => format!("{host} has no address"),
+            [(_, Some(e))] => e.to_string(),
+            many => many
+                .iter()
+                .map(|(address, e)| match e {
+                    Some(e) => format!("{address}: {e}"),
+                    None => format!("{address}: no answer in time"),
+                })
+                .collect::<Vec<_>>()
+                .join("; "),
+        };
         Err(Failure::Unusable(format!(
-            "cannot connect to the SMTP server {host}:{port}: {}",
-            errors.join("; ")
+            "cannot connect to the SMTP server {host}:{port}: {why}"
         )))
     }
 
