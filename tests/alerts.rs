@@ -240,6 +240,11 @@ fn a_refused_address_is_reported_and_the_others_go_out() {
     assert_eq!(code(&out), 3, "{}", stderr(&out));
     let got: Vec<Vec<String>> = server.messages().into_iter().map(|m| m.rcpt).collect();
     assert_eq!(got, [vec![email(1)], vec![email(3)]]);
+    assert_eq!(
+        server.connections(),
+        1,
+        "RSET after the 550 kept the connection"
+    );
     let log = list(&case);
     let failed: Vec<&serde_json::Value> = log.iter().filter(|r| r["state"] == "failed").collect();
     assert_eq!(failed.len(), 1);

@@ -27,7 +27,9 @@ use std::time::Duration;
 
 use lettre::address::Envelope;
 use lettre::transport::smtp::authentication::{Credentials, Mechanism};
-#[allow(deprecated)] // Public for exactly this use: wrapping a stream in TLS.
+// lettre deprecated it as "not meant to be public", yet it is the one way to
+// put its TLS on a socket of ours before the greeting (implicit TLS).
+#[allow(deprecated)]
 use lettre::transport::smtp::client::AsyncNetworkStream;
 use lettre::transport::smtp::client::{AsyncSmtpConnection, TlsParameters};
 use lettre::transport::smtp::commands::{Data, Mail, Rcpt, Rset};
@@ -256,7 +258,9 @@ impl SmtpClient {
     ) -> bool {
         match outcome {
             Ok(()) => true,
-            Err(Failure::Refused { error, .. }) if error.is_permanent() || error.is_transient() => {
+            Err(Failure::Transaction { error, .. })
+                if error.is_permanent() || error.is_transient() =>
+            {
                 self.step("RSET", conn.command(Rset)).await.is_ok()
             }
             Err(_) => false,
@@ -271,7 +275,7 @@ impl SmtpClient {
     ) -> Result<T, Failure> {
         match tokio::time::timeout(self.server.timeout, step).await {
             Ok(Ok(t)) => Ok(t),
-            Ok(Err(error)) => Err(Failure::Refused {
+            Ok(Err(error)) => Err(Failure::Transaction {
                 error,
                 first_command: false,
             }),
@@ -339,7 +343,7 @@ enum Failure {
     Unusable(String),
     /// A step of the mail transaction failed: the server refused it (a
     /// reply code), or the connection broke.
-    Refused {
+    Transaction {
         error: lettre::transport::smtp::Error,
         /// Whether it was MAIL FROM, before which the server holds nothing.
         first_command: bool,
@@ -349,7 +353,7 @@ enum Failure {
 impl Failure {
     fn at_first_command(self) -> Failure {
         match self {
-            Failure::Refused { error, .. } => Failure::Refused {
+            Failure::Transaction { error, .. } => Failure::Transaction {
                 error,
                 first_command: true,
             },
@@ -361,7 +365,7 @@ impl Failure {
     /// message began: MAIL FROM met a closed socket, or 421 (closing).
     fn is_stale(&self) -> bool {
         match self {
-            Failure::Refused {
+            Failure::Transaction {
                 error,
                 first_command: true,
             } => {
@@ -375,7 +379,7 @@ impl Failure {
     fn into_send_error(self) -> SendError {
         match self {
             Failure::Unusable(e) => SendError::Unreachable(e),
-            Failure::Refused { error, .. } => {
+            Failure::Transaction { error, .. } => {
                 let text = error.to_string();
                 if error.is_permanent() {
                     SendError::Permanent(text)
