@@ -93,7 +93,7 @@ fn main() {
         best.as_secs_f64() * 1e3
     );
 
-    // Bare delivery: 1,000 built messages through one pooled transport.
+    // Bare delivery: 1,000 built messages over the transport's one connection.
     let server = smtp::SmtpServer::start();
     let toml = format!(
         "[smtp]\nhost = \"127.0.0.1\"\nport = {}\ntls = \"none\"\nfrom = \"vigie@example.org\"\n",

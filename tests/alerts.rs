@@ -240,6 +240,11 @@ fn a_refused_address_is_reported_and_the_others_go_out() {
     assert_eq!(code(&out), 3, "{}", stderr(&out));
     let got: Vec<Vec<String>> = server.messages().into_iter().map(|m| m.rcpt).collect();
     assert_eq!(got, [vec![email(1)], vec![email(3)]]);
+    assert_eq!(
+        server.connections(),
+        1,
+        "RSET after the 550 kept the connection"
+    );
     let log = list(&case);
     let failed: Vec<&serde_json::Value> = log.iter().filter(|r| r["state"] == "failed").collect();
     assert_eq!(failed.len(), 1);
@@ -672,8 +677,9 @@ fn a_newer_certificate_silences_the_old_one_even_when_pending() {
     assert!(log[0]["error"].as_str().unwrap().starts_with("superseded"));
 }
 
-#[test]
-fn implicit_tls_with_a_private_ca_file() {
+/// A server TLS configuration for 127.0.0.1, and the PEM of the private CA
+/// that signed its certificate.
+fn private_tls() -> (std::sync::Arc<rustls::ServerConfig>, String) {
     use rcgen::{BasicConstraints, CertificateParams, IsCa, Issuer, KeyPair};
     let ca_key = KeyPair::generate().unwrap();
     let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
@@ -695,21 +701,196 @@ fn implicit_tls_with_a_private_ca_file() {
         rustls::pki_types::PrivateKeyDer::Pkcs8(leaf_key.serialize_der().into()),
     )
     .unwrap();
-    let server = SmtpServer::start_tls(std::sync::Arc::new(tls));
+    (std::sync::Arc::new(tls), ca.pem())
+}
+
+/// A case whose `[smtp]` points at `port` with `extra` in place of
+/// `tls = "none"` (TLS mode, CA file, user); `files` are written first, as
+/// (name, contents), and `{name}` in `extra` is replaced by the file's path.
+fn smtp_case(port: u16, extra: &str, files: &[(&str, &str)]) -> Case {
     let case = Case::new();
-    let ca_file = case.file("smtp-ca.pem", ca.pem());
-    let toml = config(server.port()).replace(
-        "tls = \"none\"",
-        &format!("tls = \"implicit\"\nca_file = \"{}\"", ca_file.display()),
-    );
-    let case = Case {
+    let mut extra = extra.to_owned();
+    for (name, contents) in files {
+        let path = case.file(name, contents);
+        extra = extra.replace(&format!("{{{name}}}"), &path.display().to_string());
+    }
+    let toml = config(port).replace("tls = \"none\"", &extra);
+    Case {
         config: Some(case.file("vigie.toml", toml)),
         ..case
-    };
+    }
+}
+
+#[test]
+fn implicit_tls_with_a_private_ca_file() {
+    let (tls, ca) = private_tls();
+    let server = SmtpServer::start_tls(tls);
+    let case = smtp_case(
+        server.port(),
+        "tls = \"implicit\"\nca_file = \"{ca.pem}\"",
+        &[("ca.pem", &ca)],
+    );
     seed(&case, &[seed_desk(1, "2027-06-30T10:00:00Z")]);
     case.ok(&["alerts", "run", "--now", "2027-06-18T07:00:00Z"]);
     let msgs = server.messages();
     assert_eq!(msgs.len(), 1);
+    assert!(msgs[0].tls);
     assert!(msgs[0].header("Subject").unwrap().contains("fin de vie"));
     assert_eq!(list(&case)[0]["state"], "sent");
+}
+
+// ------------------------------------------------- the SMTP connection ---
+
+#[test]
+fn starttls_then_auth_plain() {
+    let (tls, ca) = private_tls();
+    let server = SmtpServer::builder()
+        .starttls(tls)
+        .auth("vigie", "s3cret", "PLAIN LOGIN")
+        .start();
+    let case = smtp_case(
+        server.port(),
+        "tls = \"starttls\"\nca_file = \"{ca.pem}\"\n\
+         username = \"vigie\"\npassword_file = \"{password}\"",
+        &[("ca.pem", &ca), ("password", "s3cret\n")],
+    );
+    seed(
+        &case,
+        &[
+            seed_desk(1, "2027-06-30T10:00:00Z"),
+            seed_desk(2, "2027-06-30T10:00:00Z"),
+        ],
+    );
+    case.ok(&["alerts", "run", "--now", "2027-06-18T07:00:00Z"]);
+    let msgs = server.messages();
+    assert_eq!(msgs.len(), 2);
+    assert!(msgs.iter().all(|m| m.tls), "sent after STARTTLS");
+    assert!(msgs.iter().all(|m| m.user.as_deref() == Some("vigie")));
+    assert_eq!(server.connections(), 1, "one connection for both");
+    assert!(list(&case).iter().all(|r| r["state"] == "sent"));
+}
+
+#[test]
+fn implicit_tls_then_auth_login() {
+    let (tls, ca) = private_tls();
+    let server = SmtpServer::builder()
+        .implicit_tls(tls)
+        .auth("vigie", "s3cret", "LOGIN")
+        .start();
+    let case = smtp_case(
+        server.port(),
+        "tls = \"implicit\"\nca_file = \"{ca.pem}\"\n\
+         username = \"vigie\"\npassword_file = \"{password}\"",
+        &[("ca.pem", &ca), ("password", "s3cret\n")],
+    );
+    seed(&case, &[seed_desk(1, "2027-06-30T10:00:00Z")]);
+    case.ok(&["alerts", "run", "--now", "2027-06-18T07:00:00Z"]);
+    let msgs = server.messages();
+    assert_eq!(msgs.len(), 1);
+    assert!(msgs[0].tls);
+    assert_eq!(msgs[0].user.as_deref(), Some("vigie"));
+}
+
+#[test]
+fn an_untrusted_certificate_after_starttls_sends_nothing() {
+    // The server's CA is not given in ca_file: the public roots do not know it.
+    let (tls, _ca) = private_tls();
+    let server = SmtpServer::builder().starttls(tls).start();
+    let case = smtp_case(server.port(), "tls = \"starttls\"", &[]);
+    seed(&case, &[seed_desk(1, "2027-06-30T10:00:00Z")]);
+    let out = case.run(&["alerts", "run", "--now", "2027-06-18T07:00:00Z"]);
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    assert!(server.messages().is_empty());
+    let log = list(&case);
+    assert_eq!(log[0]["state"], "pending");
+    let err = log[0]["error"].as_str().unwrap();
+    assert!(err.contains("STARTTLS"), "names the step: {err}");
+    assert!(
+        err.to_lowercase().contains("certificate"),
+        "names the cause: {err}"
+    );
+}
+
+#[test]
+fn starttls_not_offered_sends_nothing_in_clear() {
+    let server = SmtpServer::start();
+    let case = smtp_case(server.port(), "tls = \"starttls\"", &[]);
+    seed(&case, &[seed_desk(1, "2027-06-30T10:00:00Z")]);
+    let out = case.run(&["alerts", "run", "--now", "2027-06-18T07:00:00Z"]);
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    assert!(server.messages().is_empty());
+    let log = list(&case);
+    assert_eq!(log[0]["state"], "pending");
+    assert!(
+        log[0]["error"].as_str().unwrap().contains("STARTTLS"),
+        "{log:?}"
+    );
+}
+
+#[test]
+fn a_wrong_password_leaves_the_alerts_pending_not_failed() {
+    let server = SmtpServer::builder()
+        .auth("vigie", "s3cret", "PLAIN")
+        .start();
+    let case = smtp_case(
+        server.port(),
+        "tls = \"none\"\nusername = \"vigie\"\npassword_file = \"{password}\"",
+        &[("password", "wrong\n")],
+    );
+    seed(
+        &case,
+        &[
+            seed_desk(1, "2027-06-30T10:00:00Z"),
+            seed_desk(2, "2027-06-30T10:00:00Z"),
+        ],
+    );
+    let out = case.run(&["alerts", "run", "--now", "2027-06-18T07:00:00Z"]);
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    assert!(server.messages().is_empty());
+    // The configuration is wrong, not the messages: they wait for a fix.
+    let log = list(&case);
+    assert!(log.iter().all(|r| r["state"] == "pending"), "{log:?}");
+    assert!(
+        log.iter()
+            .all(|r| r["error"].as_str().unwrap().contains("535")),
+        "{log:?}"
+    );
+}
+
+#[test]
+fn a_server_that_hangs_up_after_each_message_still_gets_them_all() {
+    let server = SmtpServer::builder().close_after(1).start();
+    let case = Case::with_config(&config(server.port()));
+    let seeds: Vec<Seed> = (1..=4)
+        .map(|n| seed_desk(n, "2027-06-30T10:00:00Z"))
+        .collect();
+    seed(&case, &seeds);
+    case.ok(&["alerts", "run", "--now", "2027-06-18T07:00:00Z"]);
+    // Each message after the first found the connection closed, went on a
+    // new one, and went once.
+    let msgs = server.messages();
+    assert_eq!(msgs.len(), 4);
+    let to: BTreeSet<String> = msgs.iter().map(|m| m.rcpt[0].clone()).collect();
+    assert_eq!(to, (1..=4).map(email).collect());
+    assert_eq!(server.connections(), 4);
+    assert!(list(&case).iter().all(|r| r["state"] == "sent"));
+}
+
+#[test]
+fn two_hundred_messages_to_a_server_that_delays_its_acks() {
+    let server = SmtpServer::builder().delayed_acks().start();
+    let case = Case::with_config(&config(server.port()));
+    let seeds: Vec<Seed> = (1..=200)
+        .map(|n| seed_desk(n, "2027-06-30T10:00:00Z"))
+        .collect();
+    seed(&case, &seeds);
+    case.ok(&["alerts", "run", "--now", "2027-06-18T07:00:00Z"]);
+    let msgs = server.messages();
+    assert_eq!(msgs.len(), 200);
+    let to: BTreeSet<String> = msgs.iter().map(|m| m.rcpt[0].clone()).collect();
+    assert_eq!(to.len(), 200, "each desk once");
+    assert_eq!(server.connections(), 1, "one connection for the run");
+    let log = list(&case);
+    assert_eq!(log.len(), 200);
+    assert!(log.iter().all(|r| r["state"] == "sent"));
 }

@@ -10,6 +10,7 @@ mod digest;
 pub mod plan;
 mod record;
 pub mod sample;
+pub mod smtp_client;
 pub mod templates;
 pub mod transport;
 
@@ -47,6 +48,10 @@ pub enum AlertError {
     /// No such desk.
     #[error("no desk {0} in the inventory")]
     UnknownDesk(DeskId),
+    /// The SMTP client's runtime could not start (out of file descriptors
+    /// or threads).
+    #[error("cannot start the SMTP client: {0}")]
+    Runtime(#[source] std::io::Error),
 }
 
 /// What a run did.

@@ -1,5 +1,6 @@
-//! Where messages go: an SMTP server through lettre (rustls only, pooled
-//! connections, timeouts), or, with no `[smtp]` configured, `.eml` files in
+//! Where messages go: an SMTP server through vigie's own SMTP client
+//! ([`SmtpClient`]: rustls only, one connection kept across messages,
+//! timeouts), or, with no `[smtp]` configured, `.eml` files in
 //! `<data-dir>/outbox`.
 
 use std::io::Write;
@@ -8,10 +9,10 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use lettre::transport::smtp::authentication::Credentials;
-use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
-use lettre::transport::smtp::PoolConfig;
-use lettre::{Message, SmtpTransport, Transport as _};
+use lettre::transport::smtp::client::{Certificate, TlsParameters};
+use lettre::Message;
 
+use super::smtp_client::{Security, Server, SmtpClient};
 use super::AlertError;
 use crate::config::{Config, SmtpTls};
 
@@ -30,7 +31,7 @@ pub enum SendError {
 /// A way to deliver built messages.
 pub enum Transport {
     /// An SMTP server.
-    Smtp(Box<SmtpTransport>),
+    Smtp(Box<SmtpClient>),
     /// A folder of `.eml` files.
     Outbox(PathBuf),
 }
@@ -55,69 +56,39 @@ impl Transport {
             b.build_rustls()
                 .map_err(|e| AlertError::Config(format!("smtp TLS: {e}")))
         };
-        let (tls, port) = match smtp.tls {
-            SmtpTls::None => (Tls::None, 25),
-            SmtpTls::Starttls => (Tls::Required(tls_params()?), 587),
-            SmtpTls::Implicit => (Tls::Wrapper(tls_params()?), 465),
+        let (security, port) = match smtp.tls {
+            SmtpTls::None => (Security::None, 25),
+            SmtpTls::Starttls => (Security::Starttls(tls_params()?), 587),
+            SmtpTls::Implicit => (Security::Implicit(tls_params()?), 465),
         };
-        let mut b = SmtpTransport::builder_dangerous(smtp.host.clone())
-            .port(smtp.port.unwrap_or(port))
-            .tls(tls)
-            .timeout(Some(Duration::from_secs(smtp.timeout_secs.max(1))))
-            .pool_config(PoolConfig::new().max_size(2));
-        if let Some(user) = &smtp.username {
-            let password = config
-                .smtp_password()
-                .map_err(|e| AlertError::Config(e.to_string()))?
-                .unwrap_or_default();
-            b = b.credentials(Credentials::new(user.clone(), password));
-        }
-        Ok(Transport::Smtp(Box::new(b.build())))
+        let credentials = match &smtp.username {
+            Some(user) => {
+                let password = config
+                    .smtp_password()
+                    .map_err(|e| AlertError::Config(e.to_string()))?
+                    .unwrap_or_default();
+                Some(Credentials::new(user.clone(), password))
+            }
+            None => None,
+        };
+        let client = SmtpClient::new(Server {
+            host: smtp.host.clone(),
+            port: smtp.port.unwrap_or(port),
+            security,
+            credentials,
+            timeout: Duration::from_secs(smtp.timeout_secs.max(1)),
+        })
+        .map_err(AlertError::Runtime)?;
+        Ok(Transport::Smtp(Box::new(client)))
     }
 
     /// Delivers one message; `file_stem` names its `.eml` file in the outbox.
     pub fn send(&self, msg: &Message, file_stem: &str) -> Result<(), SendError> {
         match self {
-            Transport::Smtp(t) => t.send(msg).map(|_| ()).map_err(classify),
+            Transport::Smtp(client) => client.send(msg),
             Transport::Outbox(dir) => write_eml(dir, file_stem, &msg.formatted())
                 .map_err(|e| SendError::Unreachable(format!("outbox {}: {e}", dir.display()))),
         }
-    }
-}
-
-fn classify(e: lettre::transport::smtp::Error) -> SendError {
-    let text = e.to_string();
-    if timed_out(&e) {
-        // A socket read timeout shows as EAGAIN ("resource temporarily
-        // unavailable"), which tells the team nothing: say what happened.
-        return SendError::Unreachable(format!(
-            "timed out: the SMTP server did not answer within smtp.timeout_secs ({text})"
-        ));
-    }
-    if e.is_permanent() {
-        SendError::Permanent(text)
-    } else if e.is_transient() {
-        SendError::Transient(text)
-    } else {
-        SendError::Unreachable(text)
-    }
-}
-
-/// Whether an I/O timeout is at the root of `e`.
-fn timed_out(e: &lettre::transport::smtp::Error) -> bool {
-    e.is_timeout() || {
-        let mut source = std::error::Error::source(e);
-        let mut found = false;
-        while let Some(s) = source {
-            if let Some(io) = s.downcast_ref::<std::io::Error>() {
-                found |= matches!(
-                    io.kind(),
-                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
-                );
-            }
-            source = s.source();
-        }
-        found
     }
 }
 

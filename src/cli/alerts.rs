@@ -83,6 +83,7 @@ impl From<AlertError> for CliError {
             }
             AlertError::Template(_) => CliError::operational(e.to_string())
                 .hint("`vigie templates check` renders every template with sample data"),
+            AlertError::Runtime(_) => CliError::operational(e.to_string()),
         }
     }
 }

@@ -1,13 +1,18 @@
 //! A small SMTP server on loopback for the tests: it speaks just enough
-//! ESMTP for lettre (EHLO, MAIL, RCPT, DATA, RSET, NOOP, QUIT), records what it
-//! received, can refuse chosen recipients with 550, and stops when told (or
-//! dropped) without leaving a test hanging.
+//! ESMTP for lettre (EHLO, MAIL, RCPT, DATA, RSET, NOOP, QUIT, and on request
+//! STARTTLS and AUTH PLAIN/LOGIN), records what it received, can refuse
+//! chosen recipients with 550, and stops when told (or dropped) without
+//! leaving a test hanging.
+//!
+//! By default it acknowledges every read at once (`TCP_QUICKACK`), so that a
+//! client without `TCP_NODELAY` is not held back by Nagle and a delayed ACK;
+//! [`Builder::delayed_acks`] leaves Linux's default, as real servers do.
 
 #![allow(dead_code)]
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::Duration;
@@ -23,66 +28,120 @@ pub struct Received {
     pub rcpt: Vec<String>,
     /// The DATA, dot-unstuffed, CRLF line endings.
     pub data: String,
+    /// Whether the session was encrypted (implicit TLS or STARTTLS).
+    pub tls: bool,
+    /// The user the session authenticated as.
+    pub user: Option<String>,
 }
 
 /// A running server.
 pub struct SmtpServer {
     port: u16,
-    received: Arc<Mutex<Vec<Received>>>,
-    stop: Arc<AtomicBool>,
+    shared: Arc<Shared>,
     handle: Option<JoinHandle<()>>,
 }
 
-impl SmtpServer {
-    /// Starts on a free loopback port.
-    pub fn start() -> SmtpServer {
-        Self::start_on(0, &[])
+/// How the server behaves; see [`SmtpServer::builder`].
+#[derive(Clone, Default)]
+pub struct Builder {
+    port: u16,
+    refuse: Vec<String>,
+    tls: Option<Tls>,
+    auth: Option<Auth>,
+    delayed_acks: bool,
+    close_after: Option<usize>,
+}
+
+#[derive(Clone)]
+enum Tls {
+    Implicit(Arc<rustls::ServerConfig>),
+    Starttls(Arc<rustls::ServerConfig>),
+}
+
+#[derive(Clone)]
+struct Auth {
+    user: String,
+    password: String,
+    mechanisms: String,
+}
+
+/// What the sessions share with the test.
+struct Shared {
+    options: Builder,
+    received: Mutex<Vec<Received>>,
+    connections: AtomicUsize,
+    stop: AtomicBool,
+}
+
+impl Builder {
+    /// Listens on `port` (0, the default: any free port).
+    pub fn port(mut self, port: u16) -> Builder {
+        self.port = port;
+        self
     }
 
-    /// Starts on `port` (0: any), refusing recipients containing any of `refuse`.
-    pub fn start_on(port: u16, refuse: &[&str]) -> SmtpServer {
-        Self::start_with(port, refuse, None)
+    /// Refuses (550) recipients containing any of `refuse`.
+    pub fn refuse(mut self, refuse: &[&str]) -> Builder {
+        self.refuse = refuse.iter().map(|s| s.to_string()).collect();
+        self
     }
 
-    /// Starts speaking implicit TLS (port-465 style) with this configuration.
-    pub fn start_tls(tls: Arc<rustls::ServerConfig>) -> SmtpServer {
-        Self::start_with(0, &[], Some(tls))
+    /// Speaks TLS from the first byte (port-465 style).
+    pub fn implicit_tls(mut self, tls: Arc<rustls::ServerConfig>) -> Builder {
+        self.tls = Some(Tls::Implicit(tls));
+        self
     }
 
-    fn start_with(
-        port: u16,
-        refuse: &[&str],
-        tls: Option<Arc<rustls::ServerConfig>>,
-    ) -> SmtpServer {
-        let listener = TcpListener::bind(("127.0.0.1", port)).expect("bind loopback");
+    /// Offers STARTTLS.
+    pub fn starttls(mut self, tls: Arc<rustls::ServerConfig>) -> Builder {
+        self.tls = Some(Tls::Starttls(tls));
+        self
+    }
+
+    /// Offers AUTH with `mechanisms` (e.g. "PLAIN LOGIN") and takes no
+    /// message before `user` authenticated with `password`.
+    pub fn auth(mut self, user: &str, password: &str, mechanisms: &str) -> Builder {
+        self.auth = Some(Auth {
+            user: user.into(),
+            password: password.into(),
+            mechanisms: mechanisms.into(),
+        });
+        self
+    }
+
+    /// Does not set `TCP_QUICKACK`: the kernel delays its ACKs, as it does
+    /// for most servers.
+    pub fn delayed_acks(mut self) -> Builder {
+        self.delayed_acks = true;
+        self
+    }
+
+    /// Closes each connection after accepting `n` messages on it.
+    pub fn close_after(mut self, n: usize) -> Builder {
+        self.close_after = Some(n);
+        self
+    }
+
+    /// Starts the server.
+    pub fn start(self) -> SmtpServer {
+        let listener = TcpListener::bind(("127.0.0.1", self.port)).expect("bind loopback");
         listener.set_nonblocking(true).unwrap();
         let port = listener.local_addr().unwrap().port();
-        let received = Arc::new(Mutex::new(Vec::new()));
-        let stop = Arc::new(AtomicBool::new(false));
-        let refuse: Arc<Vec<String>> = Arc::new(refuse.iter().map(|s| s.to_string()).collect());
-        let (r, s) = (received.clone(), stop.clone());
+        let shared = Arc::new(Shared {
+            options: self,
+            received: Mutex::new(Vec::new()),
+            connections: AtomicUsize::new(0),
+            stop: AtomicBool::new(false),
+        });
+        let sh = shared.clone();
         let handle = std::thread::spawn(move || {
-            while !s.load(Ordering::SeqCst) {
+            while !sh.stop.load(Ordering::SeqCst) {
                 match listener.accept() {
                     Ok((stream, _)) => {
-                        let (r, s, refuse) = (r.clone(), s.clone(), refuse.clone());
-                        let tls = tls.clone();
+                        sh.connections.fetch_add(1, Ordering::SeqCst);
+                        let sh = sh.clone();
                         std::thread::spawn(move || {
-                            let _ = prepare(&stream);
-                            let raw = stream.try_clone().unwrap();
-                            let _ = match tls {
-                                None => session(stream, &raw, &r, &s, &refuse),
-                                Some(cfg) => {
-                                    let conn = rustls::ServerConnection::new(cfg).unwrap();
-                                    session(
-                                        rustls::StreamOwned::new(conn, stream),
-                                        &raw,
-                                        &r,
-                                        &s,
-                                        &refuse,
-                                    )
-                                }
-                            };
+                            let _ = connection(stream, &sh);
                         });
                     }
                     Err(_) => std::thread::sleep(Duration::from_millis(2)),
@@ -91,10 +150,31 @@ impl SmtpServer {
         });
         SmtpServer {
             port,
-            received,
-            stop,
+            shared,
             handle: Some(handle),
         }
+    }
+}
+
+impl SmtpServer {
+    /// A server to configure before it starts.
+    pub fn builder() -> Builder {
+        Builder::default()
+    }
+
+    /// Starts on a free loopback port.
+    pub fn start() -> SmtpServer {
+        Self::builder().start()
+    }
+
+    /// Starts on `port` (0: any), refusing recipients containing any of `refuse`.
+    pub fn start_on(port: u16, refuse: &[&str]) -> SmtpServer {
+        Self::builder().port(port).refuse(refuse).start()
+    }
+
+    /// Starts speaking implicit TLS (port-465 style) with this configuration.
+    pub fn start_tls(tls: Arc<rustls::ServerConfig>) -> SmtpServer {
+        Self::builder().implicit_tls(tls).start()
     }
 
     /// Its port.
@@ -104,7 +184,12 @@ impl SmtpServer {
 
     /// What it received so far.
     pub fn messages(&self) -> Vec<Received> {
-        self.received.lock().unwrap().clone()
+        self.shared.received.lock().unwrap().clone()
+    }
+
+    /// How many connections it accepted so far.
+    pub fn connections(&self) -> usize {
+        self.shared.connections.load(Ordering::SeqCst)
     }
 
     /// Stops listening and ends open sessions at their next command.
@@ -113,7 +198,7 @@ impl SmtpServer {
     }
 
     fn halt(&mut self) {
-        self.stop.store(true, Ordering::SeqCst);
+        self.shared.stop.store(true, Ordering::SeqCst);
         if let Some(h) = self.handle.take() {
             let _ = h.join();
         }
@@ -135,42 +220,73 @@ pub fn free_port() -> u16 {
         .port()
 }
 
-fn prepare(stream: &TcpStream) -> std::io::Result<()> {
+/// How a session ended.
+enum End {
+    /// QUIT, the client left, the server stopped, or a limit was reached.
+    Closed,
+    /// STARTTLS was accepted: TLS starts on the same socket.
+    StartTls(Arc<rustls::ServerConfig>),
+}
+
+/// One connection: a session, and a second one inside TLS after STARTTLS.
+fn connection(stream: TcpStream, sh: &Shared) -> std::io::Result<()> {
     stream.set_nonblocking(false)?;
-    stream.set_read_timeout(Some(Duration::from_millis(200)))
+    stream.set_read_timeout(Some(Duration::from_millis(200)))?;
+    let raw = stream.try_clone()?;
+    let end = match &sh.options.tls {
+        Some(Tls::Implicit(cfg)) => {
+            let conn = rustls::ServerConnection::new(cfg.clone()).unwrap();
+            let tls = rustls::StreamOwned::new(conn, stream);
+            return session(tls, &raw, sh, true, true).map(|_| ());
+        }
+        _ => session(stream, &raw, sh, false, true)?,
+    };
+    if let End::StartTls(cfg) = end {
+        let conn = rustls::ServerConnection::new(cfg).unwrap();
+        let tls = rustls::StreamOwned::new(conn, raw.try_clone()?);
+        session(tls, &raw, sh, true, false)?;
+    }
+    Ok(())
 }
 
 fn session<S: Read + Write>(
     stream: S,
     raw: &TcpStream,
-    received: &Mutex<Vec<Received>>,
-    stop: &AtomicBool,
-    refuse: &[String],
-) -> std::io::Result<()> {
+    sh: &Shared,
+    tls: bool,
+    greet: bool,
+) -> std::io::Result<End> {
+    let opts = &sh.options;
     let mut inp = BufReader::new(stream);
     macro_rules! reply {
         ($b:expr) => {{
-            inp.get_mut().write_all($b)?;
+            inp.get_mut().write_all($b.as_ref())?;
             inp.get_mut().flush()?;
         }};
     }
-    reply!(b"220 test.example.org ESMTP\r\n");
+    if greet {
+        reply!(b"220 test.example.org ESMTP\r\n");
+    }
     let mut from = String::new();
     let mut rcpt = Vec::new();
+    let mut user: Option<String> = None;
+    let mut accepted = 0;
     let mut line = String::new();
     let read_line = |inp: &mut BufReader<S>, line: &mut String| -> std::io::Result<usize> {
         line.clear();
         loop {
             let r = inp.read_line(line);
-            // Acknowledge what was read at once (see Cargo.toml).
-            let _ = socket2::SockRef::from(raw).set_tcp_quickack(true);
+            if !opts.delayed_acks {
+                // Acknowledge what was read at once (see the module's doc).
+                let _ = socket2::SockRef::from(raw).set_tcp_quickack(true);
+            }
             match r {
                 Ok(n) => return Ok(n),
                 Err(e)
                     if e.kind() == std::io::ErrorKind::WouldBlock
                         || e.kind() == std::io::ErrorKind::TimedOut =>
                 {
-                    if stop.load(Ordering::SeqCst) {
+                    if sh.stop.load(Ordering::SeqCst) {
                         return Ok(0);
                     }
                 }
@@ -178,21 +294,78 @@ fn session<S: Read + Write>(
             }
         }
     };
+    let b64 = |s: &str| -> String {
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(s.trim())
+            .unwrap_or_default();
+        String::from_utf8_lossy(&bytes).into_owned()
+    };
     loop {
         if read_line(&mut inp, &mut line)? == 0 {
-            return Ok(());
+            return Ok(End::Closed);
         }
         let cmd = line.trim_end().to_owned();
         let upper = cmd.to_ascii_uppercase();
         if upper.starts_with("EHLO") || upper.starts_with("HELO") {
-            reply!(b"250-test.example.org\r\n250-8BITMIME\r\n250 SMTPUTF8\r\n");
+            let mut r = String::from("250-test.example.org\r\n250-8BITMIME\r\n");
+            if matches!(opts.tls, Some(Tls::Starttls(_))) && !tls {
+                r.push_str("250-STARTTLS\r\n");
+            }
+            if let Some(a) = &opts.auth {
+                r.push_str(&format!("250-AUTH {}\r\n", a.mechanisms));
+            }
+            r.push_str("250 SMTPUTF8\r\n");
+            reply!(r);
+        } else if upper == "STARTTLS" {
+            match &opts.tls {
+                Some(Tls::Starttls(cfg)) if !tls => {
+                    reply!(b"220 2.0.0 ready to start TLS\r\n");
+                    return Ok(End::StartTls(cfg.clone()));
+                }
+                _ => reply!(b"502 not implemented\r\n"),
+            }
+        } else if let (true, Some(a)) = (upper.starts_with("AUTH "), &opts.auth) {
+            let words: Vec<&str> = cmd.split_whitespace().collect();
+            let mech = words.get(1).map(|m| m.to_ascii_uppercase());
+            let offered = a
+                .mechanisms
+                .split_whitespace()
+                .any(|m| Some(m) == mech.as_deref());
+            let given = match (mech.as_deref(), words.get(2)) {
+                _ if !offered => None,
+                (Some("PLAIN"), Some(initial)) => Some(b64(initial)),
+                (Some("PLAIN"), None) => {
+                    reply!(b"334 \r\n");
+                    read_line(&mut inp, &mut line)?;
+                    Some(b64(&line))
+                }
+                (Some("LOGIN"), _) => {
+                    reply!(b"334 VXNlcm5hbWU6\r\n");
+                    read_line(&mut inp, &mut line)?;
+                    let u = b64(&line);
+                    reply!(b"334 UGFzc3dvcmQ6\r\n");
+                    read_line(&mut inp, &mut line)?;
+                    Some(format!("\0{u}\0{}", b64(&line)))
+                }
+                _ => None,
+            };
+            if given == Some(format!("\0{}\0{}", a.user, a.password)) {
+                user = Some(a.user.clone());
+                reply!(b"235 2.7.0 authenticated\r\n");
+            } else {
+                reply!(b"535 5.7.8 authentication credentials invalid\r\n");
+            }
         } else if upper.starts_with("MAIL FROM:") {
+            if opts.auth.is_some() && user.is_none() {
+                reply!(b"530 5.7.0 authentication required\r\n");
+                continue;
+            }
             from = angle(&cmd[10..]);
             rcpt.clear();
             reply!(b"250 2.1.0 ok\r\n");
         } else if upper.starts_with("RCPT TO:") {
             let a = angle(&cmd[8..]);
-            if refuse.iter().any(|r| a.contains(r.as_str())) {
+            if opts.refuse.iter().any(|r| a.contains(r.as_str())) {
                 reply!(b"550 5.1.1 mailbox unavailable\r\n");
             } else {
                 rcpt.push(a);
@@ -203,7 +376,7 @@ fn session<S: Read + Write>(
             let mut data = String::new();
             loop {
                 if read_line(&mut inp, &mut line)? == 0 {
-                    return Ok(());
+                    return Ok(End::Closed);
                 }
                 if line == ".\r\n" || line == ".\n" {
                     break;
@@ -211,12 +384,19 @@ fn session<S: Read + Write>(
                 let l = line.strip_prefix('.').unwrap_or(&line);
                 data.push_str(l);
             }
-            received.lock().unwrap().push(Received {
+            sh.received.lock().unwrap().push(Received {
                 from: from.clone(),
                 rcpt: std::mem::take(&mut rcpt),
                 data,
+                tls,
+                user: user.clone(),
             });
             reply!(b"250 2.0.0 queued\r\n");
+            accepted += 1;
+            if opts.close_after == Some(accepted) {
+                // Hang up without a word, as a server restarting would.
+                return Ok(End::Closed);
+            }
         } else if upper == "RSET" {
             rcpt.clear();
             reply!(b"250 ok\r\n");
@@ -224,7 +404,7 @@ fn session<S: Read + Write>(
             reply!(b"250 ok\r\n");
         } else if upper == "QUIT" {
             reply!(b"221 bye\r\n");
-            return Ok(());
+            return Ok(End::Closed);
         } else {
             reply!(b"502 not implemented\r\n");
         }

@@ -1,0 +1,460 @@
+//! The SMTP client: one connection, opened by vigie and kept for the whole
+//! run, over which lettre's async client speaks SMTP.
+//!
+//! # Why vigie opens the socket itself
+//!
+//! lettre writes the end of DATA (`\r\n.\r\n`) as a small write of its own.
+//! Without `TCP_NODELAY`, Nagle's algorithm holds that write until the server
+//! acknowledges the previous one, and a server that delays its ACKs (Linux's
+//! default, up to 40 ms) makes every message wait for that timer: 22 messages
+//! a second to aiosmtpd on loopback. lettre's blocking transport opens its
+//! sockets where `TCP_NODELAY` cannot be set; its async client accepts a
+//! stream, so vigie connects, sets `TCP_NODELAY`, and hands the socket over.
+//!
+//! # Shape
+//!
+//! The callers are synchronous: the client owns a current-thread tokio
+//! runtime and blocks on each step, so it must not be used from inside an
+//! async task (the service runs its jobs under `spawn_blocking`, where
+//! blocking is allowed). Every network step is bounded by
+//! `smtp.timeout_secs`. The connection is reused from message to message; a
+//! connection the server closed in between is replaced, and the message sent
+//! again on the new one, only when nothing of it can have been accepted.
+
+use std::net::SocketAddr;
+use std::sync::{Mutex, PoisonError};
+use std::time::Duration;
+
+use lettre::address::Envelope;
+use lettre::transport::smtp::authentication::{Credentials, Mechanism};
+// lettre deprecated it as "not meant to be public", yet it is the one way to
+// put its TLS on a socket of ours before the greeting (implicit TLS).
+#[allow(deprecated)]
+use lettre::transport::smtp::client::AsyncNetworkStream;
+use lettre::transport::smtp::client::{AsyncSmtpConnection, TlsParameters};
+use lettre::transport::smtp::commands::{Data, Mail, Rcpt, Rset};
+use lettre::transport::smtp::extension::{ClientId, Extension, MailBodyParameter, MailParameter};
+use lettre::Message;
+use tokio::net::TcpStream;
+use tokio::runtime::Runtime;
+
+use super::transport::SendError;
+
+/// How the connection is protected.
+pub enum Security {
+    /// Plain text (a relay on the same machine or network).
+    None,
+    /// Plain text upgraded with STARTTLS, which the server must offer.
+    Starttls(TlsParameters),
+    /// TLS from the first byte.
+    Implicit(TlsParameters),
+}
+
+/// Where and how to reach the SMTP server.
+pub struct Server {
+    /// Host name or address.
+    pub host: String,
+    /// TCP port.
+    pub port: u16,
+    /// TLS, or not.
+    pub security: Security,
+    /// User and password, when the server wants them.
+    pub credentials: Option<Credentials>,
+    /// The bound on each network step.
+    pub timeout: Duration,
+}
+
+/// An SMTP client that keeps one connection open across messages.
+pub struct SmtpClient {
+    server: Server,
+    hello: ClientId,
+    runtime: Runtime,
+    /// The open connection, if any. A mutex rather than a `RefCell` keeps the
+    /// transport `Sync`; there is no contention, one thread sends.
+    connection: Mutex<Option<AsyncSmtpConnection>>,
+}
+
+/// AUTH mechanisms offered to the server, preferred first.
+const MECHANISMS: &[Mechanism] = &[Mechanism::Plain, Mechanism::Login];
+
+impl SmtpClient {
+    /// A client for `server`; connects at the first message.
+    pub fn new(server: Server) -> std::io::Result<SmtpClient> {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?;
+        Ok(SmtpClient {
+            server,
+            hello: ClientId::default(),
+            runtime,
+            connection: Mutex::new(None),
+        })
+    }
+
+    /// Delivers one message, connecting first if no connection is open.
+    pub fn send(&self, msg: &Message) -> Result<(), SendError> {
+        let envelope = msg.envelope();
+        let bytes = msg.formatted();
+        // A panic while the lock was held left the connection in an unknown
+        // state: start again from a new one.
+        let mut slot = self.connection.lock().unwrap_or_else(|poisoned| {
+            let mut slot = poisoned.into_inner();
+            *slot = None;
+            slot
+        });
+        self.runtime.block_on(async {
+            let (mut conn, reused) = match slot.take() {
+                Some(conn) if !conn.has_broken() => (conn, true),
+                _ => (
+                    self.connect().await.map_err(Failure::into_send_error)?,
+                    false,
+                ),
+            };
+            let mut outcome = self.transaction(&mut conn, envelope, &bytes).await;
+            if reused && outcome.as_ref().is_err_and(Failure::is_stale) {
+                // The server closed the connection while it sat idle (a
+                // restart, an idle timeout, a limit of messages per
+                // connection). It had not accepted MAIL FROM, so nothing of
+                // this message reached it: send it again, once, afresh.
+                conn = self.connect().await.map_err(Failure::into_send_error)?;
+                outcome = self.transaction(&mut conn, envelope, &bytes).await;
+            }
+            if self.reusable(&mut conn, &outcome).await {
+                *slot = Some(conn);
+            }
+            outcome.map_err(Failure::into_send_error)
+        })
+    }
+
+    /// Opens a connection: TCP, TLS as configured, greeting, EHLO, AUTH.
+    async fn connect(&self) -> Result<AsyncSmtpConnection, Failure> {
+        let tcp = self.open_socket().await?;
+        let mut conn = match &self.server.security {
+            Security::Implicit(tls) => {
+                #[allow(deprecated)]
+                let mut stream = AsyncNetworkStream::use_existing_tokio1(Box::new(tcp));
+                self.setup("the TLS handshake", stream.upgrade_tls(tls.clone()))
+                    .await?;
+                let stream = Box::new(tls_stream::Encrypted(stream));
+                self.setup(
+                    "its greeting",
+                    AsyncSmtpConnection::connect_with_transport(stream, &self.hello),
+                )
+                .await?
+            }
+            Security::None | Security::Starttls(_) => {
+                self.setup(
+                    "its greeting",
+                    AsyncSmtpConnection::connect_with_transport(Box::new(tcp), &self.hello),
+                )
+                .await?
+            }
+        };
+        if let Security::Starttls(tls) = &self.server.security {
+            if !conn.can_starttls() {
+                return Err(Failure::Unusable(format!(
+                    "{}:{} does not offer STARTTLS, which smtp.tls = \"starttls\" requires: \
+                     nothing was sent in clear",
+                    self.server.host, self.server.port
+                )));
+            }
+            self.setup("STARTTLS", conn.starttls(tls.clone(), &self.hello))
+                .await?;
+        }
+        if let Some(credentials) = &self.server.credentials {
+            self.setup("authentication", conn.auth(MECHANISMS, credentials))
+                .await?;
+        }
+        Ok(conn)
+    }
+
+    /// Resolves the host and connects to the first address that answers,
+    /// with `TCP_NODELAY` (see the module's documentation).
+    async fn open_socket(&self) -> Result<TcpStream, Failure> {
+        let (host, port) = (self.server.host.as_str(), self.server.port);
+        let addresses =
+            match tokio::time::timeout(self.server.timeout, tokio::net::lookup_host((host, port)))
+                .await
+            {
+                Ok(Ok(a)) => a,
+                Ok(Err(e)) => return Err(Failure::Unusable(format!("cannot resolve {host}: {e}"))),
+                Err(_) => return Err(self.timed_out(&format!("resolving {host}"))),
+            };
+        // Each address in turn, as a resolver's answer is meant to be used;
+        // None for an address that did not answer in time.
+        let mut errors: Vec<(SocketAddr, Option<std::io::Error>)> = Vec::new();
+        for address in addresses {
+            match tokio::time::timeout(self.server.timeout, TcpStream::connect(address)).await {
+                Ok(Ok(tcp)) => {
+                    tcp.set_nodelay(true).map_err(|e| {
+                        Failure::Unusable(format!("{address}: cannot set TCP_NODELAY: {e}"))
+                    })?;
+                    return Ok(tcp);
+                }
+                Ok(Err(e)) => errors.push((address, Some(e))),
+                Err(_) => errors.push((address, None)),
+            }
+        }
+        if !errors.is_empty() && errors.iter().all(|(_, e)| e.is_none()) {
+            return Err(self.timed_out(&format!("connecting to {host}:{port}")));
+        }
+        let why = match errors.as_slice() {
+            [] => format!("{host} has no address"),
+            [(_, Some(e))] => e.to_string(),
+            many => many
+                .iter()
+                .map(|(address, e)| match e {
+                    Some(e) => format!("{address}: {e}"),
+                    None => format!("{address}: no answer in time"),
+                })
+                .collect::<Vec<_>>()
+                .join("; "),
+        };
+        Err(Failure::Unusable(format!(
+            "cannot connect to the SMTP server {host}:{port}: {why}"
+        )))
+    }
+
+    /// One mail transaction: MAIL FROM, RCPT TO each recipient, DATA.
+    /// lettre's `send` does the same, but does not say which step failed,
+    /// which decides whether the message may go again.
+    async fn transaction(
+        &self,
+        conn: &mut AsyncSmtpConnection,
+        envelope: &Envelope,
+        bytes: &[u8],
+    ) -> Result<(), Failure> {
+        let mut parameters = Vec::new();
+        let mut addresses = envelope.from().into_iter().chain(envelope.to());
+        if addresses.any(|a| !AsRef::<str>::as_ref(a).is_ascii()) {
+            require(conn, Extension::SmtpUtfEight, "an address is not ASCII")?;
+            parameters.push(MailParameter::SmtpUtfEight);
+        }
+        if !bytes.is_ascii() {
+            require(conn, Extension::EightBitMime, "the message is not ASCII")?;
+            parameters.push(MailParameter::Body(MailBodyParameter::EightBitMime));
+        }
+        let mail = Mail::new(envelope.from().cloned(), parameters);
+        self.step("MAIL FROM", conn.command(mail))
+            .await
+            .map_err(Failure::at_first_command)?;
+        for to in envelope.to() {
+            self.step("RCPT TO", conn.command(Rcpt::new(to.clone(), Vec::new())))
+                .await?;
+        }
+        self.step("DATA", conn.command(Data)).await?;
+        self.step("the end of the message", conn.message(bytes))
+            .await?;
+        Ok(())
+    }
+
+    /// Whether `conn` can carry the next message after `outcome`: yes after
+    /// a success, or after a refusal once RSET cleared the transaction; no
+    /// when the connection failed or went silent.
+    async fn reusable(
+        &self,
+        conn: &mut AsyncSmtpConnection,
+        outcome: &Result<(), Failure>,
+    ) -> bool {
+        match outcome {
+            Ok(()) => true,
+            Err(Failure::Transaction { error, .. })
+                if error.is_permanent() || error.is_transient() =>
+            {
+                self.step("RSET", conn.command(Rset)).await.is_ok()
+            }
+            Err(_) => false,
+        }
+    }
+
+    /// Runs a step of a mail transaction within the timeout.
+    async fn step<T>(
+        &self,
+        what: &str,
+        step: impl std::future::Future<Output = Result<T, lettre::transport::smtp::Error>>,
+    ) -> Result<T, Failure> {
+        match tokio::time::timeout(self.server.timeout, step).await {
+            Ok(Ok(t)) => Ok(t),
+            Ok(Err(error)) => Err(Failure::Transaction {
+                error,
+                first_command: false,
+            }),
+            Err(_) => Err(self.timed_out(what)),
+        }
+    }
+
+    /// Runs a step of opening the connection within the timeout. Whatever
+    /// fails there (even a 5xx to AUTH) is the server's or the
+    /// configuration's problem, not this message's: the server is unusable.
+    async fn setup<T>(
+        &self,
+        what: &str,
+        step: impl std::future::Future<Output = Result<T, lettre::transport::smtp::Error>>,
+    ) -> Result<T, Failure> {
+        match tokio::time::timeout(self.server.timeout, step).await {
+            Ok(Ok(t)) => Ok(t),
+            Ok(Err(e)) => Err(Failure::Unusable(format!(
+                "SMTP server {}:{}, {what}: {e}",
+                self.server.host, self.server.port
+            ))),
+            Err(_) => Err(self.timed_out(&format!("waiting for {what}"))),
+        }
+    }
+
+    fn timed_out(&self, during: &str) -> Failure {
+        Failure::Unusable(format!(
+            "timed out: the SMTP server did not answer within smtp.timeout_secs ({} s, {during})",
+            self.server.timeout.as_secs()
+        ))
+    }
+}
+
+impl Drop for SmtpClient {
+    /// Says QUIT on an open connection, within the timeout.
+    fn drop(&mut self) {
+        let slot = self
+            .connection
+            .get_mut()
+            .unwrap_or_else(PoisonError::into_inner);
+        if let Some(mut conn) = slot.take().filter(|c| !c.has_broken()) {
+            let timeout = self.server.timeout;
+            self.runtime.block_on(async {
+                let _ = tokio::time::timeout(timeout, conn.quit()).await;
+            });
+        }
+    }
+}
+
+/// Refuses, before MAIL FROM, a message the server cannot take.
+fn require(conn: &AsyncSmtpConnection, extension: Extension, why: &str) -> Result<(), Failure> {
+    if conn.server_info().supports_feature(extension) {
+        Ok(())
+    } else {
+        Err(Failure::Unusable(format!(
+            "{why} and the SMTP server does not support {extension}"
+        )))
+    }
+}
+
+/// Why a message did not go, before it is classified for the caller.
+enum Failure {
+    /// The server cannot be used now: no connection, no answer in time, TLS
+    /// or AUTH failed, a missing extension.
+    Unusable(String),
+    /// A step of the mail transaction failed: the server refused it (a
+    /// reply code), or the connection broke.
+    Transaction {
+        error: lettre::transport::smtp::Error,
+        /// Whether it was MAIL FROM, before which the server holds nothing.
+        first_command: bool,
+    },
+}
+
+impl Failure {
+    fn at_first_command(self) -> Failure {
+        match self {
+            Failure::Transaction { error, .. } => Failure::Transaction {
+                error,
+                first_command: true,
+            },
+            f => f,
+        }
+    }
+
+    /// Whether this says the server had closed the connection before the
+    /// message began: MAIL FROM met a closed socket, or 421 (closing).
+    fn is_stale(&self) -> bool {
+        match self {
+            Failure::Transaction {
+                error,
+                first_command: true,
+            } => {
+                let reply = error.is_permanent() || error.is_transient();
+                !reply || error.status().is_some_and(|c| c.to_string() == "421")
+            }
+            _ => false,
+        }
+    }
+
+    fn into_send_error(self) -> SendError {
+        match self {
+            Failure::Unusable(e) => SendError::Unreachable(e),
+            Failure::Transaction { error, .. } => {
+                let text = error.to_string();
+                if error.is_permanent() {
+                    SendError::Permanent(text)
+                } else if error.is_transient() {
+                    SendError::Transient(text)
+                } else {
+                    SendError::Unreachable(format!(
+                        "the connection to the SMTP server broke: {text}"
+                    ))
+                }
+            }
+        }
+    }
+}
+
+/// lettre's TLS stream handed back to lettre as a plain tokio stream: its
+/// async client takes a stream and reads the greeting at once, so implicit
+/// TLS must be in place before. lettre wraps the TCP socket in TLS
+/// (`upgrade_tls`) but exposes the result through the `futures` I/O traits;
+/// this adapts them to tokio's.
+mod tls_stream {
+    use std::io;
+    use std::net::SocketAddr;
+    use std::pin::Pin;
+    use std::task::{Context, Poll};
+
+    #[allow(deprecated)]
+    use lettre::transport::smtp::client::AsyncNetworkStream;
+    use lettre::transport::smtp::client::AsyncTokioStream;
+    use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+
+    /// A TLS session over vigie's socket.
+    #[derive(Debug)]
+    #[allow(deprecated)]
+    pub struct Encrypted(pub AsyncNetworkStream);
+
+    impl AsyncRead for Encrypted {
+        fn poll_read(
+            mut self: Pin<&mut Self>,
+            cx: &mut Context<'_>,
+            buf: &mut ReadBuf<'_>,
+        ) -> Poll<io::Result<()>> {
+            let unfilled = buf.initialize_unfilled();
+            match futures_io::AsyncRead::poll_read(Pin::new(&mut self.0), cx, unfilled) {
+                Poll::Ready(Ok(n)) => {
+                    buf.advance(n);
+                    Poll::Ready(Ok(()))
+                }
+                Poll::Ready(Err(e)) => Poll::Ready(Err(e)),
+                Poll::Pending => Poll::Pending,
+            }
+        }
+    }
+
+    impl AsyncWrite for Encrypted {
+        fn poll_write(
+            mut self: Pin<&mut Self>,
+            cx: &mut Context<'_>,
+            buf: &[u8],
+        ) -> Poll<io::Result<usize>> {
+            futures_io::AsyncWrite::poll_write(Pin::new(&mut self.0), cx, buf)
+        }
+
+        fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+            futures_io::AsyncWrite::poll_flush(Pin::new(&mut self.0), cx)
+        }
+
+        fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+            futures_io::AsyncWrite::poll_close(Pin::new(&mut self.0), cx)
+        }
+    }
+
+    impl AsyncTokioStream for Encrypted {
+        fn peer_addr(&self) -> io::Result<SocketAddr> {
+            self.0.peer_addr()
+        }
+    }
+}
