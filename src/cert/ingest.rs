@@ -308,42 +308,68 @@ pub struct Writer<'a> {
 /// writes stay together, and flushing once per batch keeps bulk intake fast.
 pub const BATCH: usize = 500;
 
+/// The pushes still to be made, by desk, that a newly accepted certificate
+/// supersedes: read once, then kept up to date batch after batch.
+pub struct OpenJobs {
+    by_desk: HashMap<DeskId, Vec<PushJob>>,
+    destination: String,
+}
+
 impl Writer<'_> {
     /// Writes the decisions, `BATCH` files per transaction.
     pub fn apply(&self, store: &Store, decisions: &[Decision]) -> Result<(), StoreError> {
-        let mut open: HashMap<DeskId, Vec<PushJob>> = HashMap::new();
+        let mut open = self.open_jobs(store)?;
+        for chunk in decisions.chunks(BATCH) {
+            self.write_batch(store, chunk, &mut open)?;
+        }
+        Ok(())
+    }
+
+    /// Reads the pushes not yet done, before the first batch.
+    pub fn open_jobs(&self, store: &Store) -> Result<OpenJobs, StoreError> {
+        let mut by_desk: HashMap<DeskId, Vec<PushJob>> = HashMap::new();
         for job in store.push_jobs()? {
             if matches!(job.state, PushState::Pending | PushState::Failed) {
-                open.entry(job.desk.clone()).or_default().push(job);
+                by_desk.entry(job.desk.clone()).or_default().push(job);
             }
         }
-        let destination = crate::push::destination_label(&self.config.national, self.data_dir);
-        for chunk in decisions.chunks(BATCH) {
-            let mut ops = Vec::new();
-            for d in chunk {
-                ops.extend(self.ops(d, &destination, &mut open));
-            }
-            if ops.is_empty() {
-                continue;
-            }
-            store.write(|tx| {
-                for op in &ops {
-                    match op {
-                        Op::Cert(rec) => tx.put_current_cert(rec)?,
-                        Op::Job(job) => tx.put_push_job(job)?,
-                        Op::Audit(a) => tx.audit(a)?,
-                        Op::Alert(a) => {
-                            // The same file refused twice is told once.
-                            if tx.alert(&crate::store::alert_key(a))?.is_none() {
-                                tx.put_alert(a)?;
-                            }
+        Ok(OpenJobs {
+            by_desk,
+            destination: crate::push::destination_label(&self.config.national, self.data_dir),
+        })
+    }
+
+    /// Writes one batch of decisions in one transaction, flushed: each
+    /// file's writes stay together, and a batch is durable when this returns.
+    pub fn write_batch(
+        &self,
+        store: &Store,
+        batch: &[Decision],
+        open: &mut OpenJobs,
+    ) -> Result<(), StoreError> {
+        let mut ops = Vec::new();
+        for d in batch {
+            ops.extend(self.ops(d, &open.destination, &mut open.by_desk));
+        }
+        if ops.is_empty() {
+            return Ok(());
+        }
+        store.write(|tx| {
+            for op in &ops {
+                match op {
+                    Op::Cert(rec) => tx.put_current_cert(rec)?,
+                    Op::Job(job) => tx.put_push_job(job)?,
+                    Op::Audit(a) => tx.audit(a)?,
+                    Op::Alert(a) => {
+                        // The same file refused twice is told once.
+                        if tx.alert(&crate::store::alert_key(a))?.is_none() {
+                            tx.put_alert(a)?;
                         }
                     }
                 }
-                Ok(())
-            })?;
-        }
-        Ok(())
+            }
+            Ok(())
+        })
     }
 
     fn ops(

@@ -9,13 +9,16 @@ use serde::Serialize;
 use super::output::{self, Table};
 use super::{CliError, Context};
 use crate::cert::bundle::pick_leaf;
-use crate::cert::ingest::{examine, Decision, Examined, Intake, IntakeError, Outcome, Writer};
+use crate::cert::ingest::{
+    self, examine, Decision, Examined, Intake, IntakeError, Outcome, Writer,
+};
 use crate::cert::normal::normal_pem;
 use crate::cert::parse::CertInfo;
 use crate::cert::reason::Refusal;
 use crate::cert::sniff::{read_limited, sniff, SniffError};
 use crate::clock::rfc3339;
 use crate::desk::DeskId;
+use crate::store::StoreError;
 
 /// The certificate commands.
 #[derive(Debug, clap::Subcommand)]
@@ -360,49 +363,72 @@ fn ingest(ctx: &Context, a: IngestArgs) -> Result<(), CliError> {
         b
     });
     let limit = ctx.config.intake.max_file_bytes;
-    // Reading and parsing depend on nothing but the file: done on every
-    // core, chunk by chunk; deciding is sequential, in file order, so that
-    // each file sees the decisions about the files before it.
+    let writer = Writer {
+        config: &ctx.config,
+        data_dir: ctx.data_dir(),
+        now: ctx.now,
+        tz: ctx.tz,
+        actor: &ctx.actor,
+    };
+    // A pipeline: reading and parsing depend on nothing but the file, and
+    // run on every core, batch by batch; deciding is sequential, in file
+    // order, so that each file sees the decisions about the files before
+    // it; each decided batch goes to a writer thread, which stores it (one
+    // flushed transaction) while the next batch is parsed.
     let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let mut decisions = Vec::with_capacity(files.len());
-    for chunk in files.chunks(1024) {
-        let per = chunk.len().div_ceil(workers).max(1);
-        let examined: Vec<Examined> = std::thread::scope(|s| {
-            let handles: Vec<_> = chunk
-                .chunks(per)
-                .map(|part| {
-                    s.spawn(move || {
-                        part.iter()
-                            .map(|f| examine(&display_name(f), read_limited(f, limit)))
-                            .collect::<Vec<_>>()
-                    })
-                })
-                .collect();
-            handles
-                .into_iter()
-                // A worker that panicked is a bug: carry it on rather than lose files.
-                .flat_map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
-                .collect()
+    let decisions = std::thread::scope(|s| -> Result<Vec<Decision>, CliError> {
+        let (to_writer, batches) = std::sync::mpsc::sync_channel::<Vec<Decision>>(1);
+        let stored = s.spawn(|| -> Result<Vec<Decision>, StoreError> {
+            let mut written = Vec::with_capacity(files.len());
+            let mut open = None;
+            for batch in batches {
+                if !a.dry_run {
+                    let open = match &mut open {
+                        Some(open) => open,
+                        None => open.insert(writer.open_jobs(&store)?),
+                    };
+                    writer.write_batch(&store, &batch, open)?;
+                }
+                written.extend(batch);
+            }
+            Ok(written)
         });
-        for e in examined {
-            decisions.push(intake.decide(e));
+        for chunk in files.chunks(ingest::BATCH) {
+            let per = chunk.len().div_ceil(workers).max(1);
+            let examined: Vec<Examined> = std::thread::scope(|s| {
+                let handles: Vec<_> = chunk
+                    .chunks(per)
+                    .map(|part| {
+                        s.spawn(move || {
+                            part.iter()
+                                .map(|f| examine(&display_name(f), read_limited(f, limit)))
+                                .collect::<Vec<_>>()
+                        })
+                    })
+                    .collect();
+                handles
+                    .into_iter()
+                    // A worker that panicked is a bug: carry it on rather than lose files.
+                    .flat_map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+                    .collect()
+            });
+            let decided: Vec<Decision> = examined.into_iter().map(|e| intake.decide(e)).collect();
             if let Some(b) = &bar {
-                b.inc(1);
+                b.inc(decided.len() as u64);
+            }
+            // The writer stopped on an error: it is reported below.
+            if to_writer.send(decided).is_err() {
+                break;
             }
         }
-    }
+        drop(to_writer);
+        stored
+            .join()
+            .unwrap_or_else(|p| std::panic::resume_unwind(p))
+            .map_err(CliError::from)
+    })?;
     if let Some(b) = bar {
         b.finish_and_clear();
-    }
-    if !a.dry_run {
-        Writer {
-            config: &ctx.config,
-            data_dir: ctx.data_dir(),
-            now: ctx.now,
-            tz: ctx.tz,
-            actor: &ctx.actor,
-        }
-        .apply(&store, &decisions)?;
     }
     drop(store);
     let rows: Vec<IngestRow> = decisions.iter().map(|d| row(ctx, d)).collect();
