@@ -60,7 +60,7 @@ pub fn rows(
     store: &Store,
     bands: &config::Status,
 ) -> Result<Vec<StatusRow>, CliError> {
-    let mut out = Vec::with_capacity(store.desk_count());
+    let mut out = Vec::new();
     each_row(ctx, store, bands, |r| {
         out.push(r);
         Ok(())

@@ -356,7 +356,8 @@ impl Store {
         self.scan(&self.t.desks, trees::DESKS, b"")
     }
 
-    /// How many desks there are.
+    /// How many desks there are. sled keeps no count: this walks the
+    /// tree, so it is not for hot paths.
     pub fn desk_count(&self) -> usize {
         self.t.desks.len()
     }
