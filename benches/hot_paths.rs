@@ -235,6 +235,24 @@ fn store_read_current_summary(b: Bencher) {
     b.bench(|| store.current_summary(black_box(&id)).expect("read"));
 }
 
+/// The roster of 1,000 desks (desks, current summaries and pushes merged,
+/// each tree decoded on its own thread): what status, check, planning and
+/// the metrics read; divide by 1,000 for the cost per desk.
+#[divan::bench(args = [false, true])]
+fn store_roster_1000_desks(b: Bencher, with_push: bool) {
+    let (_dir, store) = filled_store();
+    b.bench(|| {
+        let mut n = 0;
+        store
+            .roster(with_push, |e| {
+                n += usize::from(e.cert.is_some());
+                Ok::<(), vigie::store::StoreError>(())
+            })
+            .expect("roster");
+        black_box(n)
+    });
+}
+
 /// One desk written in its own transaction, flushed: what `vigie desk add`
 /// pays, dominated by the flush.
 #[divan::bench(sample_count = 20, sample_size = 1)]

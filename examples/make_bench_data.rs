@@ -1,4 +1,4 @@
-//! Benchmark data for `bench/intake.sh`: N desks (a CSV for `vigie desk
+//! Benchmark data for `bench/compare.sh`: N desks (a CSV for `vigie desk
 //! import`) and one certificate file per desk, in shapes that rotate through
 //! DER, PEM (LF, CRLF, with "Bag Attributes", with its chain), Base64 without
 //! armour and PKCS#7 (DER and PEM); a quarter of the leaves hold an RSA-2048

@@ -51,11 +51,7 @@ pub fn deliver_pending(
     summary: &mut RunSummary,
     stop: &AtomicBool,
 ) -> Result<(), AlertError> {
-    let pending: Vec<AlertRecord> = store
-        .alerts()?
-        .into_iter()
-        .filter(|r| r.state == AlertState::Pending)
-        .collect();
+    let pending = store.alerts_in(AlertState::Pending)?;
     let mut unreachable: Option<String> = None;
     for mut rec in pending {
         // Asked to stop (the service got SIGTERM): the message in hand was

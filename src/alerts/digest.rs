@@ -90,9 +90,9 @@ fn gather(store: &Store, config: &Config, now: Instant) -> Result<DigestData, Al
     let tz = config.tz();
     let horizon = i64::from(config.alerts.thresholds.iter().copied().max().unwrap_or(90));
     let since = store
-        .alerts()?
+        .alerts_of(AlertKind::Digest)?
         .into_iter()
-        .filter(|r| r.kind == AlertKind::Digest && r.created_at < now)
+        .filter(|r| r.created_at < now)
         .map(|r| r.created_at)
         .max();
     let mut data = DigestData {
@@ -131,12 +131,8 @@ fn gather(store: &Store, config: &Config, now: Instant) -> Result<DigestData, Al
     })?;
     data.upcoming.sort_by_key(|l| l.days_left);
     data.expired.sort_by_key(|l| l.days_left);
-    for e in store.audit(None)? {
-        if e.action == "cert.ingest"
-            && e.outcome == "refused"
-            && since.is_none_or(|s| e.at > s)
-            && e.at <= now
-        {
+    for e in store.audit_of("cert.ingest", "refused")? {
+        if since.is_none_or(|s| e.at > s) && e.at <= now {
             data.refused.push(DigestRefusal {
                 date: french_date(e.at, tz),
                 desk: e.desk.map(|d| d.to_string()).unwrap_or_default(),

@@ -19,7 +19,7 @@ use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use crate::alerts::AlertRecord;
+use crate::alerts::{AlertKind, AlertRecord, AlertState};
 use crate::audit::AuditEntry;
 use crate::cert::{CertRecord, CertSummary};
 use crate::desk::{Desk, DeskId};
@@ -346,6 +346,29 @@ impl Store {
             .collect()
     }
 
+    /// The values under `prefix` whose encoding holds every one of
+    /// `needles`, decoded. Values are JSON written by [`encode`], so a field
+    /// is found as `"name":"value"` in their bytes: the alert log and the
+    /// audit log grow for years, and most of their records are skipped this
+    /// way without being decoded. Callers still check the decoded value.
+    fn scan_containing<T: serde::de::DeserializeOwned>(
+        &self,
+        tree: &sled::Tree,
+        name: &str,
+        prefix: &[u8],
+        needles: &[Vec<u8>],
+    ) -> Result<Vec<T>, StoreError> {
+        let mut out = Vec::new();
+        for item in tree.scan_prefix(prefix) {
+            let (k, v) = item.map_err(|e| self.engine(e))?;
+            let holds = |n: &Vec<u8>| v.windows(n.len()).any(|w| w == n.as_slice());
+            if needles.iter().all(holds) {
+                out.push(decode(&v, name, &k)?);
+            }
+        }
+        Ok(out)
+    }
+
     /// One desk.
     pub fn desk(&self, id: &DeskId) -> Result<Option<Desk>, StoreError> {
         self.get(&self.t.desks, trees::DESKS, id.as_str().as_bytes())
@@ -455,6 +478,21 @@ impl Store {
         self.scan(&self.t.alerts, trees::ALERTS, b"")
     }
 
+    /// The alert records in one state, in key order.
+    pub fn alerts_in(&self, state: AlertState) -> Result<Vec<AlertRecord>, StoreError> {
+        let name = state_name(&state);
+        let mut recs: Vec<AlertRecord> =
+            self.scan_containing(&self.t.alerts, trees::ALERTS, b"", &[field("state", &name)])?;
+        recs.retain(|r| r.state == state);
+        Ok(recs)
+    }
+
+    /// The alert records of one kind (their keys start with it), in key order.
+    pub fn alerts_of(&self, kind: AlertKind) -> Result<Vec<AlertRecord>, StoreError> {
+        let prefix = format!("{}|", kind.as_str());
+        self.scan(&self.t.alerts, trees::ALERTS, prefix.as_bytes())
+    }
+
     /// One push job.
     pub fn push_job(&self, desk: &DeskId, sha: &Sha256) -> Result<Option<PushJob>, StoreError> {
         self.get(&self.t.outbox, trees::OUTBOX, &tx::outbox_key(desk, sha))
@@ -467,23 +505,20 @@ impl Store {
 
     /// The audit log, oldest first, optionally for one desk.
     pub fn audit(&self, desk: Option<&DeskId>) -> Result<Vec<AuditEntry>, StoreError> {
-        // A line about a desk holds `"desk":"<id>"` as the encoder wrote it
-        // (ids need no escaping): lines without it are skipped undecoded.
-        let needle = desk.map(|d| format!("\"desk\":\"{d}\"").into_bytes());
-        let mut out = Vec::new();
-        for item in self.t.audit.iter() {
-            let (k, v) = item.map_err(|e| self.engine(e))?;
-            if let Some(n) = &needle {
-                if !v.windows(n.len()).any(|w| w == n.as_slice()) {
-                    continue;
-                }
-            }
-            let entry: AuditEntry = decode(&v, trees::AUDIT, &k)?;
-            if desk.is_none() || entry.desk.as_ref() == desk {
-                out.push(entry);
-            }
-        }
-        Ok(out)
+        let needles: Vec<Vec<u8>> = desk.iter().map(|d| field("desk", d.as_str())).collect();
+        let mut lines: Vec<AuditEntry> =
+            self.scan_containing(&self.t.audit, trees::AUDIT, b"", &needles)?;
+        lines.retain(|e| desk.is_none() || e.desk.as_ref() == desk);
+        Ok(lines)
+    }
+
+    /// The audit lines of one action with one outcome, oldest first.
+    pub fn audit_of(&self, action: &str, outcome: &str) -> Result<Vec<AuditEntry>, StoreError> {
+        let needles = [field("action", action), field("outcome", outcome)];
+        let mut lines: Vec<AuditEntry> =
+            self.scan_containing(&self.t.audit, trees::AUDIT, b"", &needles)?;
+        lines.retain(|e| e.action == action && e.outcome == outcome);
+        Ok(lines)
     }
 
     /// The last recorded run of a service job.
@@ -508,6 +543,20 @@ impl Drop for Store {
         // future write path that forgets.
         let _ = self.db.flush();
     }
+}
+
+/// A JSON field as the encoder writes it, to look for in a value's bytes.
+fn field(name: &str, value: &str) -> Vec<u8> {
+    let value = serde_json::to_string(value).expect("serialising a string to memory");
+    format!("\"{name}\":{value}").into_bytes()
+}
+
+/// The JSON name of a serialisable unit value (an enum's variant).
+fn state_name<T: serde::Serialize>(value: &T) -> String {
+    serde_json::to_value(value)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
 }
 
 /// Makes the store's files owner-only: sled creates them with the process

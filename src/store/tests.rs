@@ -277,3 +277,59 @@ fn the_audit_log_of_one_desk_skips_lines_that_only_mention_it() {
     assert_eq!(actions(Some(&b)), ["desk.add"]);
     assert_eq!(actions(None).len(), 4);
 }
+
+#[test]
+fn alert_and_audit_queries_skip_records_without_decoding_them_wrongly() {
+    use crate::alerts::{AlertKind, AlertRecord, AlertState};
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path(), Duration::from_secs(1)).unwrap();
+    let at = crate::clock::parse_instant("2027-01-01T00:00:00Z").unwrap();
+    let d = DeskId::parse("732829320-00001").unwrap();
+    let rec = |kind, slot: &str, state, error: Option<&str>| AlertRecord {
+        desk: Some(d.clone()),
+        sha256: None,
+        kind,
+        threshold_days: None,
+        slot: Some(slot.into()),
+        state,
+        message_id: None,
+        recipients: vec![],
+        created_at: at,
+        sent_at: None,
+        attempts: 0,
+        // An error that quotes another state must not fool the query.
+        error: error.map(str::to_owned),
+        details: Default::default(),
+    };
+    store
+        .write(|tx| {
+            tx.put_alert(&rec(AlertKind::Threshold, "a", AlertState::Pending, None))?;
+            tx.put_alert(&rec(
+                AlertKind::Threshold,
+                "b",
+                AlertState::Sent,
+                Some(r#""state":"pending""#),
+            ))?;
+            tx.put_alert(&rec(AlertKind::Digest, "c", AlertState::Failed, None))?;
+            tx.put_alert(&rec(AlertKind::Digest, "d", AlertState::Pending, None))?;
+            tx.audit(&AuditEntry::new(at, "t", "cert.ingest").outcome("refused"))?;
+            tx.audit(&AuditEntry::new(at, "t", "cert.ingest"))?;
+            tx.audit(&AuditEntry::new(at, "t", "push.run").outcome("refused"))
+        })
+        .unwrap();
+    let slots = |recs: Vec<AlertRecord>| -> Vec<String> {
+        recs.into_iter().filter_map(|r| r.slot).collect()
+    };
+    assert_eq!(
+        slots(store.alerts_in(AlertState::Pending).unwrap()),
+        ["d", "a"]
+    );
+    assert_eq!(slots(store.alerts_in(AlertState::Sent).unwrap()), ["b"]);
+    assert_eq!(
+        slots(store.alerts_of(AlertKind::Digest).unwrap()),
+        ["c", "d"]
+    );
+    let refused = store.audit_of("cert.ingest", "refused").unwrap();
+    assert_eq!(refused.len(), 1);
+    assert_eq!(refused[0].outcome, "refused");
+}
