@@ -79,11 +79,11 @@ pub fn state_of(now: Instant, not_after: Instant, tz: Tz, bands: &config::Status
     (state, days)
 }
 
-/// The status row of a desk with its current certificate and push state.
+/// The status row of a desk with its current certificate (whose summary
+/// carries the state of its push).
 pub fn row(
     desk: &Desk,
     cert: Option<&CertSummary>,
-    push: Option<PushState>,
     now: Instant,
     tz: Tz,
     bands: &config::Status,
@@ -98,7 +98,7 @@ pub fn row(
         issuer: None,
         not_after: None,
         days_left: None,
-        push_state: push,
+        push_state: cert.and_then(|c| c.push),
     };
     if let Some(c) = cert {
         let (state, days) = state_of(now, c.not_after, tz, bands);

@@ -99,7 +99,7 @@ fn gather(store: &Store, config: &Config, now: Instant) -> Result<DigestData, Al
         since: since.map(|s| french_date(s, tz)),
         ..DigestData::default()
     };
-    store.roster(false, |e| {
+    store.roster(|e| {
         let (desk, cert) = (&e.desk, &e.cert);
         let line = |not_after: String, days_left: Option<i64>, issuer_name: String| DigestDesk {
             id: desk.id.to_string(),

@@ -127,7 +127,7 @@ impl RunSummary {
 pub fn plan_store(store: &Store, rules: &Rules, now: Instant) -> Result<Plan, StoreError> {
     let decided: HashSet<Vec<u8>> = store.alert_keys()?.into_iter().collect();
     let mut plan = Plan::default();
-    store.roster(false, |e| {
+    store.roster(|e| {
         let dc = DeskCert {
             desk: &e.desk,
             cert: e.cert.as_ref(),

@@ -387,7 +387,7 @@ impl Writer<'_> {
                 chain,
                 warnings,
             } => {
-                ops.push(Op::Cert(Box::new(CertRecord {
+                let cert = Op::Cert(Box::new(CertRecord {
                     sha256: leaf.sha256,
                     desk: desk.clone(),
                     subject: leaf.subject.clone(),
@@ -402,7 +402,9 @@ impl Writer<'_> {
                     ingested_at: self.now,
                     ingested_by: self.actor.to_owned(),
                     warnings: warnings.iter().map(Warning::code).collect(),
-                })));
+                }));
+                // The jobs first: the certificate's current summary then
+                // carries its new job's state from its first write.
                 for mut old in open.remove(desk).unwrap_or_default() {
                     if old.sha256 != leaf.sha256 {
                         old.state = PushState::Superseded;
@@ -423,6 +425,7 @@ impl Writer<'_> {
                 };
                 open.insert(desk.clone(), vec![job.clone()]);
                 ops.push(Op::Job(job));
+                ops.push(cert);
                 let notes: Vec<String> = warnings.iter().map(|w| w.fr(self.tz)).collect();
                 ops.push(Op::Audit(
                     AuditEntry::new(self.now, self.actor, "cert.ingest")

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 use crate::clock::Instant;
 use crate::desk::DeskId;
 use crate::fingerprint::Sha256;
+use crate::push::PushState;
 
 /// An accepted certificate, attributed to one desk.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -62,6 +63,11 @@ pub struct CertSummary {
     /// End of validity.
     #[serde(with = "crate::clock::stored")]
     pub not_after: Instant,
+    /// Where the push of this certificate to the national configuration
+    /// stands, when one was made: a copy of its outbox job's state, kept
+    /// by the store (`Tx`) so that status need not read the outbox.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub push: Option<PushState>,
 }
 
 impl CertRecord {
@@ -74,6 +80,7 @@ impl CertRecord {
             serial: self.serial.clone(),
             not_before: self.not_before,
             not_after: self.not_after,
+            push: None,
         }
     }
 }

@@ -121,7 +121,7 @@ impl Runner for CliRunner {
             ..Snapshot::default()
         };
         store
-            .roster(true, |e| {
+            .roster(|e| {
                 if let Some(c) = &e.cert {
                     snap.not_after
                         .insert(e.desk.id.to_string(), c.not_after.timestamp());
@@ -129,7 +129,6 @@ impl Runner for CliRunner {
                 snap.rows.push(crate::status::row(
                     &e.desk,
                     e.cert.as_ref(),
-                    e.push,
                     ctx.now,
                     ctx.tz,
                     &config.status,

@@ -42,11 +42,10 @@ pub fn each_row(
     bands: &config::Status,
     mut each: impl FnMut(StatusRow) -> Result<(), CliError>,
 ) -> Result<(), CliError> {
-    store.roster(true, |e| {
+    store.roster(|e| {
         each(status::row(
             &e.desk,
             e.cert.as_ref(),
-            e.push,
             ctx.now,
             ctx.tz,
             bands,

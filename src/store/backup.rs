@@ -170,6 +170,8 @@ impl Store {
             }
             Ok(())
         })?;
+        // A backup taken before summaries carried their push state.
+        self.fill_push_states()?;
         Ok(writes.len())
     }
 

@@ -32,8 +32,10 @@ pub use lock::{DirLock, LockError};
 pub use roster::RosterEntry;
 pub use tx::{alert_key, Tx};
 
-/// The schema this release writes and reads.
-pub const SCHEMA_VERSION: u32 = 1;
+/// The schema this release writes and reads. Version 2 keeps the state of
+/// each current certificate's push in its summary; a version 1 store is
+/// upgraded when it is opened.
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// sled's page cache. Its default (1 GiB) is sized for a database server;
 /// a command scans a tree once and exits, and the service reopens the store
@@ -262,6 +264,9 @@ impl Store {
                         found,
                     });
                 }
+                if found < SCHEMA_VERSION {
+                    self.upgrade(found)?;
+                }
                 // Stores made before the marker existed get it now.
                 if !self.path.join(INITIALISED).exists() {
                     self.mark_initialised()?;
@@ -269,6 +274,49 @@ impl Store {
                 Ok(())
             }
         }
+    }
+
+    /// Brings a store written by an earlier release to this schema. Each
+    /// step is idempotent and the version is written after it is flushed: a
+    /// crash in between only means the step runs again at the next open.
+    fn upgrade(&self, from: u32) -> Result<(), StoreError> {
+        if from < 2 {
+            let n = self.fill_push_states()?;
+            tracing::info!(
+                "store upgraded to schema 2: {n} current summaries now carry their push state"
+            );
+        }
+        self.t
+            .meta
+            .insert("schema_version", &SCHEMA_VERSION.to_be_bytes())
+            .map_err(|e| self.engine(e))?;
+        self.flush()
+    }
+
+    /// Copies into each current summary the state of its certificate's push
+    /// job (what [`Tx`] keeps up to date on every write): for stores and
+    /// backups made before summaries carried it. Returns how many changed.
+    pub(crate) fn fill_push_states(&self) -> Result<usize, StoreError> {
+        let mut changed = Vec::new();
+        for (desk, mut summary) in self.current_summaries()? {
+            let push = self.push_job(&desk, &summary.sha256)?.map(|j| j.state);
+            if summary.push != push {
+                summary.push = push;
+                changed.push((desk, summary));
+            }
+        }
+        // In slices: one transaction of 100,000 summaries held a gigabyte.
+        // Each summary is right on its own, so a crash between slices only
+        // leaves the rest to the next run.
+        for slice in changed.chunks(2_000) {
+            self.write(|tx| {
+                for (desk, summary) in slice {
+                    tx.put_summary_as_is(desk, summary)?;
+                }
+                Ok(())
+            })?;
+        }
+        Ok(changed.len())
     }
 
     /// Writes the marker saying this store holds its schema version (after

@@ -1,13 +1,13 @@
-//! The roster: every desk with its current certificate's summary and the
-//! state of that certificate's push, read as one ordered pass.
+//! The roster: every desk with its current certificate's summary (which
+//! carries the state of that certificate's push), read as one ordered pass.
 //!
 //! `vigie status`, `vigie check`, the metrics and the alert planner all want
-//! the same join over three trees. The desks, the current summaries and the
-//! outbox are all keyed by the desk id first, so the join is a merge of three
-//! ordered scans, and no map of 100,000 entries is ever built. Each tree is
-//! read and decoded on its own thread (decoding is most of the work), in
-//! batches handed over through bounded channels: memory stays flat in the
-//! number of desks, and the caller sees the rows in desk order as they come.
+//! the same join. The desks and the current summaries are both keyed by the
+//! desk id, so the join is a merge of two ordered scans, and no map of
+//! 100,000 entries is ever built. Each tree is read and decoded on its own
+//! thread (decoding is most of the work), in batches handed over through
+//! bounded channels: memory stays flat in the number of desks, and the caller
+//! sees the rows in desk order as they come.
 
 use std::collections::VecDeque;
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
@@ -18,8 +18,6 @@ use super::codec::decode;
 use super::{trees, Store, StoreError};
 use crate::cert::CertSummary;
 use crate::desk::Desk;
-use crate::fingerprint::Sha256;
-use crate::push::PushState;
 
 /// Values handed over per batch: large enough that the channel costs
 /// nothing, small enough that memory stays flat.
@@ -27,22 +25,13 @@ const BATCH: usize = 512;
 /// Batches a reader may get ahead of the merge.
 const AHEAD: usize = 4;
 
-/// The part of a push job the roster reads.
-#[derive(serde::Deserialize)]
-struct JobState {
-    state: PushState,
-}
-
 /// One desk of the roster.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RosterEntry {
     /// The desk.
     pub desk: Desk,
-    /// Its current certificate, if it has one.
+    /// Its current certificate, if it has one, with the state of its push.
     pub cert: Option<CertSummary>,
-    /// The state of the current certificate's push, when one was made (only
-    /// read when asked for).
-    pub push: Option<PushState>,
 }
 
 type Batch<T> = Result<Vec<(sled::IVec, T)>, StoreError>;
@@ -121,16 +110,11 @@ impl<T> Ordered<T> {
         self.buf.pop_front()
     }
 
-    /// Skips every value whose key (cut by `group`) sorts before `key`, then
-    /// takes those whose key equals it.
-    fn take_group(
-        &mut self,
-        key: &[u8],
-        group: impl Fn(&[u8]) -> &[u8],
-        mut each: impl FnMut(T),
-    ) -> Result<(), StoreError> {
+    /// Skips every value whose key sorts before `key`, then takes those
+    /// whose key equals it.
+    fn take_group(&mut self, key: &[u8], mut each: impl FnMut(T)) -> Result<(), StoreError> {
         while let Some(k) = self.peek()? {
-            match group(k).cmp(key) {
+            match k.as_ref().cmp(key) {
                 std::cmp::Ordering::Less => {
                     self.take();
                 }
@@ -146,18 +130,11 @@ impl<T> Ordered<T> {
     }
 }
 
-/// The desk part of an outbox key (`desk \0 sha-hex`).
-fn desk_part(key: &[u8]) -> &[u8] {
-    key.split(|b| *b == 0).next().unwrap_or(key)
-}
-
 impl Store {
     /// Calls `each` with every desk, in id order, joined with its current
-    /// certificate's summary and, with `with_push`, the state of that
-    /// certificate's push. Stops at the first error `each` returns.
+    /// certificate's summary. Stops at the first error `each` returns.
     pub fn roster<E: From<StoreError>>(
         &self,
-        with_push: bool,
         mut each: impl FnMut(RosterEntry) -> Result<(), E>,
     ) -> Result<(), E> {
         std::thread::scope(|s| {
@@ -173,39 +150,13 @@ impl Store {
                 self,
                 decoder::<CertSummary>(trees::CURRENT),
             ));
-            let mut outbox = with_push.then(|| {
-                Ordered::new(spawn_reader(s, &self.t.outbox, self, |k, v| {
-                    // Only the state is wanted: the rest of the job is
-                    // skipped, not decoded, and the fingerprint is in the key.
-                    let job: JobState = decode(v, trees::OUTBOX, k)?;
-                    let sha = k
-                        .iter()
-                        .position(|b| *b == 0)
-                        .and_then(|at| Sha256::from_hex(&k[at + 1..]))
-                        .ok_or_else(|| StoreError::Decode {
-                            tree: trees::OUTBOX.into(),
-                            key: String::from_utf8_lossy(k).escape_debug().to_string(),
-                            reason: "not a desk id and a fingerprint".into(),
-                        })?;
-                    Ok((sha, job.state))
-                }))
-            });
             while desks.peek()?.is_some() {
                 let Some((key, desk)) = desks.take() else {
                     break;
                 };
                 let mut cert = None;
-                current.take_group(&key, |k| k, |c| cert = Some(c))?;
-                let mut push = None;
-                if let Some(outbox) = outbox.as_mut() {
-                    let sha = cert.as_ref().map(|c: &CertSummary| c.sha256);
-                    outbox.take_group(&key, desk_part, |(job_sha, state)| {
-                        if Some(job_sha) == sha {
-                            push = Some(state);
-                        }
-                    })?;
-                }
-                each(RosterEntry { desk, cert, push })?;
+                current.take_group(&key, |c| cert = Some(c))?;
+                each(RosterEntry { desk, cert })?;
             }
             Ok(())
         })

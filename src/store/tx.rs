@@ -197,18 +197,30 @@ impl Tx<'_> {
     /// Stores a certificate, adds it to its desk's history and makes it the
     /// desk's current one: [`Tx::put_cert`] then [`Tx::set_current`] without
     /// reading back the record just written (bulk intake does this 10,000
-    /// times in a row).
+    /// times in a row). Intake writes the certificate's push job first, so
+    /// that the summary is written once, with the job's state.
     pub fn put_current_cert(&mut self, rec: &CertRecord) -> Result<(), StoreError> {
         self.put_cert(rec)?;
+        self.put_summary(&rec.desk, rec.summary())
+    }
+
+    /// Writes a desk's current summary with the state of its certificate's
+    /// push job, if there is one.
+    fn put_summary(&mut self, desk: &DeskId, mut summary: CertSummary) -> Result<(), StoreError> {
+        summary.push = self.push_job(desk, &summary.sha256)?.map(|j| j.state);
         self.current
-            .insert(rec.desk.as_str().as_bytes(), encode(&rec.summary()))?;
+            .insert(desk.as_str().as_bytes(), encode(&summary))?;
         Ok(())
+    }
+
+    /// The summary of the desk's current certificate.
+    pub fn current_summary(&self, desk: &DeskId) -> Result<Option<CertSummary>, StoreError> {
+        Self::get(self.current, trees::CURRENT, desk.as_str().as_bytes())
     }
 
     /// The fingerprint of the desk's current certificate.
     pub fn current_sha(&self, desk: &DeskId) -> Result<Option<Sha256>, StoreError> {
-        let key = desk.as_str().as_bytes();
-        Ok(Self::get::<CertSummary>(self.current, trees::CURRENT, key)?.map(|s| s.sha256))
+        Ok(self.current_summary(desk)?.map(|s| s.sha256))
     }
 
     /// Makes a stored certificate the desk's current one.
@@ -218,9 +230,7 @@ impl Tx<'_> {
                 "certificate {sha} is not in the store; store it before making it current"
             ))
         })?;
-        self.current
-            .insert(desk.as_str().as_bytes(), encode(&rec.summary()))?;
-        Ok(())
+        self.put_summary(desk, rec.summary())
     }
 
     /// One alert record.
@@ -239,10 +249,30 @@ impl Tx<'_> {
         Self::get(self.outbox, trees::OUTBOX, &outbox_key(desk, sha))
     }
 
-    /// Writes a push job.
+    /// Writes a push job, and its state into the desk's current summary
+    /// when the job is about the current certificate.
     pub fn put_push_job(&mut self, job: &PushJob) -> Result<(), StoreError> {
         self.outbox
             .insert(outbox_key(&job.desk, &job.sha256), encode(job))?;
+        if let Some(mut summary) = self.current_summary(&job.desk)? {
+            if summary.sha256 == job.sha256 && summary.push != Some(job.state) {
+                summary.push = Some(job.state);
+                self.current
+                    .insert(job.desk.as_str().as_bytes(), encode(&summary))?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Rewrites a current summary as it is (the store's upgrade and
+    /// restore, which fill in the push state).
+    pub(super) fn put_summary_as_is(
+        &mut self,
+        desk: &DeskId,
+        summary: &CertSummary,
+    ) -> Result<(), StoreError> {
+        self.current
+            .insert(desk.as_str().as_bytes(), encode(summary))?;
         Ok(())
     }
 
