@@ -2,6 +2,7 @@
 
 use super::output::{self, Table};
 use super::{CliError, Context};
+use crate::audit::AuditEntry;
 use crate::clock::rfc3339;
 use crate::desk::DeskId;
 
@@ -24,10 +25,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), CliError> {
         .map(DeskId::parse)
         .transpose()
         .map_err(|e| CliError::usage(format!("--desk: {e}")))?;
-    let entries = ctx.store()?.audit(desk.as_ref())?;
-    if args.json {
-        return output::json(&entries);
-    }
+    let store = ctx.store()?;
     let mut t = Table::new(&[
         "WHEN",
         "WHO",
@@ -37,8 +35,8 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), CliError> {
         "OUTCOME",
         "DETAIL",
     ]);
-    for e in entries {
-        t.row(vec![
+    let line = |e: AuditEntry| {
+        vec![
             rfc3339(e.at),
             e.actor,
             e.action,
@@ -46,7 +44,31 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), CliError> {
             e.sha256.map(|s| s.short()).unwrap_or_default(),
             e.outcome,
             e.detail,
-        ]);
+        ]
+    };
+    match desk {
+        // One desk's lines are few: they are picked out of the log first.
+        Some(d) => {
+            let entries = store.audit(Some(&d))?;
+            if args.json {
+                return output::json(&entries);
+            }
+            for e in entries {
+                t.row(line(e));
+            }
+        }
+        // The whole log streams: JSON as it is read, the table's rows built
+        // while the next lines are decoded.
+        None if args.json => {
+            let mut out = output::JsonArray::stdout();
+            store.audit_each(|e| out.push(&e))?;
+            return out.finish();
+        }
+        None => store.audit_each(|e| {
+            t.row(line(e));
+            Ok::<(), CliError>(())
+        })?,
     }
+    drop(store);
     t.print()
 }

@@ -560,6 +560,28 @@ impl Store {
         Ok(lines)
     }
 
+    /// Calls `each` with every audit line, oldest first, as the log is read:
+    /// the lines are decoded on a thread of their own while `each` works.
+    pub fn audit_each<E: From<StoreError>>(
+        &self,
+        mut each: impl FnMut(AuditEntry) -> Result<(), E>,
+    ) -> Result<(), E> {
+        std::thread::scope(|s| {
+            let mut lines = roster::Ordered::new(roster::spawn_reader(
+                s,
+                &self.t.audit,
+                self,
+                roster::decoder::<AuditEntry>(trees::AUDIT),
+            ));
+            while lines.peek()?.is_some() {
+                if let Some((_, line)) = lines.take() {
+                    each(line)?;
+                }
+            }
+            Ok(())
+        })
+    }
+
     /// The audit lines of one action with one outcome, oldest first.
     pub fn audit_of(&self, action: &str, outcome: &str) -> Result<Vec<AuditEntry>, StoreError> {
         let needles = [field("action", action), field("outcome", outcome)];

@@ -38,7 +38,7 @@ type Batch<T> = Result<Vec<(sled::IVec, T)>, StoreError>;
 
 /// Reads a whole tree in key order on its own thread, decoding each value
 /// with `decode_one`; stops early when the receiving end is dropped.
-fn spawn_reader<'s, T: Send + 's>(
+pub(super) fn spawn_reader<'s, T: Send + 's>(
     scope: &'s std::thread::Scope<'s, '_>,
     tree: &'s sled::Tree,
     store: &'s Store,
@@ -73,21 +73,21 @@ fn spawn_reader<'s, T: Send + 's>(
     rx
 }
 
-fn decoder<T: DeserializeOwned>(
+pub(super) fn decoder<T: DeserializeOwned>(
     tree: &'static str,
 ) -> impl Fn(&[u8], &[u8]) -> Result<T, StoreError> {
     move |k, v| decode(v, tree, k)
 }
 
 /// One side of the merge: the ordered values of a reader, one at a time.
-struct Ordered<T> {
+pub(super) struct Ordered<T> {
     rx: Receiver<Batch<T>>,
     buf: VecDeque<(sled::IVec, T)>,
     done: bool,
 }
 
 impl<T> Ordered<T> {
-    fn new(rx: Receiver<Batch<T>>) -> Self {
+    pub(super) fn new(rx: Receiver<Batch<T>>) -> Self {
         Ordered {
             rx,
             buf: VecDeque::new(),
@@ -96,7 +96,7 @@ impl<T> Ordered<T> {
     }
 
     /// The next key, without taking it.
-    fn peek(&mut self) -> Result<Option<&sled::IVec>, StoreError> {
+    pub(super) fn peek(&mut self) -> Result<Option<&sled::IVec>, StoreError> {
         while self.buf.is_empty() && !self.done {
             match self.rx.recv() {
                 Ok(batch) => self.buf.extend(batch?),
@@ -106,7 +106,7 @@ impl<T> Ordered<T> {
         Ok(self.buf.front().map(|(k, _)| k))
     }
 
-    fn take(&mut self) -> Option<(sled::IVec, T)> {
+    pub(super) fn take(&mut self) -> Option<(sled::IVec, T)> {
         self.buf.pop_front()
     }
 
