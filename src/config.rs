@@ -410,7 +410,21 @@ impl Config {
                 "must not exceed status.warn_days".into(),
             ));
         }
+        // 0 would mean "give up at once": every message and every push would
+        // time out, which no one means.
+        if self.national.timeout_secs == 0 {
+            return Err(invalid(
+                "national.timeout_secs",
+                "must be at least 1 second".into(),
+            ));
+        }
         if let Some(smtp) = &self.smtp {
+            if smtp.timeout_secs == 0 {
+                return Err(invalid(
+                    "smtp.timeout_secs",
+                    "must be at least 1 second".into(),
+                ));
+            }
             Email::parse(&smtp.from).map_err(|e| invalid("smtp.from", e.to_string()))?;
             if smtp.password_file.is_some() && smtp.password_env.is_some() {
                 return Err(invalid(
@@ -512,6 +526,18 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("national.url"), "{err}");
+        for (text, key) in [
+            ("[national]\ntimeout_secs = 0\n", "national.timeout_secs"),
+            (
+                "[smtp]\nhost = \"127.0.0.1\"\ntimeout_secs = 0\n",
+                "smtp.timeout_secs",
+            ),
+        ] {
+            let err = Config::parse(text, Path::new("x.toml"))
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains(key), "{err}");
+        }
     }
 
     #[test]
