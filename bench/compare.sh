@@ -59,7 +59,8 @@ say "building release"
 t0=$(date +%s.%N)
 # NO_BUILD=1: use the release binaries already built (another cargo is busy).
 [ -n "${NO_BUILD:-}" ] || cargo build --release --quiet --bin vigie --example make_bench_data
-BUILD_SECS=$(echo "$(date +%s.%N) - $t0" | bc)
+BUILD_SECS=$(printf '%.1f s' "$(echo "$(date +%s.%N) - $t0" | bc)")
+[ -z "${NO_BUILD:-}" ] || BUILD_SECS="skipped (NO_BUILD=1)"
 VIGIE=$ROOT/target/release/vigie
 WORK=$(mktemp -d)
 SMTP_PID=
@@ -232,7 +233,7 @@ echo "## Comparison"
 echo
 echo "Measured by \`bench/compare.sh\` on $(date -u +%Y-%m-%d) (N=$N, BIG=$BIG): $(nproc) cores, $cpu, $mem,"
 echo "Linux $(uname -r), load average at the end $load (the machine was shared with"
-echo "other builds). Release build $BUILD_SECS s (0 with NO_BUILD=1), data generation $GEN_SECS s,"
+echo "other builds). Release build $BUILD_SECS, data generation $(printf '%.1f' "$GEN_SECS") s,"
 echo "whole script $TOTAL s. Medians by $(have hyperfine && hyperfine --version || echo "the script's own loop")."
 echo "Data: examples/make_bench_data.rs (certgen): one file per desk, P-256 and RSA-2048"
 echo "leaves rotating through DER, PEM LF, PEM CRLF, PEM with \"Bag Attributes\", PEM with"
