@@ -217,6 +217,63 @@ fn ingest_writes_cert_push_job_audit_and_is_idempotent() {
 }
 
 #[test]
+fn a_renewal_in_a_later_batch_supersedes_the_push_of_an_earlier_one() {
+    // Bulk intake stores batch after batch while it parses: a desk's first
+    // certificate in batch 1 and its renewal in batch 2 must end as one
+    // superseded push and one pending, the renewal current, the status
+    // showing its push.
+    let m = manifest();
+    let now = m["now"].as_str().unwrap();
+    let case = seeded(&m, None);
+    let same = std::fs::read(fixture("valid-crlf.pem.cer")).unwrap();
+    let mut args = vec![
+        "--now".to_owned(),
+        now.to_owned(),
+        "cert".into(),
+        "ingest".into(),
+        "--json".into(),
+        fixture("valid.der.cer"),
+    ];
+    let filler = vigie::cert::ingest::BATCH + 50;
+    for i in 0..filler {
+        let f = case.file(&format!("same-{i:04}.cer"), &same);
+        args.push(f.display().to_string());
+    }
+    args.push(fixture("not-yet-valid-soon.cer"));
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let rows = case.json(&args);
+    let outcomes: Vec<&str> = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["outcome"].as_str().unwrap())
+        .collect();
+    assert_eq!(outcomes.len(), filler + 2);
+    assert_eq!(outcomes[0], "accepted");
+    assert!(outcomes[1..=filler].iter().all(|o| *o == "unchanged"));
+    assert_eq!(outcomes[filler + 1], "accepted");
+    let status = case.json(&["--now", now, "status", "--json"]);
+    let row = status
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["desk"] == "732829320-00001")
+        .unwrap();
+    assert_eq!(row["not_after"], "2030-03-05T09:00:00Z");
+    assert_eq!(row["push_state"], "pending");
+    let pushes = case.json(&["push", "status", "--json"]);
+    let mut states: Vec<&str> = pushes
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["desk"] == "732829320-00001")
+        .map(|p| p["state"].as_str().unwrap())
+        .collect();
+    states.sort();
+    assert_eq!(states, ["pending", "superseded"]);
+}
+
+#[test]
 fn refusals_name_file_desk_and_reason_in_french_and_alert_the_desk() {
     let m = manifest();
     let now = m["now"].as_str().unwrap();
