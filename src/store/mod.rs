@@ -12,6 +12,7 @@ mod backup;
 mod cert_codec;
 mod codec;
 mod lock;
+mod reader;
 mod roster;
 mod tx;
 
@@ -567,11 +568,11 @@ impl Store {
         mut each: impl FnMut(AuditEntry) -> Result<(), E>,
     ) -> Result<(), E> {
         std::thread::scope(|s| {
-            let mut lines = roster::Ordered::new(roster::spawn_reader(
+            let mut lines = reader::Ordered::new(reader::spawn_reader(
                 s,
                 &self.t.audit,
                 self,
-                roster::decoder::<AuditEntry>(trees::AUDIT),
+                reader::decoder::<AuditEntry>(trees::AUDIT),
             ));
             while lines.peek()?.is_some() {
                 if let Some((_, line)) = lines.take() {

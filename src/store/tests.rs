@@ -413,3 +413,41 @@ fn a_backup_from_schema_1_restores_with_push_states() {
     let summary = store.current_summary(&a.desk).unwrap().unwrap();
     assert_eq!(summary.push, Some(PushState::Done));
 }
+
+#[test]
+fn the_audit_log_streams_in_order_and_an_early_stop_ends_the_reader() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path(), Duration::from_secs(1)).unwrap();
+    let at = crate::clock::parse_instant("2027-01-01T00:00:00Z").unwrap();
+    // More lines than the reader's batches and channel hold together, so
+    // that the reader is blocked on a full channel when the caller stops.
+    let n = 5_000;
+    store
+        .write(|tx| {
+            for i in 0..n {
+                tx.audit(&AuditEntry::new(at, "t", "desk.add").detail(i.to_string()))?;
+            }
+            Ok(())
+        })
+        .unwrap();
+    let mut seen = Vec::new();
+    store
+        .audit_each(|e| {
+            seen.push(e.detail);
+            Ok::<(), StoreError>(())
+        })
+        .unwrap();
+    let expected: Vec<String> = (0..n).map(|i| i.to_string()).collect();
+    assert_eq!(seen, expected);
+    let mut calls = 0;
+    let stopped = store.audit_each(|_| {
+        calls += 1;
+        if calls == 10 {
+            Err(StoreError::Conflict("enough".into()))
+        } else {
+            Ok(())
+        }
+    });
+    assert!(matches!(stopped, Err(StoreError::Conflict(_))));
+    assert_eq!(calls, 10);
+}
