@@ -239,7 +239,10 @@ fn check_ingest(case: &Case, expected: &BTreeMap<String, String>) -> usize {
 }
 
 fn bulk_ingest(kills: usize, rng: &mut Rng) -> Tally {
-    const N: usize = 300;
+    // Three intake batches (two whole, one short): each is one flushed
+    // transaction, stored while the next one is parsed.
+    const BATCH: usize = vigie::cert::ingest::BATCH;
+    const N: usize = 2 * BATCH + 100;
     let tmp = tempfile::tempdir().unwrap();
     let (folder, expected) = cert_folder(tmp.path(), N);
     let csv = desk_csv(N);
@@ -261,7 +264,12 @@ fn bulk_ingest(kills: usize, rng: &mut Rng) -> Tally {
         } else {
             t.finished_first += 1;
         }
-        partial.push(check_ingest(&case, &expected));
+        let kept = check_ingest(&case, &expected);
+        assert!(
+            kept % BATCH == 0 || kept == N,
+            "{kept} certificates kept: a batch was cut"
+        );
+        partial.push(kept);
         // The uninterrupted run reports each file accepted or unchanged, and
         // everything it reports accepted is there.
         let rows = case.json(&args);
