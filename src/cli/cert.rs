@@ -391,6 +391,10 @@ fn ingest(ctx: &Context, a: IngestArgs) -> Result<(), CliError> {
                 }
                 written.extend(batch);
             }
+            // Durable before anything is reported.
+            if open.is_some() {
+                store.flush()?;
+            }
             Ok(written)
         });
         for chunk in files.chunks(ingest::BATCH) {

@@ -361,12 +361,23 @@ impl Store {
         &self,
         f: impl Fn(&mut Tx<'_>) -> Result<R, StoreError>,
     ) -> Result<R, StoreError> {
-        let r = self.t.transact(f).map_err(|e| match e {
-            tx::TxFailure::Abort(e) => e,
-            tx::TxFailure::Engine(e) => self.engine(e),
-        })?;
+        let r = self.write_unflushed(f)?;
         self.flush()?;
         Ok(r)
+    }
+
+    /// [`Store::write`] without the flush, for a run of transactions that
+    /// is reported only as a whole (bulk intake): each transaction is still
+    /// atomic (sled recovers whole transactions, in order), and the caller
+    /// calls [`Store::flush`] before it reports any of them done.
+    pub fn write_unflushed<R>(
+        &self,
+        f: impl Fn(&mut Tx<'_>) -> Result<R, StoreError>,
+    ) -> Result<R, StoreError> {
+        self.t.transact(f).map_err(|e| match e {
+            tx::TxFailure::Abort(e) => e,
+            tx::TxFailure::Engine(e) => self.engine(e),
+        })
     }
 
     fn get<T: serde::de::DeserializeOwned>(
