@@ -1,8 +1,8 @@
-//! Reading a whole tree in key order on a thread of its own, decoded, in
-//! batches handed over through a bounded channel: the caller works on one
-//! batch while the next is read and decoded, and memory stays flat however
-//! long the tree. The roster merges two such readers; the audit log streams
-//! through one.
+//! Reading a tree (or a range of it) in key order on a thread of its own,
+//! decoded, in batches handed over through a bounded channel: the caller
+//! works on one batch while the next is read and decoded, and memory stays
+//! bounded however long the tree. The roster merges two such readers; the
+//! audit log is read by two, each over half of it.
 
 use std::collections::VecDeque;
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
@@ -28,10 +28,22 @@ pub(super) fn spawn_reader<'s, T: Send + 's>(
     store: &'s Store,
     decode_one: impl Fn(&[u8], &[u8]) -> Result<T, StoreError> + Send + 's,
 ) -> Receiver<Batch<T>> {
-    let (tx, rx): (SyncSender<Batch<T>>, _) = sync_channel(AHEAD);
+    spawn_range_reader(scope, tree.iter(), AHEAD, store, decode_one)
+}
+
+/// [`spawn_reader`] over the keys `keys` yields, getting up to `ahead`
+/// batches ahead of the caller.
+pub(super) fn spawn_range_reader<'s, T: Send + 's>(
+    scope: &'s std::thread::Scope<'s, '_>,
+    keys: sled::Iter,
+    ahead: usize,
+    store: &'s Store,
+    decode_one: impl Fn(&[u8], &[u8]) -> Result<T, StoreError> + Send + 's,
+) -> Receiver<Batch<T>> {
+    let (tx, rx): (SyncSender<Batch<T>>, _) = sync_channel(ahead);
     scope.spawn(move || {
         let mut batch = Vec::with_capacity(BATCH);
-        for item in tree.iter() {
+        for item in keys {
             let decoded = item
                 .map_err(|e| store.engine(e))
                 .and_then(|(k, v)| decode_one(&k, &v).map(|t| (k, t)));
