@@ -429,16 +429,21 @@ fn classify(der: &[u8]) -> Blob {
 }
 
 /// The certificates of a PKCS#7 SignedData, DER, in the sender's order.
-/// DER bundles are checked with the `cms` crate; the certificates are taken
-/// by the tolerant reader, which also reads BER bundles (indefinite lengths,
-/// as macOS and some Windows tools write them) and keeps the file order that
-/// `cms`'s sorted SET OF loses.
+/// They are taken by the tolerant reader, which also reads BER bundles
+/// (indefinite lengths, as macOS and some Windows tools write them) and keeps
+/// the file order that `cms`'s sorted SET OF loses; a bundle in which it
+/// finds none is decoded with the `cms` crate, to tell an empty bundle from a
+/// damaged one.
 fn pkcs7_certs(der: &[u8], kids: &[Tlv<'_>]) -> Option<Vec<Vec<u8>>> {
     use der::Decode;
-    let cms_ok = cms::content_info::ContentInfo::from_der(der)
-        .ok()
-        .and_then(|ci| ci.content.decode_as::<cms::signed_data::SignedData>().ok())
-        .is_some();
+    // Only when no certificate was found: decoding the whole bundle with
+    // `cms` costs as much as reading its certificates.
+    let cms_ok = || {
+        cms::content_info::ContentInfo::from_der(der)
+            .ok()
+            .and_then(|ci| ci.content.decode_as::<cms::signed_data::SignedData>().ok())
+            .is_some()
+    };
     // [0] EXPLICIT SignedData { version, digestAlgorithms, encapContentInfo, [0] certificates … }
     let explicit = kids.get(1).filter(|t| t.tag == 0xa0)?;
     let sd = explicit.children().ok()?.into_iter().next()?;
@@ -452,7 +457,7 @@ fn pkcs7_certs(der: &[u8], kids: &[Tlv<'_>]) -> Option<Vec<Vec<u8>>> {
             }
         }
     }
-    if out.is_empty() && !cms_ok {
+    if out.is_empty() && !cms_ok() {
         return None;
     }
     Some(out)
