@@ -313,6 +313,18 @@ fn refusals_name_file_desk_and_reason_in_french_and_alert_the_desk() {
         .filter(|a| a.outcome == "refused")
         .count();
     assert_eq!(refused, 2);
+    drop(store);
+    // The team's digest gives the reasons in French, as the desk got them.
+    case.ok(&["--now", now, "alerts", "digest"]);
+    let digest = std::fs::read_dir(case.data().join("outbox"))
+        .unwrap()
+        .flatten()
+        .map(|e| std::fs::read_to_string(e.path()).unwrap())
+        .map(|m| m.replace("=\r\n", ""))
+        // The digest, not the desk's own refusal notice.
+        .find(|m| m.contains("Synth") && m.contains("expired.cer"))
+        .expect("a digest naming the refused file");
+    assert!(digest.contains("le certificat a expir"), "{digest}");
 }
 
 #[test]

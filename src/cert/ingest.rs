@@ -451,7 +451,13 @@ impl Writer<'_> {
             } => {
                 let mut a = AuditEntry::new(self.now, self.actor, "cert.ingest")
                     .outcome("refused")
-                    .detail(format!("{}: {}: {}", d.file, refusal.code(), refusal));
+                    // The team reads the log and the digest in French.
+                    .detail(format!(
+                        "{}: {}: {}",
+                        d.file,
+                        refusal.code(),
+                        refusal.fr(self.tz)
+                    ));
                 if let Some(desk) = desk {
                     a = a.desk(desk);
                 }
