@@ -316,15 +316,6 @@ pub struct OpenJobs {
 }
 
 impl Writer<'_> {
-    /// Writes the decisions, `BATCH` files per transaction, and flushes.
-    pub fn apply(&self, store: &Store, decisions: &[Decision]) -> Result<(), StoreError> {
-        let mut open = self.open_jobs(store)?;
-        for chunk in decisions.chunks(BATCH) {
-            self.write_batch(store, chunk, &mut open)?;
-        }
-        store.flush()
-    }
-
     /// Reads the pushes not yet done, before the first batch.
     pub fn open_jobs(&self, store: &Store) -> Result<OpenJobs, StoreError> {
         let mut by_desk: HashMap<DeskId, Vec<PushJob>> = HashMap::new();

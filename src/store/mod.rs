@@ -398,12 +398,7 @@ impl Store {
         name: &str,
         prefix: &[u8],
     ) -> Result<Vec<T>, StoreError> {
-        tree.scan_prefix(prefix)
-            .map(|item| {
-                let (k, v) = item.map_err(|e| self.engine(e))?;
-                decode(&v, name, &k)
-            })
-            .collect()
+        self.scan_containing(tree, name, prefix, &[])
     }
 
     /// The values under `prefix` whose encoding holds every one of

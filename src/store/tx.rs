@@ -208,9 +208,7 @@ impl Tx<'_> {
     /// push job, if there is one.
     fn put_summary(&mut self, desk: &DeskId, mut summary: CertSummary) -> Result<(), StoreError> {
         summary.push = self.push_job(desk, &summary.sha256)?.map(|j| j.state);
-        self.current
-            .insert(desk.as_str().as_bytes(), encode(&summary))?;
-        Ok(())
+        self.put_summary_as_is(desk, &summary)
     }
 
     /// The summary of the desk's current certificate.
@@ -257,15 +255,14 @@ impl Tx<'_> {
         if let Some(mut summary) = self.current_summary(&job.desk)? {
             if summary.sha256 == job.sha256 && summary.push != Some(job.state) {
                 summary.push = Some(job.state);
-                self.current
-                    .insert(job.desk.as_str().as_bytes(), encode(&summary))?;
+                self.put_summary_as_is(&job.desk, &summary)?;
             }
         }
         Ok(())
     }
 
-    /// Rewrites a current summary as it is (the store's upgrade and
-    /// restore, which fill in the push state).
+    /// Writes a current summary as it is: its push state is the caller's
+    /// (the other writers above, the store's upgrade and restore).
     pub(super) fn put_summary_as_is(
         &mut self,
         desk: &DeskId,
