@@ -9,7 +9,7 @@ use vigie::desk::{Desk, DeskId, Email, Lang, Mode};
 use vigie::fingerprint::Sha256;
 
 use crate::smtp::{free_port, SmtpServer};
-use crate::support::{code, stderr, Case};
+use crate::support::{code, seed, stderr, Case};
 
 fn at(s: &str) -> DateTime<Utc> {
     vigie::clock::parse_instant(s).unwrap()
@@ -50,19 +50,11 @@ fn seed_desk(n: u32, not_after: &str) -> Seed {
 fn cert_for(id: &DeskId, not_after: DateTime<Utc>) -> CertRecord {
     CertRecord {
         sha256: Sha256::of(format!("{id}{not_after}").as_bytes()),
-        desk: id.clone(),
         subject: format!("CN=Guichet {id}, O=Office public de l'habitat, C=FR"),
         issuer: "CN=Exemple AC Entreprises, O=Exemple Certification, C=FR".into(),
         serial: "0a1b2c".into(),
-        not_before: not_after - chrono::Duration::days(1095),
-        not_after,
-        der: vec![1, 2, 3],
-        original: vec![1, 2, 3],
         source: "guichet.cer".into(),
-        chain: vec![],
-        ingested_at: not_after - chrono::Duration::days(1095),
-        ingested_by: "test".into(),
-        warnings: vec![],
+        ..seed::cert_record(id, &[1, 2, 3], not_after)
     }
 }
 

@@ -316,20 +316,11 @@ fn seed_alerting(case: &Case, n: usize) {
                 })?;
                 let not_after = now + chrono::Duration::days(10);
                 let c = CertRecord {
-                    sha256: Sha256::of(id.as_str().as_bytes()),
-                    desk: id.clone(),
-                    subject: format!("CN=Guichet {id}"),
-                    issuer: "CN=AC de test".into(),
-                    serial: "01".into(),
-                    not_before: not_after - chrono::Duration::days(1095),
-                    not_after,
                     der: vec![1, 2, 3],
                     original: vec![1, 2, 3],
                     source: "seed".into(),
-                    chain: vec![],
                     ingested_at: now,
-                    ingested_by: "test".into(),
-                    warnings: vec![],
+                    ..seed::cert_record(&id, id.as_str().as_bytes(), not_after)
                 };
                 tx.put_cert(&c)?;
                 tx.set_current(&id, &c.sha256)?;

@@ -19,6 +19,29 @@ pub fn self_signed(key: &rcgen::KeyPair, desk: &str) -> Vec<u8> {
     p.self_signed(key).unwrap().der().to_vec()
 }
 
+/// A certificate record for `desk` as intake would store it: `der` (real or
+/// stand-in bytes) valid three years up to `not_after`, subject `Guichet
+/// <desk>`; tests override the fields they care about.
+pub fn cert_record(desk: &DeskId, der: &[u8], not_after: Instant) -> CertRecord {
+    let not_before = not_after - chrono::Duration::days(1095);
+    CertRecord {
+        sha256: Sha256::of(der),
+        desk: desk.clone(),
+        subject: format!("CN=Guichet {desk}"),
+        issuer: "CN=AC de test".into(),
+        serial: "01".into(),
+        not_before,
+        not_after,
+        der: der.to_vec(),
+        original: der.to_vec(),
+        source: format!("{desk}.cer"),
+        chain: vec![],
+        ingested_at: not_before,
+        ingested_by: "test".into(),
+        warnings: vec![],
+    }
+}
+
 /// Writes a desk named `name`, `der` as its current certificate, and a
 /// pending push job due at `now`.
 pub fn desk_with_pending_push(
@@ -39,20 +62,10 @@ pub fn desk_with_pending_push(
     })?;
     let sha = Sha256::of(der);
     tx.put_cert(&CertRecord {
-        sha256: sha,
-        desk: id.clone(),
-        subject: format!("CN=Guichet {id}"),
         issuer: format!("CN=Guichet {id}"),
-        serial: "01".into(),
         not_before: Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap(),
-        not_after: Utc.with_ymd_and_hms(2029, 1, 1, 0, 0, 0).unwrap(),
-        der: der.to_vec(),
-        original: der.to_vec(),
-        source: format!("{id}.cer"),
-        chain: vec![],
         ingested_at: now,
-        ingested_by: "test".into(),
-        warnings: vec![],
+        ..cert_record(id, der, Utc.with_ymd_and_hms(2029, 1, 1, 0, 0, 0).unwrap())
     })?;
     tx.set_current(id, &sha)?;
     tx.put_push_job(&PushJob {
