@@ -198,12 +198,12 @@ pub fn build(
         escalated: rec
             .recipients
             .iter()
-            .any(|r| config.manager.team.contains(r))
+            .any(|r| config.manager.team.iter().any(|t| t.as_str() == r))
             && desk.is_some_and(|d| !d.emails.is_empty()),
         no_desk_email: desk.is_some_and(|d| d.emails.is_empty()),
         manager: ManagerView {
             name: config.manager.name.clone(),
-            email: config.manager.email.clone(),
+            email: config.manager.email.to_string(),
         },
         details,
         digest,

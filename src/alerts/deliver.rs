@@ -30,7 +30,7 @@ use super::{AlertError, AlertKind, AlertRecord, AlertState, RunSummary};
 use crate::audit::AuditEntry;
 use crate::clock::Instant;
 use crate::config::Config;
-use crate::desk::Lang;
+use crate::desk::{Email, Lang};
 use crate::store::{alert_key, Store};
 
 /// Where messages go out: the transport and the templates that word them.
@@ -218,9 +218,9 @@ fn fail(rec: &mut AlertRecord, reason: String) {
 /// The team, or the manager's address when no team is configured.
 pub fn team_or_manager(config: &Config) -> Vec<String> {
     if config.manager.team.is_empty() {
-        vec![config.manager.email.clone()]
+        vec![config.manager.email.to_string()]
     } else {
-        config.manager.team.clone()
+        config.manager.team.iter().map(Email::to_string).collect()
     }
 }
 
@@ -265,13 +265,18 @@ pub fn build_message(
     };
     let mut b = Message::builder()
         .from(mailbox(Some(&config.manager.name), from_addr)?)
-        .reply_to(mailbox(Some(&config.manager.name), &config.manager.email)?)
+        .reply_to(mailbox(
+            Some(&config.manager.name),
+            config.manager.email.as_str(),
+        )?)
         .subject(super::templates::one_line(&r.subject))
         .message_id(rec.message_id.clone())
         .date(now.into());
-    let team: Vec<&String> = config.manager.team.iter().collect();
-    let (cc, to): (Vec<&String>, Vec<&String>) =
-        rec.recipients.iter().partition(|a| team.contains(a));
+    let team: Vec<&str> = config.manager.team.iter().map(Email::as_str).collect();
+    let (cc, to): (Vec<&String>, Vec<&String>) = rec
+        .recipients
+        .iter()
+        .partition(|a| team.contains(&a.as_str()));
     let (to, cc) = if to.is_empty() {
         (cc, Vec::new())
     } else {

@@ -29,7 +29,7 @@ use super::{AlertKind, AlertRecord, AlertState};
 use crate::cert::CertSummary;
 use crate::clock::{days_between, Instant};
 use crate::config::Config;
-use crate::desk::{Desk, DeskId};
+use crate::desk::{Desk, DeskId, Email};
 use crate::store::alert_key;
 
 /// The rules the planner applies, drawn from the configuration.
@@ -44,7 +44,7 @@ pub struct Rules {
     /// The zone in which days are counted.
     pub tz: Tz,
     /// The manager team's addresses.
-    pub team: Vec<String>,
+    pub team: Vec<Email>,
     /// The domain of generated Message-IDs.
     pub message_id_domain: String,
 }
@@ -217,12 +217,12 @@ fn with_recipients(
 
 /// Who receives a message for `desk`: its addresses, then the team when
 /// `escalate` (or when the desk has no address), without repeats.
-pub fn recipients(desk: &Desk, team: &[String], escalate: bool) -> Vec<String> {
+pub fn recipients(desk: &Desk, team: &[Email], escalate: bool) -> Vec<String> {
     let mut out: Vec<String> = desk.emails.iter().map(|e| e.to_string()).collect();
     if escalate || out.is_empty() {
         for t in team {
-            if !out.contains(t) {
-                out.push(t.clone());
+            if !out.iter().any(|a| a == t.as_str()) {
+                out.push(t.to_string());
             }
         }
     }

@@ -104,7 +104,7 @@ pub fn context(kind: AlertKind, config: &Config) -> MessageContext {
         no_desk_email: false,
         manager: ManagerView {
             name: config.manager.name.clone(),
-            email: config.manager.email.clone(),
+            email: config.manager.email.to_string(),
         },
         details,
         digest,

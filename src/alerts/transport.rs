@@ -6,7 +6,6 @@
 use std::io::Write;
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::transport::smtp::client::{Certificate, TlsParameters};
@@ -56,27 +55,29 @@ impl Transport {
             b.build_rustls()
                 .map_err(|e| AlertError::Config(format!("smtp TLS: {e}")))
         };
-        let (security, port) = match smtp.tls {
-            SmtpTls::None => (Security::None, 25),
-            SmtpTls::Starttls => (Security::Starttls(tls_params()?), 587),
-            SmtpTls::Implicit => (Security::Implicit(tls_params()?), 465),
+        let security = match smtp.tls {
+            SmtpTls::None => Security::None,
+            SmtpTls::Starttls => Security::Starttls(tls_params()?),
+            SmtpTls::Implicit => Security::Implicit(tls_params()?),
         };
-        let credentials = match &smtp.username {
-            Some(user) => {
-                let password = config
-                    .smtp_password()
-                    .map_err(|e| AlertError::Config(e.to_string()))?
-                    .unwrap_or_default();
-                Some(Credentials::new(user.clone(), password))
+        let credentials = match &smtp.auth {
+            Some(auth) => {
+                let password = match &auth.password {
+                    Some(secret) => secret
+                        .read()
+                        .map_err(|e| AlertError::Config(e.to_string()))?,
+                    None => String::new(),
+                };
+                Some(Credentials::new(auth.username.clone(), password))
             }
             None => None,
         };
         let client = SmtpClient::new(Server {
             host: smtp.host.clone(),
-            port: smtp.port.unwrap_or(port),
+            port: smtp.port,
             security,
             credentials,
-            timeout: Duration::from_secs(smtp.timeout_secs.max(1)),
+            timeout: smtp.timeout,
         })
         .map_err(AlertError::Runtime)?;
         Ok(Transport::Smtp(Box::new(client)))

@@ -82,7 +82,7 @@ fn run_due(ctx: &Context) -> Result<(), CliError> {
     let summary = push::run(&store, &ctx.config, ctx.data_dir(), ctx.now, &ctx.actor).map_err(
         |e| match e {
             PushError::Store(e) => CliError::from(e),
-            PushError::Https(_) | PushError::NoCommand => CliError::usage(e.to_string()),
+            PushError::Https(_) => CliError::usage(e.to_string()),
             PushError::Directory(_) => CliError::operational(e.to_string()),
         },
     )?;

@@ -157,7 +157,6 @@ impl Runner for CliRunner {
 /// Runs `vigie serve` until SIGTERM or SIGINT.
 pub fn run(ctx: &Context, a: Args) -> Result<(), CliError> {
     init_logging(a.log_json, ctx.verbose);
-    service::jobs::schedules(&ctx.config).map_err(CliError::usage)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()

@@ -20,7 +20,7 @@ use rustls::{ClientConfig, ClientConnection, RootCertStore, StreamOwned};
 use super::plan::{classify_status, Outcome};
 use super::{PushItem, Target};
 use crate::clock::Instant;
-use crate::config::National;
+use crate::config::HttpsDestination;
 
 /// The largest response vigie reads; the status line is all it needs.
 const MAX_RESPONSE: usize = 64 * 1024;
@@ -28,9 +28,6 @@ const MAX_RESPONSE: usize = 64 * 1024;
 /// Why the HTTPS destination cannot be set up (before any request).
 #[derive(Debug, thiserror::Error)]
 pub enum HttpsError {
-    /// A required setting is missing.
-    #[error("national.{0} is needed for the https destination")]
-    Missing(&'static str),
     /// The base URL is not `https://host[:port][/path]`.
     #[error("national.url «{0}» is not an https:// URL such as https://sne.example.org/api")]
     Url(String),
@@ -125,20 +122,11 @@ pub struct HttpsTarget {
 impl HttpsTarget {
     /// Reads the client certificate, key and server CA named by the
     /// configuration and builds the TLS client.
-    pub fn open(national: &National) -> Result<HttpsTarget, HttpsError> {
-        let url = BaseUrl::parse(national.url.as_deref().ok_or(HttpsError::Missing("url"))?)?;
-        let cert_path = national
-            .client_cert
-            .as_deref()
-            .ok_or(HttpsError::Missing("client_cert"))?;
-        let key_path = national
-            .client_key
-            .as_deref()
-            .ok_or(HttpsError::Missing("client_key"))?;
-        let ca_path = national
-            .server_ca
-            .as_deref()
-            .ok_or(HttpsError::Missing("server_ca"))?;
+    pub fn open(settings: &HttpsDestination, timeout: Duration) -> Result<HttpsTarget, HttpsError> {
+        let url = BaseUrl::parse(&settings.url)?;
+        let cert_path = settings.client_cert.as_path();
+        let key_path = settings.client_key.as_path();
+        let ca_path = settings.server_ca.as_path();
         let certs = read_certs("client_cert", cert_path)?;
         let key = PrivateKeyDer::from_pem_file(key_path).map_err(|e| HttpsError::File {
             key: "client_key",
@@ -164,7 +152,7 @@ impl HttpsTarget {
         Ok(HttpsTarget {
             url,
             tls: Arc::new(tls),
-            timeout: Duration::from_secs(national.timeout_secs.max(1)),
+            timeout,
         })
     }
 

@@ -28,25 +28,24 @@ use crate::fingerprint::Sha256;
 /// A short description of the configured destination, recorded in each job
 /// (`directory:/var/lib/vigie/national`, `https://…`, `command:/usr/local/bin/x`).
 pub fn destination_label(national: &National, data_dir: &Path) -> String {
-    match national.destination {
-        Destination::Directory => {
+    match &national.destination {
+        Destination::Directory(_) => {
             format!("directory:{}", directory_path(national, data_dir).display())
         }
-        Destination::Https => national.url.clone().unwrap_or_default(),
-        Destination::Command => format!(
-            "command:{}",
-            national.command.first().map(String::as_str).unwrap_or("")
-        ),
+        Destination::Https(https) => https.url.clone(),
+        Destination::Command(argv) => {
+            format!("command:{}", argv.first().map(String::as_str).unwrap_or(""))
+        }
     }
 }
 
 /// The folder of the `directory` destination: as configured, else
 /// `<data-dir>/national`.
 pub fn directory_path(national: &National, data_dir: &Path) -> std::path::PathBuf {
-    national
-        .directory
-        .clone()
-        .unwrap_or_else(|| data_dir.join("national"))
+    match &national.destination {
+        Destination::Directory(Some(dir)) => dir.clone(),
+        _ => data_dir.join("national"),
+    }
 }
 
 /// What a destination is given: one certificate of one desk, in normal form.

@@ -11,7 +11,6 @@
 
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::time::Duration;
 
 use super::command::CommandTarget;
 use super::directory::{DirectoryError, DirectoryTarget};
@@ -51,9 +50,6 @@ pub enum PushError {
     /// The HTTPS destination cannot be set up.
     #[error(transparent)]
     Https(#[from] HttpsError),
-    /// The command destination has no program.
-    #[error("national.command is needed for the command destination")]
-    NoCommand,
 }
 
 /// Runs every job due at `now` against the configured destination.
@@ -109,7 +105,7 @@ pub fn run_with(
     let national = &config.national;
     let label = destination_label(national, data_dir);
     let mut target = open_target(config, data_dir, now)?;
-    let cap = Duration::from_secs(national.max_backoff_secs);
+    let cap = national.max_backoff;
     for job in due {
         if stop.load(Ordering::SeqCst) {
             break;
@@ -166,21 +162,13 @@ fn open_target(
     now: Instant,
 ) -> Result<Box<dyn Target>, PushError> {
     let national = &config.national;
-    Ok(match national.destination {
-        Destination::Directory => Box::new(DirectoryTarget::open(
+    Ok(match &national.destination {
+        Destination::Directory(_) => Box::new(DirectoryTarget::open(
             &directory_path(national, data_dir),
             now,
         )?),
-        Destination::Https => Box::new(HttpsTarget::open(national)?),
-        Destination::Command => {
-            if national.command.is_empty() {
-                return Err(PushError::NoCommand);
-            }
-            Box::new(CommandTarget::new(
-                national.command.clone(),
-                Duration::from_secs(national.timeout_secs),
-            ))
-        }
+        Destination::Https(https) => Box::new(HttpsTarget::open(https, national.timeout)?),
+        Destination::Command(argv) => Box::new(CommandTarget::new(argv.clone(), national.timeout)),
     })
 }
 

@@ -2,8 +2,7 @@
 
 use std::fmt;
 
-use super::schedule::{Schedule, ScheduleError};
-use crate::config::Config;
+use crate::config::{Config, Schedule};
 
 /// A job the service runs on a schedule.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -32,8 +31,8 @@ impl Job {
         }
     }
 
-    /// The configuration key holding its schedule.
-    fn expression(self, config: &Config) -> &str {
+    /// Its schedule in the configuration.
+    pub fn schedule(self, config: &Config) -> &Schedule {
         match self {
             Job::Alerts => &config.service.alerts,
             Job::Push => &config.service.push,
@@ -49,15 +48,11 @@ impl fmt::Display for Job {
     }
 }
 
-/// Each job with its parsed schedule.
-pub fn schedules(config: &Config) -> Result<Vec<(Job, Schedule)>, String> {
+/// Each job with its schedule, parsed when the configuration was read.
+pub fn schedules(config: &Config) -> Vec<(Job, Schedule)> {
     Job::ALL
         .iter()
-        .map(|&job| {
-            Schedule::parse(job.expression(config))
-                .map(|s| (job, s))
-                .map_err(|e: ScheduleError| format!("service.{}: {e}", job.name()))
-        })
+        .map(|&job| (job, job.schedule(config).clone()))
         .collect()
 }
 
@@ -66,11 +61,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn default_schedules_parse_and_bad_ones_name_their_key() {
-        assert_eq!(schedules(&Config::default()).unwrap().len(), 4);
-        let mut c = Config::default();
-        c.service.digest = "0 8 * * Mon".into();
-        let err = schedules(&c).unwrap_err();
-        assert!(err.starts_with("service.digest"), "{err}");
+    fn every_job_has_its_own_schedule() {
+        let plan = schedules(&Config::default());
+        assert_eq!(plan.len(), 4);
+        let digest = plan.iter().find(|(j, _)| *j == Job::Digest).unwrap();
+        assert_eq!(digest.1.as_str(), "0 0 8 * * Mon");
     }
 }

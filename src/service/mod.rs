@@ -5,6 +5,5 @@ mod http;
 pub mod jobs;
 pub mod metrics;
 mod runner;
-pub mod schedule;
 
 pub use runner::{serve, Options, Runner};

@@ -20,9 +20,9 @@ use tokio_cron_scheduler::{Job as CronJob, JobScheduler};
 
 use super::jobs::{schedules, Job};
 use super::metrics::{self, Health, Snapshot};
-use super::schedule::Schedule;
 use crate::clock::Instant;
 use crate::config::Config;
+use crate::config::Schedule;
 use crate::store::{DirLock, JobRun};
 
 /// What the service needs from the rest of vigie: running a job and reading
@@ -80,26 +80,20 @@ pub async fn serve(opts: Options, runner: Arc<dyn Runner>) -> Result<(), String>
         },
     )?;
     let mut config = (opts.load_config)()?;
-    let mut plan = schedules(&config)?;
+    let mut plan = schedules(&config);
 
     let shared = Arc::new(Mutex::new(Shared {
         snapshot: Snapshot::default(),
         store_ok: true,
         next: BTreeMap::new(),
     }));
-    let listener = if config.service.listen.is_empty() {
-        None
-    } else {
-        Some(
-            tokio::net::TcpListener::bind(&config.service.listen)
+    let listener = match config.service.listen {
+        None => None,
+        Some(address) => Some(
+            tokio::net::TcpListener::bind(address)
                 .await
-                .map_err(|e| {
-                    format!(
-                        "service.listen: cannot listen on {}: {e}",
-                        config.service.listen
-                    )
-                })?,
-        )
+                .map_err(|e| format!("service.listen: cannot listen on {address}: {e}"))?,
+        ),
     };
     if let Some(l) = listener {
         tracing::info!(address = %l.local_addr().map(|a| a.to_string()).unwrap_or_default(), "health and metrics listening");
@@ -167,8 +161,10 @@ pub async fn serve(opts: Options, runner: Arc<dyn Runner>) -> Result<(), String>
                 tracing::info!(signal = name, "stopping");
                 break;
             }
-            Event::Reload => match (opts.load_config)().and_then(|c| schedules(&c).map(|p| (c, p)))
-            {
+            Event::Reload => match (opts.load_config)().map(|c| {
+                let p = schedules(&c);
+                (c, p)
+            }) {
                 Ok((c, p)) => {
                     config = c;
                     plan = p;

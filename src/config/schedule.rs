@@ -23,6 +23,13 @@ pub struct Schedule {
     text: String,
 }
 
+/// Two schedules are the same when written the same.
+impl PartialEq for Schedule {
+    fn eq(&self, other: &Schedule) -> bool {
+        self.text == other.text
+    }
+}
+
 /// An expression that is not a valid six-field cron schedule.
 #[derive(Debug, Clone, thiserror::Error)]
 #[error("«{text}» is not a six-field cron schedule (seconds minutes hours day-of-month month day-of-week), e.g. \"0 0 9 * * *\": {reason}")]

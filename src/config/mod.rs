@@ -1,0 +1,536 @@
+//! Configuration: read once, checked once, then held as valid values.
+//!
+//! [`raw`] mirrors the TOML file (every key has a default, unknown keys are
+//! refused). [`Config::parse`] turns it into [`Config`], whose zone is a
+//! [`Tz`], whose schedules are parsed [`Schedule`]s, whose addresses are
+//! [`Email`]s and whose national destination is one enum variant carrying
+//! exactly the settings it needs — so nothing downstream re-parses a string
+//! or meets a combination the checks refused. Secrets are never in the file:
+//! it names a file or an environment variable that holds them ([`Secret`]).
+
+mod error;
+pub mod raw;
+mod schedule;
+
+use std::net::{SocketAddr, ToSocketAddrs};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use chrono_tz::Tz;
+
+use crate::desk::Email;
+
+pub use error::ConfigError;
+pub use raw::{Alerts, Intake, SmtpTls, Status};
+pub use schedule::{Schedule, ScheduleError};
+
+/// The whole configuration, checked.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Config {
+    /// Where the store, the outbox and the national directory live, unless
+    /// `--data-dir` or `VIGIE_DATA_DIR` says otherwise.
+    pub data_dir: Option<PathBuf>,
+    /// The IANA time zone in which days are counted and schedules run.
+    pub timezone: Tz,
+    /// A directory of templates overriding the embedded ones, file by file.
+    pub templates_dir: Option<PathBuf>,
+    /// The manager team.
+    pub manager: Manager,
+    /// SMTP delivery; absent means e-mails are written as `.eml` files.
+    pub smtp: Option<Smtp>,
+    /// Alert thresholds and cadence.
+    pub alerts: Alerts,
+    /// What `vigie status` and `vigie check` call warning and critical.
+    pub status: Status,
+    /// Intake policy.
+    pub intake: Intake,
+    /// Where accepted certificates are pushed.
+    pub national: National,
+    /// The service's schedules and listener.
+    pub service: Service,
+}
+
+/// The manager team: sender identity and escalation recipients.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Manager {
+    /// The team's name, signed at the foot of every e-mail.
+    pub name: String,
+    /// The team's address: where desks send their renewed certificates.
+    pub email: Email,
+    /// Who is copied on escalations and receives the digest.
+    pub team: Vec<Email>,
+}
+
+/// How to reach the SMTP server.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Smtp {
+    /// Host name or address.
+    pub host: String,
+    /// Port: as configured, else the usual one for `tls` (25, 587 or 465).
+    pub port: u16,
+    /// TLS on the connection.
+    pub tls: SmtpTls,
+    /// User name and where its password is, if the server wants them.
+    pub auth: Option<SmtpAuth>,
+    /// The envelope and header sender.
+    pub from: Email,
+    /// A PEM file of CA certificates to trust for the server, in addition to
+    /// the public roots (a local relay with its own CA).
+    pub ca_file: Option<PathBuf>,
+    /// How long a connection or command may take before it is abandoned.
+    pub timeout: Duration,
+}
+
+/// SMTP authentication.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SmtpAuth {
+    /// The user name.
+    pub username: String,
+    /// Where the password is; `None` sends an empty one, as before.
+    pub password: Option<Secret>,
+}
+
+/// Where a secret is kept. It is read at the moment of use, never stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Secret {
+    /// The first line of a file (`…_file`).
+    File {
+        /// The dotted key that named it, for messages.
+        key: &'static str,
+        /// The file.
+        path: PathBuf,
+    },
+    /// An environment variable (`…_env`).
+    Env {
+        /// The dotted key that named it, for messages.
+        key: &'static str,
+        /// The variable's name.
+        var: String,
+    },
+}
+
+impl Secret {
+    /// Reads the secret now. Errors name the key and the file or variable,
+    /// never the secret.
+    pub fn read(&self) -> Result<String, ConfigError> {
+        match self {
+            Secret::File { key, path } => {
+                let text = std::fs::read_to_string(path).map_err(|e| ConfigError::Secret {
+                    key: (*key).into(),
+                    message: format!("cannot read {}: {e}", path.display()),
+                })?;
+                Ok(text.lines().next().unwrap_or("").to_owned())
+            }
+            Secret::Env { key, var } => std::env::var(var).map_err(|_| ConfigError::Secret {
+                key: (*key).into(),
+                message: format!("the environment variable {var} is not set"),
+            }),
+        }
+    }
+}
+
+/// Where accepted certificates go, and how patiently.
+#[derive(Debug, Clone, PartialEq)]
+pub struct National {
+    /// The destination and its own settings.
+    pub destination: Destination,
+    /// How long an HTTPS request or a command may take before it is abandoned.
+    pub timeout: Duration,
+    /// The cap of the backoff between retries.
+    pub max_backoff: Duration,
+}
+
+/// The national destination: each kind with exactly the settings it needs.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Destination {
+    /// Files in a folder: as configured, else `<data-dir>/national`.
+    Directory(Option<PathBuf>),
+    /// HTTPS PUT with mutual TLS.
+    Https(HttpsDestination),
+    /// A program run per certificate: the program and its arguments, never
+    /// empty.
+    Command(Vec<String>),
+}
+
+/// The settings of the `https` destination.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HttpsDestination {
+    /// The base URL (checked by the push client when it opens).
+    pub url: String,
+    /// The manager's client certificate (PEM).
+    pub client_cert: PathBuf,
+    /// Its private key (PEM), read at push time, never stored.
+    pub client_key: PathBuf,
+    /// The CA that signs the server's certificate (PEM).
+    pub server_ca: PathBuf,
+}
+
+/// The service's schedules (local time) and its HTTP listener.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Service {
+    /// When alerts run.
+    pub alerts: Schedule,
+    /// When pending pushes are retried.
+    pub push: Schedule,
+    /// When the team digest is sent.
+    pub digest: Schedule,
+    /// When the store is exported.
+    pub backup: Schedule,
+    /// How many daily exports are kept.
+    pub keep_backups: u32,
+    /// Where `/healthz` and `/metrics` listen; `None` when `listen = ""`.
+    pub listen: Option<SocketAddr>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        // Invariant: the embedded defaults are valid (unit tests below).
+        Config::from_raw(raw::Config::default(), Path::new("embedded defaults"))
+            .expect("the embedded defaults are valid")
+    }
+}
+
+impl Config {
+    /// Reads and checks a configuration file.
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_owned(),
+            source,
+        })?;
+        Config::parse(&text, path)
+    }
+
+    /// Parses and checks configuration text; `origin` names it in errors.
+    pub fn parse(text: &str, origin: &Path) -> Result<Config, ConfigError> {
+        let raw: raw::Config = toml::from_str(text).map_err(|e| ConfigError::Parse {
+            path: origin.to_owned(),
+            message: e.to_string().trim_end().replace('\n', "\n  "),
+        })?;
+        Config::from_raw(raw, origin)
+    }
+
+    /// Checks what TOML types cannot (zones, addresses, schedules, which
+    /// settings a destination needs) and builds the valid values.
+    pub fn from_raw(raw: raw::Config, origin: &Path) -> Result<Config, ConfigError> {
+        let invalid = |key: &str, message: String| ConfigError::Invalid {
+            path: origin.to_owned(),
+            key: key.into(),
+            message,
+        };
+        let timezone = raw.timezone.parse::<Tz>().map_err(|_| {
+            invalid(
+                "timezone",
+                format!(
+                    "«{}» is not an IANA time zone such as Europe/Paris",
+                    raw.timezone
+                ),
+            )
+        })?;
+        let manager = Manager {
+            email: Email::parse(&raw.manager.email)
+                .map_err(|e| invalid("manager.email", e.to_string()))?,
+            team: raw
+                .manager
+                .team
+                .iter()
+                .map(|a| Email::parse(a).map_err(|e| invalid("manager.team", e.to_string())))
+                .collect::<Result<_, _>>()?,
+            name: raw.manager.name,
+        };
+        // A missing override folder would otherwise mean the embedded
+        // templates, silently: the team would believe in wording it does not have.
+        if let Some(dir) = &raw.templates_dir {
+            if !dir.is_dir() {
+                return Err(invalid(
+                    "templates_dir",
+                    format!("{} is not a folder", dir.display()),
+                ));
+            }
+        }
+        if raw.alerts.thresholds.is_empty() {
+            return Err(invalid(
+                "alerts.thresholds",
+                "at least one threshold is needed".into(),
+            ));
+        }
+        if raw.alerts.thresholds.iter().any(|&t| t == 0 || t > 3650) {
+            return Err(invalid(
+                "alerts.thresholds",
+                "each threshold is a number of days from 1 to 3650".into(),
+            ));
+        }
+        if raw.alerts.expired_every_days == 0 {
+            return Err(invalid(
+                "alerts.expired_every_days",
+                "must be at least 1".into(),
+            ));
+        }
+        if raw.status.crit_days > raw.status.warn_days {
+            return Err(invalid(
+                "status.crit_days",
+                "must not exceed status.warn_days".into(),
+            ));
+        }
+        let smtp = raw.smtp.map(|s| smtp(s, &invalid)).transpose()?;
+        let national = national(raw.national, &invalid)?;
+        let service = service(raw.service, &invalid)?;
+        Ok(Config {
+            data_dir: raw.data_dir,
+            timezone,
+            templates_dir: raw.templates_dir,
+            manager,
+            smtp,
+            alerts: raw.alerts,
+            status: raw.status,
+            intake: raw.intake,
+            national,
+            service,
+        })
+    }
+
+    /// The configured time zone.
+    pub fn tz(&self) -> Tz {
+        self.timezone
+    }
+
+    /// The SMTP password, read from its file or variable at the moment of use.
+    pub fn smtp_password(&self) -> Result<Option<String>, ConfigError> {
+        match self
+            .smtp
+            .as_ref()
+            .and_then(|s| s.auth.as_ref())
+            .and_then(|a| a.password.as_ref())
+        {
+            Some(secret) => secret.read().map(Some),
+            None => Ok(None),
+        }
+    }
+}
+
+fn smtp(s: raw::Smtp, invalid: &impl Fn(&str, String) -> ConfigError) -> Result<Smtp, ConfigError> {
+    // 0 would mean "give up at once": every message would time out, which
+    // no one means.
+    if s.timeout_secs == 0 {
+        return Err(invalid(
+            "smtp.timeout_secs",
+            "must be at least 1 second".into(),
+        ));
+    }
+    let from = Email::parse(&s.from).map_err(|e| invalid("smtp.from", e.to_string()))?;
+    let password = match (s.password_file, s.password_env) {
+        (Some(_), Some(_)) => {
+            return Err(invalid(
+                "smtp",
+                "give password_file or password_env, not both".into(),
+            ))
+        }
+        (Some(path), None) => Some(Secret::File {
+            key: "smtp.password_file",
+            path,
+        }),
+        (None, Some(var)) => Some(Secret::Env {
+            key: "smtp.password_env",
+            var,
+        }),
+        (None, None) => None,
+    };
+    let auth = s.username.map(|username| SmtpAuth { username, password });
+    let port = s.port.unwrap_or(match s.tls {
+        SmtpTls::None => 25,
+        SmtpTls::Starttls => 587,
+        SmtpTls::Implicit => 465,
+    });
+    Ok(Smtp {
+        host: s.host,
+        port,
+        tls: s.tls,
+        auth,
+        from,
+        ca_file: s.ca_file,
+        timeout: Duration::from_secs(s.timeout_secs),
+    })
+}
+
+fn national(
+    n: raw::National,
+    invalid: &impl Fn(&str, String) -> ConfigError,
+) -> Result<National, ConfigError> {
+    // 0 would mean "give up at once": every push would time out.
+    if n.timeout_secs == 0 {
+        return Err(invalid(
+            "national.timeout_secs",
+            "must be at least 1 second".into(),
+        ));
+    }
+    let needed = |key: &str, kind: &str| {
+        invalid(
+            key,
+            format!("needed when national.destination = \"{kind}\""),
+        )
+    };
+    let destination = match n.destination {
+        raw::Destination::Directory => Destination::Directory(n.directory),
+        raw::Destination::Https => Destination::Https(HttpsDestination {
+            url: n.url.ok_or_else(|| needed("national.url", "https"))?,
+            client_cert: n
+                .client_cert
+                .ok_or_else(|| needed("national.client_cert", "https"))?,
+            client_key: n
+                .client_key
+                .ok_or_else(|| needed("national.client_key", "https"))?,
+            server_ca: n
+                .server_ca
+                .ok_or_else(|| needed("national.server_ca", "https"))?,
+        }),
+        raw::Destination::Command if n.command.is_empty() => {
+            return Err(needed("national.command", "command"))
+        }
+        raw::Destination::Command => Destination::Command(n.command),
+    };
+    Ok(National {
+        destination,
+        timeout: Duration::from_secs(n.timeout_secs),
+        max_backoff: Duration::from_secs(n.max_backoff_secs),
+    })
+}
+
+fn service(
+    s: raw::Service,
+    invalid: &impl Fn(&str, String) -> ConfigError,
+) -> Result<Service, ConfigError> {
+    let schedule = |key: &str, text: &str| {
+        Schedule::parse(text).map_err(|e| invalid(&format!("service.{key}"), e.to_string()))
+    };
+    let listen = match s.listen.trim() {
+        "" => None,
+        text => Some(listen_address(text).map_err(|m| invalid("service.listen", m))?),
+    };
+    Ok(Service {
+        alerts: schedule("alerts", &s.alerts)?,
+        push: schedule("push", &s.push)?,
+        digest: schedule("digest", &s.digest)?,
+        backup: schedule("backup", &s.backup)?,
+        keep_backups: s.keep_backups,
+        listen,
+    })
+}
+
+/// `address:port`, or `name:port` for a name this machine resolves (such as
+/// `localhost`), taking its first address.
+fn listen_address(text: &str) -> Result<SocketAddr, String> {
+    if let Ok(addr) = text.parse::<SocketAddr>() {
+        return Ok(addr);
+    }
+    let shape = || format!("«{text}» is not an address and port such as 127.0.0.1:9464");
+    if !text.contains(':') {
+        return Err(shape());
+    }
+    text.to_socket_addrs()
+        .map_err(|e| format!("{}: {e}", shape()))?
+        .next()
+        .ok_or_else(shape)
+}
+
+/// The commented configuration `vigie init` writes: every key, at its default.
+pub const SAMPLE: &str = include_str!("../../templates/vigie.toml");
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn empty_file_is_the_defaults() {
+        let c = Config::parse("", Path::new("x.toml")).unwrap();
+        assert_eq!(c, Config::default());
+        assert_eq!(c.alerts.thresholds, vec![90, 60, 30, 15, 7, 1]);
+        assert_eq!(c.timezone, chrono_tz::Europe::Paris);
+        assert_eq!(c.national.destination, Destination::Directory(None));
+        assert_eq!(c.service.listen, Some("127.0.0.1:9464".parse().unwrap()));
+    }
+
+    #[test]
+    fn unknown_key_is_named_with_its_line() {
+        let err = Config::parse(
+            "timezone = \"Europe/Paris\"\n[alerts]\nthreshold = [3]\n",
+            Path::new("x.toml"),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("threshold"), "{err}");
+        assert!(err.contains("line 3"), "{err}");
+    }
+
+    #[test]
+    fn bad_values_are_named() {
+        let err = Config::parse("timezone = \"Mars/Olympus\"", Path::new("x.toml"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("timezone"), "{err}");
+        let err = Config::parse("[national]\ndestination = \"https\"\n", Path::new("x.toml"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("national.url"), "{err}");
+        for (text, key) in [
+            ("[national]\ntimeout_secs = 0\n", "national.timeout_secs"),
+            (
+                "[smtp]\nhost = \"127.0.0.1\"\ntimeout_secs = 0\n",
+                "smtp.timeout_secs",
+            ),
+            ("[service]\ndigest = \"0 8 * * Mon\"\n", "service.digest"),
+            ("[service]\nlisten = \"nowhere\"\n", "service.listen"),
+            (
+                "[national]\ndestination = \"command\"\n",
+                "national.command",
+            ),
+        ] {
+            let err = Config::parse(text, Path::new("x.toml"))
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains(key), "{key}: {err}");
+        }
+    }
+
+    #[test]
+    fn each_destination_holds_its_own_settings() {
+        let c = Config::parse(
+            "[national]\ndestination = \"https\"\nurl = \"https://sne.example.org/api\"\n\
+             client_cert = \"c.pem\"\nclient_key = \"k.pem\"\nserver_ca = \"ca.pem\"\n",
+            Path::new("x.toml"),
+        )
+        .unwrap();
+        let Destination::Https(h) = &c.national.destination else {
+            panic!("{:?}", c.national.destination);
+        };
+        assert_eq!(h.url, "https://sne.example.org/api");
+        assert_eq!(h.client_key, PathBuf::from("k.pem"));
+        let c = Config::parse(
+            "[national]\ndestination = \"command\"\ncommand = [\"/bin/up\", \"-x\"]\n",
+            Path::new("x.toml"),
+        )
+        .unwrap();
+        assert_eq!(
+            c.national.destination,
+            Destination::Command(vec!["/bin/up".into(), "-x".into()])
+        );
+    }
+
+    #[test]
+    fn smtp_port_follows_tls_unless_given() {
+        for (tls, port) in [("none", 25), ("starttls", 587), ("implicit", 465)] {
+            let c = Config::parse(
+                &format!("[smtp]\nhost = \"h\"\ntls = \"{tls}\"\n"),
+                Path::new("x.toml"),
+            )
+            .unwrap();
+            assert_eq!(c.smtp.unwrap().port, port);
+        }
+        let c = Config::parse("[smtp]\nhost = \"h\"\nport = 2525\n", Path::new("x.toml")).unwrap();
+        assert_eq!(c.smtp.unwrap().port, 2525);
+    }
+
+    #[test]
+    fn the_sample_parses_to_the_defaults() {
+        let c = Config::parse(SAMPLE, Path::new("sample")).unwrap();
+        assert_eq!(c, Config::default());
+    }
+}
