@@ -205,6 +205,9 @@ pub struct National {
     pub client_key: Option<PathBuf>,
     /// For `https`: the CA that signs the server's certificate (PEM).
     pub server_ca: Option<PathBuf>,
+    /// For `https`: an `http://host:port` proxy to tunnel through (CONNECT);
+    /// without it, `HTTPS_PROXY` from the environment.
+    pub proxy: Option<String>,
     /// For `command`: the program and its arguments.
     pub command: Vec<String>,
     /// Seconds before an HTTPS request or a command is abandoned.
@@ -243,6 +246,22 @@ pub struct Service {
     pub keep_backups: u32,
     /// Address of `/healthz` and `/metrics`.
     pub listen: String,
+}
+
+/// Whether `url` is an `http://[user:password@]host[:port][/]` proxy URL.
+pub fn is_http_proxy_url(url: &str) -> bool {
+    let Some(rest) = url.strip_prefix("http://") else {
+        return false;
+    };
+    let authority = rest.strip_suffix('/').unwrap_or(rest);
+    let host_port = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    let (host, port) = match host_port.rsplit_once(':') {
+        Some((h, p)) if !h.ends_with(':') && !p.ends_with(']') => (h, Some(p)),
+        _ => (host_port, None),
+    };
+    !host.is_empty()
+        && !host.contains(['/', '?', '#', ' ', '@'])
+        && port.is_none_or(|p| p.parse::<u16>().is_ok())
 }
 
 impl Default for Config {
@@ -316,6 +335,7 @@ impl Default for National {
             client_cert: None,
             client_key: None,
             server_ca: None,
+            proxy: None,
             command: Vec::new(),
             timeout_secs: 30,
             max_backoff_secs: 6 * 3600,
@@ -430,6 +450,14 @@ impl Config {
                 return Err(invalid(
                     "smtp",
                     "give password_file or password_env, not both".into(),
+                ));
+            }
+        }
+        if let Some(proxy) = &self.national.proxy {
+            if !is_http_proxy_url(proxy) {
+                return Err(invalid(
+                    "national.proxy",
+                    "must be an http:// URL such as http://proxy.example.org:3128".into(),
                 ));
             }
         }
