@@ -161,8 +161,15 @@ pub async fn serve(listener: TcpListener, router: impl Into<Router>) {
             // The semaphore is never closed; nothing to serve if it were.
             return;
         };
-        let Ok((sock, _)) = listener.accept().await else {
-            continue;
+        let sock = match listener.accept().await {
+            Ok((sock, _)) => sock,
+            Err(e) => {
+                // Out of file descriptors, mostly: give the others a moment
+                // to close rather than spin.
+                tracing::debug!(error = %e, "cannot accept a connection");
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                continue;
+            }
         };
         let (router, http) = (router.clone(), http.clone());
         tokio::spawn(async move {
