@@ -648,3 +648,31 @@ fn a_proxy_that_is_not_an_http_url_is_refused_at_load() {
         assert!(stderr(&out).contains("national.proxy"), "{}", stderr(&out));
     }
 }
+
+#[test]
+fn a_proxy_that_is_down_leaves_the_push_pending_and_names_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    let pki = Pki::generate(tmp.path());
+    let server = Server::start(&pki, vec![]);
+    // A port nothing listens on any more.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let config = std::fs::read_to_string(https_case(&server, &pki, false).config.unwrap()).unwrap();
+    let case = Case::with_config(&format!("{config}proxy = \"http://127.0.0.1:{port}\"\n"));
+    one_desk(&case);
+    assert_eq!(
+        push_run_with_env(&case, T0, &[]).trim(),
+        "push: 0 done, 1 retried, 0 failed"
+    );
+    assert!(server.requests().is_empty());
+    let s = status(&case);
+    assert_eq!(s["state"], "pending");
+    let err = s["last_error"].as_str().unwrap();
+    assert!(
+        err.contains(&format!("through the proxy 127.0.0.1:{port}")),
+        "{err}"
+    );
+}

@@ -281,14 +281,32 @@ impl HttpsTarget {
                 };
                 format!("no answer within {secs} s ({what})")
             }
-            ureq::Error::HostNotFound => format!("cannot resolve {host}{via}"),
+            // Through a CONNECT proxy, only the proxy's name is resolved here.
+            ureq::Error::HostNotFound => match &self.proxy {
+                Some(p) => format!("cannot resolve the proxy {p}"),
+                None => format!("cannot resolve {host}"),
+            },
             ureq::Error::ConnectProxyFailed(why) => {
+                let what = if why.contains("responded") {
+                    "refused"
+                } else {
+                    "did not open"
+                };
                 format!(
-                    "the proxy refused the tunnel to {}{via}: {why}",
+                    "the proxy {what} the tunnel to {}{via}: {why}",
                     self.url.host_header()
                 )
             }
-            ureq::Error::Io(e) => format!("cannot connect to {}{via}: {e}", self.url.host_header()),
+            ureq::Error::Io(e) => {
+                use std::io::ErrorKind::*;
+                let to = self.url.host_header();
+                match e.kind() {
+                    ConnectionRefused | HostUnreachable | NetworkUnreachable | AddrNotAvailable => {
+                        format!("cannot connect to {to}{via}: {e}")
+                    }
+                    _ => format!("exchange with {to}{via}: {e}"),
+                }
+            }
             ureq::Error::Rustls(e) => format!("TLS with {}: {e}", self.url.host_header()),
             ureq::Error::Protocol(e) => format!("not an HTTP answer: {e}"),
             e => format!("{e}{via}"),
