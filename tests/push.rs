@@ -13,6 +13,7 @@ use vigie::fingerprint::Sha256;
 use vigie::push::{normal_pem, PushState};
 
 use crate::https_server::{Pki, Reply, Server};
+use crate::support::proxy::ConnectProxy;
 use crate::support::{seed, stderr, Case};
 
 const T0: &str = "2027-03-01T09:00:00Z";
@@ -509,5 +510,169 @@ fn killing_vigie_while_the_server_has_not_answered_leaves_the_job_pending() {
     assert_eq!(
         reqs[0].header("idempotency-key"),
         reqs[1].header("idempotency-key")
+    );
+}
+
+/// The configuration of `https_case` with `national.proxy` added.
+fn https_case_through(server: &Server, pki: &Pki, proxy: &ConnectProxy) -> Case {
+    let config = std::fs::read_to_string(https_case(server, pki, false).config.unwrap()).unwrap();
+    // [national] is the configuration's last section.
+    Case::with_config(&format!("{config}proxy = \"{}\"\n", proxy.url()))
+}
+
+/// `host:port` of the server, as a CONNECT names it.
+fn authority(server: &Server) -> String {
+    let url = server.url();
+    let rest = url.strip_prefix("https://").unwrap();
+    rest.split('/').next().unwrap().to_owned()
+}
+
+/// `vigie push run` with these environment variables set on the command only
+/// (the proxy variables, removed first so that the caller's do not leak in).
+fn push_run_with_env(case: &Case, now: &str, env: &[(&str, &str)]) -> String {
+    let mut cmd = case.cmd();
+    for var in [
+        "HTTPS_PROXY",
+        "https_proxy",
+        "NO_PROXY",
+        "no_proxy",
+        "HTTP_PROXY",
+        "http_proxy",
+        "ALL_PROXY",
+        "all_proxy",
+    ] {
+        cmd.env_remove(var);
+    }
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out = cmd.args(["--now", now, "push", "run"]).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn a_push_through_the_configured_proxy_opens_one_tunnel_to_the_server() {
+    let tmp = tempfile::tempdir().unwrap();
+    let pki = Pki::generate(tmp.path());
+    let server = Server::start(&pki, vec![Reply::Status(201, "Created", "")]);
+    let proxy = ConnectProxy::start();
+    let case = https_case_through(&server, &pki, &proxy);
+    let der = one_desk(&case);
+    assert_eq!(
+        push_run_with_env(&case, T0, &[]).trim(),
+        "push: 1 done, 0 retried, 0 failed"
+    );
+    assert_eq!(proxy.tunnels(), vec![authority(&server)]);
+    // Mutual TLS ran end to end inside the tunnel.
+    let reqs = server.requests();
+    assert_eq!(reqs.len(), 1);
+    assert_eq!(reqs[0].client_certs, 1);
+    assert_eq!(
+        String::from_utf8(reqs[0].body.clone()).unwrap(),
+        normal_pem(&der)
+    );
+    assert_eq!(status(&case)["state"], "done");
+}
+
+#[test]
+fn without_the_key_the_https_proxy_variable_is_used_unless_no_proxy_names_the_server() {
+    let tmp = tempfile::tempdir().unwrap();
+    let pki = Pki::generate(tmp.path());
+    let server = Server::start(&pki, vec![]);
+    let proxy = ConnectProxy::start();
+    let case = https_case(&server, &pki, false);
+    seed(&case, &["732829320-00001".into(), "732829320-00002".into()]);
+    // The variable is set on the vigie command only: the test process's
+    // environment, shared by the tests running alongside, is not touched.
+    let out = push_run_with_env(
+        &case,
+        T0,
+        &[("HTTPS_PROXY", &proxy.url()), ("NO_PROXY", "localhost")],
+    );
+    assert_eq!(out.trim(), "push: 2 done, 0 retried, 0 failed");
+    assert_eq!(proxy.tunnels(), vec![authority(&server); 2]);
+    assert_eq!(server.requests().len(), 2);
+
+    // NO_PROXY naming the server: straight there, the proxy sees nothing.
+    let tmp2 = tempfile::tempdir().unwrap();
+    let pki2 = Pki::generate(tmp2.path());
+    let server2 = Server::start(&pki2, vec![]);
+    let case2 = https_case(&server2, &pki2, false);
+    one_desk(&case2);
+    let out = push_run_with_env(
+        &case2,
+        T0,
+        &[
+            ("https_proxy", &proxy.url()),
+            ("no_proxy", "example.org,127.0.0.1"),
+        ],
+    );
+    assert_eq!(out.trim(), "push: 1 done, 0 retried, 0 failed");
+    assert_eq!(proxy.tunnels().len(), 2, "no new tunnel");
+    assert_eq!(server2.requests().len(), 1);
+}
+
+#[test]
+fn a_proxy_that_refuses_the_tunnel_leaves_the_push_pending_and_says_so() {
+    let tmp = tempfile::tempdir().unwrap();
+    let pki = Pki::generate(tmp.path());
+    let server = Server::start(&pki, vec![]);
+    let proxy = ConnectProxy::refusing(403, "Forbidden");
+    let case = https_case_through(&server, &pki, &proxy);
+    one_desk(&case);
+    assert_eq!(
+        push_run_with_env(&case, T0, &[]).trim(),
+        "push: 0 done, 1 retried, 0 failed"
+    );
+    assert_eq!(proxy.tunnels(), vec![authority(&server)]);
+    assert!(server.requests().is_empty());
+    let s = status(&case);
+    assert_eq!(s["state"], "pending");
+    assert_eq!(s["attempts"], 1);
+    assert!(at(s["next_attempt"].as_str().unwrap()) > at(T0));
+    let err = s["last_error"].as_str().unwrap();
+    assert!(
+        err.contains("proxy refused the tunnel") && err.contains("403"),
+        "{err}"
+    );
+    assert!(err.contains(&proxy.url()["http://".len()..]), "{err}");
+}
+
+#[test]
+fn a_proxy_that_is_not_an_http_url_is_refused_at_load() {
+    for bad in ["socks5://127.0.0.1:1080", "proxy:3128", "http://proxy:port"] {
+        let case = Case::with_config(&format!("[national]\nproxy = \"{bad}\"\n"));
+        let out = case.run(&["push", "status"]);
+        assert!(!out.status.success(), "{bad}");
+        assert!(stderr(&out).contains("national.proxy"), "{}", stderr(&out));
+    }
+}
+
+#[test]
+fn a_proxy_that_is_down_leaves_the_push_pending_and_names_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    let pki = Pki::generate(tmp.path());
+    let server = Server::start(&pki, vec![]);
+    // A port nothing listens on any more.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let config = std::fs::read_to_string(https_case(&server, &pki, false).config.unwrap()).unwrap();
+    let case = Case::with_config(&format!("{config}proxy = \"http://127.0.0.1:{port}\"\n"));
+    one_desk(&case);
+    assert_eq!(
+        push_run_with_env(&case, T0, &[]).trim(),
+        "push: 0 done, 1 retried, 0 failed"
+    );
+    assert!(server.requests().is_empty());
+    let s = status(&case);
+    assert_eq!(s["state"], "pending");
+    let err = s["last_error"].as_str().unwrap();
+    assert!(
+        err.contains(&format!("through the proxy 127.0.0.1:{port}")),
+        "{err}"
     );
 }

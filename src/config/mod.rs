@@ -163,6 +163,9 @@ pub struct HttpsDestination {
     pub client_key: PathBuf,
     /// The CA that signs the server's certificate (PEM).
     pub server_ca: PathBuf,
+    /// An `http://` proxy to tunnel through (CONNECT); `None`: the
+    /// environment's `HTTPS_PROXY`, if any.
+    pub proxy: Option<String>,
 }
 
 /// The service's schedules (local time) and its HTTP listener.
@@ -362,6 +365,14 @@ fn national(
             "must be at least 1 second".into(),
         ));
     }
+    if let Some(proxy) = &n.proxy {
+        if !is_http_proxy_url(proxy) {
+            return Err(invalid(
+                "national.proxy",
+                "must be an http:// URL such as http://proxy.example.org:3128".into(),
+            ));
+        }
+    }
     let needed = |key: &str, kind: &str| {
         invalid(
             key,
@@ -381,6 +392,7 @@ fn national(
             server_ca: n
                 .server_ca
                 .ok_or_else(|| needed("national.server_ca", "https"))?,
+            proxy: n.proxy,
         }),
         raw::Destination::Command if n.command.is_empty() => {
             return Err(needed("national.command", "command"))
@@ -413,6 +425,22 @@ fn service(
         keep_backups: s.keep_backups,
         listen,
     })
+}
+
+/// Whether `url` is an `http://[user:password@]host[:port][/]` proxy URL.
+pub fn is_http_proxy_url(url: &str) -> bool {
+    let Some(rest) = url.strip_prefix("http://") else {
+        return false;
+    };
+    let authority = rest.strip_suffix('/').unwrap_or(rest);
+    let host_port = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    let (host, port) = match host_port.rsplit_once(':') {
+        Some((h, p)) if !h.ends_with(':') && !p.ends_with(']') => (h, Some(p)),
+        _ => (host_port, None),
+    };
+    !host.is_empty()
+        && !host.contains(['/', '?', '#', ' ', '@'])
+        && port.is_none_or(|p| p.parse::<u16>().is_ok())
 }
 
 /// `address:port`, or `name:port` for a name this machine resolves (such as

@@ -164,6 +164,9 @@ pub struct National {
     pub client_key: Option<PathBuf>,
     /// For `https`: the CA that signs the server's certificate (PEM).
     pub server_ca: Option<PathBuf>,
+    /// For `https`: an `http://host:port` proxy to tunnel through (CONNECT);
+    /// without it, `HTTPS_PROXY` from the environment.
+    pub proxy: Option<String>,
     /// For `command`: the program and its arguments.
     pub command: Vec<String>,
     /// Seconds before an HTTPS request or a command is abandoned.
@@ -275,6 +278,7 @@ impl Default for National {
             client_cert: None,
             client_key: None,
             server_ca: None,
+            proxy: None,
             command: Vec::new(),
             timeout_secs: 30,
             max_backoff_secs: 6 * 3600,

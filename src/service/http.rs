@@ -1,67 +1,318 @@
-//! A very small HTTP/1.1 listener for `/healthz` and `/metrics`: GET only, one
-//! request per connection, bounded reads, loopback by default.
+//! The service's HTTP listener (`/healthz`, `/metrics`): hyper's HTTP/1.1
+//! server on the service's tokio runtime, behind a [`Router`].
+//!
+//! The listener is meant for a monitoring system on the same host or network,
+//! yet it must not be easy to tie up: a client gets [`HEADER_READ_TIMEOUT`] to
+//! send its request head, which may not exceed [`MAX_HEAD`] bytes; a handler
+//! gets [`HANDLER_TIMEOUT`] before the client is told 503; a connection lives
+//! [`CONNECTION_TIMEOUT`] at most; at most [`MAX_CONNECTIONS`] are served at
+//! once (the others wait in the kernel's backlog). Only `GET` and `HEAD` are
+//! answered; one request per connection, as a scraper needs no more.
 
+use std::collections::BTreeMap;
+use std::convert::Infallible;
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use http_body_util::Full;
+use hyper::body::{Bytes, Incoming};
+use hyper::header::{HeaderValue, ALLOW, CONTENT_TYPE};
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper::{Method, StatusCode};
+use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::net::TcpListener;
+use tokio::sync::Semaphore;
 
 /// What a request gets: status code, content type, body.
 pub type Response = (u16, &'static str, String);
 
-/// Serves requests until the listener is dropped, answering each with `route`.
-pub async fn serve<F>(listener: TcpListener, route: Arc<F>)
+/// How long a client has to send its request line and headers.
+pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(2);
+/// How long a handler may take before the client gets a 503 instead, unless
+/// the router says otherwise.
+pub const HANDLER_TIMEOUT: Duration = Duration::from_secs(20);
+/// The longest a connection stays open, however slowly its client reads.
+pub const CONNECTION_TIMEOUT: Duration = Duration::from_secs(30);
+/// Connections served at once.
+pub const MAX_CONNECTIONS: usize = 32;
+/// The largest request head (request line and headers) accepted, in bytes;
+/// a larger one is answered 431.
+pub const MAX_HEAD: usize = 4096;
+
+/// A handler: called with the request path (without the query), on a blocking
+/// thread, since handlers may read the store.
+type Handler = Arc<dyn Fn(&str) -> Response + Send + Sync>;
+
+/// Which handler answers which path: a new page is one more
+/// [`route`](Router::route).
+///
+/// ```
+/// use vigie::service::http::Router;
+/// let router = Router::new()
+///     .route("/healthz", |_| (200, "application/json", "{}\n".into()))
+///     .fallback(|_| (404, "text/plain", "not found\n".into()));
+/// # drop(router);
+/// ```
+#[derive(Clone)]
+pub struct Router {
+    routes: BTreeMap<String, Handler>,
+    fallback: Handler,
+    timeout: Duration,
+}
+
+impl Default for Router {
+    fn default() -> Self {
+        Router::new()
+    }
+}
+
+impl Router {
+    /// A router with no routes, answering 404 to everything.
+    pub fn new() -> Router {
+        Router {
+            routes: BTreeMap::new(),
+            fallback: Arc::new(|_| (404, "text/plain", "not found\n".to_owned())),
+            timeout: HANDLER_TIMEOUT,
+        }
+    }
+
+    /// Answers `path` (exactly, query aside) with `handler`.
+    pub fn route<F>(mut self, path: &str, handler: F) -> Router
+    where
+        F: Fn(&str) -> Response + Send + Sync + 'static,
+    {
+        self.routes.insert(path.to_owned(), Arc::new(handler));
+        self
+    }
+
+    /// Answers every path without a route with `handler`.
+    pub fn fallback<F>(mut self, handler: F) -> Router
+    where
+        F: Fn(&str) -> Response + Send + Sync + 'static,
+    {
+        self.fallback = Arc::new(handler);
+        self
+    }
+
+    /// How long a handler may take ([`HANDLER_TIMEOUT`] unless told).
+    pub fn timeout(mut self, timeout: Duration) -> Router {
+        self.timeout = timeout;
+        self
+    }
+
+    /// The handler for a path.
+    fn handler(&self, path: &str) -> Handler {
+        self.routes.get(path).unwrap_or(&self.fallback).clone()
+    }
+
+    /// Answers one request: method check, routing, the handler under its
+    /// time limit.
+    async fn answer(&self, method: &Method, path: &str) -> Response {
+        if method != Method::GET && method != Method::HEAD {
+            return (405, "text/plain", "only GET and HEAD\n".to_owned());
+        }
+        let handler = self.handler(path);
+        let path = path.to_owned();
+        let work = tokio::task::spawn_blocking(move || handler(&path));
+        match tokio::time::timeout(self.timeout, work).await {
+            Ok(Ok(response)) => response,
+            // A handler that panicked: the listener stays up.
+            Ok(Err(_)) => (500, "text/plain", "internal error\n".to_owned()),
+            Err(_) => (
+                503,
+                "text/plain",
+                "the answer took too long; try again\n".to_owned(),
+            ),
+        }
+    }
+}
+
+/// A router that hands every path to one function, as the service's
+/// `route` does.
+impl<F> From<Arc<F>> for Router
 where
     F: Fn(&str) -> Response + Send + Sync + 'static,
 {
+    fn from(route: Arc<F>) -> Router {
+        Router::new().fallback(move |path: &str| route(path))
+    }
+}
+
+/// Serves requests until the task is dropped, answering each through
+/// `router`.
+pub async fn serve(listener: TcpListener, router: impl Into<Router>) {
+    let router = Arc::new(router.into());
+    let slots = Arc::new(Semaphore::new(MAX_CONNECTIONS));
+    let mut http = http1::Builder::new();
+    http.timer(TokioTimer::new())
+        .header_read_timeout(HEADER_READ_TIMEOUT)
+        .max_header_size(MAX_HEAD)
+        // hyper's smallest buffer; the head limit above is the real bound.
+        .max_buf_size(8192)
+        .keep_alive(false)
+        .title_case_headers(true)
+        .auto_date_header(false);
+    let http = Arc::new(http);
     loop {
-        let Ok((mut sock, _)) = listener.accept().await else {
-            continue;
+        // The permit is taken before accepting, so that connections beyond
+        // the cap wait in the backlog instead of holding a task each.
+        let Ok(permit) = slots.clone().acquire_owned().await else {
+            // The semaphore is never closed; nothing to serve if it were.
+            return;
         };
-        let route = route.clone();
-        tokio::spawn(async move {
-            let mut buf = vec![0u8; 4096];
-            let mut len = 0;
-            // A client gets two seconds to send its request line and headers.
-            let read = tokio::time::timeout(Duration::from_secs(2), async {
-                while len < buf.len() {
-                    let n = sock.read(&mut buf[len..]).await?;
-                    if n == 0 {
-                        break;
-                    }
-                    len += n;
-                    if buf[..len].windows(4).any(|w| w == b"\r\n\r\n") {
-                        break;
-                    }
-                }
-                Ok::<_, std::io::Error>(())
-            })
-            .await;
-            if !matches!(read, Ok(Ok(()))) {
-                return;
+        let sock = match listener.accept().await {
+            Ok((sock, _)) => sock,
+            Err(e) => {
+                // Out of file descriptors, mostly: give the others a moment
+                // to close rather than spin.
+                tracing::debug!(error = %e, "cannot accept a connection");
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                continue;
             }
-            let head = String::from_utf8_lossy(&buf[..len]);
-            let mut parts = head.lines().next().unwrap_or("").split_whitespace();
-            let (method, path) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
-            let (code, ctype, body) = if method != "GET" {
-                (405, "text/plain", "only GET\n".to_owned())
-            } else {
-                route(path.split('?').next().unwrap_or(""))
-            };
-            let reason = match code {
-                200 => "OK",
-                404 => "Not Found",
-                405 => "Method Not Allowed",
-                503 => "Service Unavailable",
-                _ => "",
-            };
-            let msg = format!(
-                "HTTP/1.1 {code} {reason}\r\nContent-Type: {ctype}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-                body.len()
-            );
-            let _ = sock.write_all(msg.as_bytes()).await;
-            let _ = sock.shutdown().await;
+        };
+        let (router, http) = (router.clone(), http.clone());
+        tokio::spawn(async move {
+            let service = service_fn(move |req: hyper::Request<Incoming>| {
+                let router = router.clone();
+                async move {
+                    let (code, ctype, body) = router.answer(req.method(), req.uri().path()).await;
+                    // hyper sends no body to a HEAD, and the GET's
+                    // Content-Length.
+                    Ok::<_, Infallible>(response(code, ctype, body))
+                }
+            });
+            let conn = http.serve_connection(TokioIo::new(sock), service);
+            // Errors are the client's (bad request, gone, too slow): nothing
+            // to do but close.
+            let _ = tokio::time::timeout(CONNECTION_TIMEOUT, conn).await;
+            drop(permit);
         });
+    }
+}
+
+/// The hyper response for a handler's answer.
+fn response(code: u16, ctype: &'static str, body: String) -> hyper::Response<Full<Bytes>> {
+    let mut r = hyper::Response::new(Full::new(Bytes::from(body)));
+    *r.status_mut() = StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    r.headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static(ctype));
+    if code == 405 {
+        r.headers_mut()
+            .insert(ALLOW, HeaderValue::from_static("GET, HEAD"));
+    }
+    r
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::net::TcpStream;
+
+    async fn start() -> std::net::SocketAddr {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let router = Router::new()
+            .route("/metrics", |_| {
+                (
+                    200,
+                    "text/plain; version=0.0.4; charset=utf-8",
+                    "m 1\n".into(),
+                )
+            })
+            .route("/slow", |_| {
+                std::thread::sleep(Duration::from_secs(2));
+                (200, "text/plain", "late\n".into())
+            })
+            .fallback(|path| (404, "text/plain", format!("no {path}\n")))
+            .timeout(Duration::from_millis(300));
+        tokio::spawn(serve(listener, router));
+        addr
+    }
+
+    async fn exchange(addr: std::net::SocketAddr, request: &[u8]) -> String {
+        let mut s = TcpStream::connect(addr).await.unwrap();
+        s.write_all(request).await.unwrap();
+        let mut out = Vec::new();
+        let read = s.read_to_end(&mut out);
+        tokio::time::timeout(Duration::from_secs(10), read)
+            .await
+            .unwrap()
+            .unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[tokio::test]
+    async fn answers_get_with_the_handler_and_closes() {
+        let addr = start().await;
+        let r = exchange(addr, b"GET /metrics?x=1 HTTP/1.1\r\nHost: h\r\n\r\n").await;
+        assert_eq!(
+            r,
+            "HTTP/1.1 200 OK\r\nContent-Type: text/plain; version=0.0.4; charset=utf-8\r\n\
+             Connection: close\r\nContent-Length: 4\r\n\r\nm 1\n"
+        );
+        let r = exchange(addr, b"GET /nowhere HTTP/1.1\r\nHost: h\r\n\r\n").await;
+        assert!(r.starts_with("HTTP/1.1 404 Not Found\r\n"), "{r}");
+        assert!(r.ends_with("\r\n\r\nno /nowhere\n"), "{r}");
+    }
+
+    #[tokio::test]
+    async fn head_has_no_body_and_other_methods_get_405() {
+        let addr = start().await;
+        let r = exchange(addr, b"HEAD /metrics HTTP/1.1\r\nHost: h\r\n\r\n").await;
+        assert!(r.starts_with("HTTP/1.1 200 OK\r\n"), "{r}");
+        assert!(
+            r.contains("Content-Length: 4\r\n") && r.ends_with("\r\n\r\n"),
+            "{r}"
+        );
+        let r = exchange(
+            addr,
+            b"POST /metrics HTTP/1.1\r\nHost: h\r\nContent-Length: 2\r\n\r\nab",
+        )
+        .await;
+        assert!(r.starts_with("HTTP/1.1 405 Method Not Allowed\r\n"), "{r}");
+        assert!(r.contains("Allow: GET, HEAD\r\n"), "{r}");
+        assert!(r.ends_with("only GET and HEAD\n"), "{r}");
+    }
+
+    #[tokio::test]
+    async fn a_large_head_is_refused_and_a_silent_client_dropped() {
+        let addr = start().await;
+        let big = format!(
+            "GET /metrics HTTP/1.1\r\nHost: h\r\nX-Pad: {}\r\n\r\n",
+            "a".repeat(MAX_HEAD)
+        );
+        let r = exchange(addr, big.as_bytes()).await;
+        assert!(r.starts_with("HTTP/1.1 431 "), "{r}");
+        let start = std::time::Instant::now();
+        let r = exchange(addr, b"GET /metrics HTTP/1.1\r\n").await;
+        assert!(!r.contains("200 OK"), "{r}");
+        assert!(start.elapsed() < HEADER_READ_TIMEOUT + Duration::from_secs(3));
+    }
+
+    #[tokio::test]
+    async fn a_slow_handler_gets_503() {
+        let addr = start().await;
+        let r = exchange(addr, b"GET /slow HTTP/1.1\r\nHost: h\r\n\r\n").await;
+        assert!(r.starts_with("HTTP/1.1 503 Service Unavailable\r\n"), "{r}");
+    }
+
+    #[tokio::test]
+    async fn connections_beyond_the_cap_wait_their_turn() {
+        let addr = start().await;
+        // Silent connections hold every slot until the header timeout.
+        let mut idle = Vec::new();
+        for _ in 0..MAX_CONNECTIONS {
+            idle.push(TcpStream::connect(addr).await.unwrap());
+        }
+        let start = std::time::Instant::now();
+        let r = exchange(addr, b"GET /metrics HTTP/1.1\r\nHost: h\r\n\r\n").await;
+        assert!(r.starts_with("HTTP/1.1 200 OK\r\n"), "{r}");
+        assert!(
+            start.elapsed() >= HEADER_READ_TIMEOUT / 2,
+            "{:?}",
+            start.elapsed()
+        );
     }
 }
