@@ -8,7 +8,6 @@ mod context;
 pub mod deliver;
 mod digest;
 pub mod plan;
-mod record;
 pub mod sample;
 pub mod smtp_client;
 pub mod templates;
@@ -18,15 +17,15 @@ use std::collections::{BTreeMap, HashSet};
 use std::path::Path;
 use std::sync::atomic::AtomicBool;
 
+pub use crate::model::{AlertKind, AlertRecord, AlertState};
 pub use context::{DigestData, MessageContext};
 pub use digest::digest;
-pub use record::{AlertKind, AlertRecord, AlertState};
 
 use crate::audit::AuditEntry;
-use crate::cert::CertRecord;
 use crate::clock::Instant;
 use crate::config::Config;
 use crate::desk::DeskId;
+use crate::model::CertRecord;
 use crate::store::{alert_key, Store, StoreError};
 use plan::{DeskCert, Plan, Rules};
 use templates::{Rendered, TemplateError, Templates};

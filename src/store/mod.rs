@@ -20,18 +20,19 @@ use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use crate::alerts::{AlertKind, AlertRecord, AlertState};
-use crate::audit::AuditEntry;
-use crate::cert::{CertRecord, CertSummary};
-use crate::desk::{Desk, DeskId};
-use crate::fingerprint::Sha256;
-use crate::push::PushJob;
+use crate::model::{
+    AlertKind, AlertRecord, AlertState, AuditEntry, CertRecord, CertSummary, Desk, DeskId, PushJob,
+    Sha256,
+};
 
 pub use backup::{Backup, BackupError};
 pub use codec::{decode, encode};
 pub use lock::{DirLock, LockError};
-pub use roster::RosterEntry;
-pub use tx::{alert_key, Tx};
+pub use tx::Tx;
+
+// Kept at their old paths for the code that names them here; the records
+// themselves are the model's.
+pub use crate::model::{alert_key, JobRun, RosterEntry};
 
 /// The schema this release writes and reads. Version 2 keeps the state of
 /// each current certificate's push in its summary; a version 1 store is
@@ -122,24 +123,6 @@ pub(crate) mod trees {
 
     /// Every tree a backup carries, in restore order.
     pub const DATA: [&str; 8] = [DESKS, CERTS, HISTORY, CURRENT, ALERTS, OUTBOX, AUDIT, JOBS];
-}
-
-/// The last run of a service job, kept so that a restarted service knows what
-/// it missed and `/healthz` can tell an overdue job.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct JobRun {
-    /// The job's name (`alerts`, `push`, `digest`, `backup`).
-    pub job: String,
-    /// When the run started (the instant it evaluated at).
-    pub started_at: crate::clock::Instant,
-    /// How long it took, in milliseconds.
-    pub duration_ms: u64,
-    /// Whether it ended without error.
-    pub ok: bool,
-    /// The error, if any.
-    pub error: Option<String>,
-    /// The last run that ended without error.
-    pub last_success: Option<crate::clock::Instant>,
 }
 
 /// An open store, holding the data directory's lock.

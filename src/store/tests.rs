@@ -1,13 +1,13 @@
 use std::time::Duration;
 
 use super::*;
-use crate::desk::{Lang, Mode};
+use crate::model::{Lang, Mode};
 
 fn desk(id: &str) -> Desk {
     Desk {
         id: DeskId::parse(id).unwrap(),
         name: format!("Guichet {id}"),
-        emails: vec![crate::desk::Email::parse("g@example.org").unwrap()],
+        emails: vec![crate::model::Email::parse("g@example.org").unwrap()],
         department: None,
         mode: Mode::Async,
         lang: Lang::Fr,
@@ -165,7 +165,7 @@ fn reopening_at_once_in_the_same_process_never_fails() {
     }
 }
 
-fn job(c: &CertRecord, state: crate::push::PushState) -> PushJob {
+fn job(c: &CertRecord, state: crate::model::PushState) -> PushJob {
     PushJob {
         desk: c.desk.clone(),
         sha256: c.sha256,
@@ -181,7 +181,7 @@ fn job(c: &CertRecord, state: crate::push::PushState) -> PushJob {
 
 #[test]
 fn the_roster_joins_desks_summaries_and_the_current_push() {
-    use crate::push::PushState;
+    use crate::model::PushState;
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(dir.path(), Duration::from_secs(1)).unwrap();
     let (a, b, c, gone) = (
@@ -301,7 +301,7 @@ fn the_audit_log_of_one_desk_skips_lines_that_only_mention_it() {
 
 #[test]
 fn alert_and_audit_queries_skip_records_without_decoding_them_wrongly() {
-    use crate::alerts::{AlertKind, AlertRecord, AlertState};
+    use crate::model::{AlertKind, AlertRecord, AlertState};
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(dir.path(), Duration::from_secs(1)).unwrap();
     let at = crate::clock::parse_instant("2027-01-01T00:00:00Z").unwrap();
@@ -357,7 +357,7 @@ fn alert_and_audit_queries_skip_records_without_decoding_them_wrongly() {
 
 #[test]
 fn a_schema_1_store_is_upgraded_on_opening() {
-    use crate::push::PushState;
+    use crate::model::PushState;
     let dir = tempfile::tempdir().unwrap();
     let a = cert("732829320-00001", b"a", "2029-01-01T00:00:00Z");
     let b = cert("732829320-00002", b"b", "2029-01-01T00:00:00Z");
@@ -389,7 +389,7 @@ fn a_schema_1_store_is_upgraded_on_opening() {
 
 #[test]
 fn a_backup_from_schema_1_restores_with_push_states() {
-    use crate::push::PushState;
+    use crate::model::PushState;
     let (from, to) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
     let a = cert("732829320-00001", b"a", "2029-01-01T00:00:00Z");
     let at = a.ingested_at;

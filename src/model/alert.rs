@@ -3,9 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::clock::Instant;
-use crate::desk::DeskId;
-use crate::fingerprint::Sha256;
+use super::{DeskId, Instant, Sha256};
 
 /// The kind of message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -86,4 +84,18 @@ pub struct AlertRecord {
     /// message is decided so that a retry sends the same words.
     #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
     pub details: std::collections::BTreeMap<String, String>,
+}
+
+/// The key of an alert record: one message per (kind, desk, certificate,
+/// threshold or slot). Writing a record under a key that exists is how the
+/// alert planner knows a message was already decided.
+pub fn alert_key(rec: &AlertRecord) -> Vec<u8> {
+    let desk = rec.desk.as_ref().map_or("-", |d| d.as_str());
+    let sha = rec.sha256.map_or_else(|| "-".to_owned(), |s| s.to_hex());
+    let slot = match (&rec.slot, rec.threshold_days) {
+        (Some(s), _) => s.clone(),
+        (None, Some(t)) => format!("{t:+06}"),
+        (None, None) => "-".into(),
+    };
+    format!("{}|{desk}|{sha}|{slot}", rec.kind.as_str()).into_bytes()
 }
