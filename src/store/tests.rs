@@ -1,7 +1,7 @@
 use std::time::Duration;
 
 use super::*;
-use crate::model::{Lang, Mode};
+use crate::model::{AuditEntry, CertRecord, Desk, DeskId, Lang, Mode, PushJob, Sha256};
 
 fn desk(id: &str) -> Desk {
     Desk {

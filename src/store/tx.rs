@@ -299,9 +299,3 @@ impl Tx<'_> {
         Ok(())
     }
 }
-
-impl From<UnabortableTransactionError> for StoreError {
-    fn from(e: UnabortableTransactionError) -> Self {
-        StoreError::Transaction(e)
-    }
-}
