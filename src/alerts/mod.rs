@@ -64,8 +64,8 @@ pub struct RunSummary {
     pub no_email: Vec<DeskId>,
     /// Desks without a certificate.
     pub no_cert: Vec<DeskId>,
-    /// Pending alerts dropped because their certificate was replaced (marked
-    /// failed with [`deliver::SUPERSEDED`], not counted as failures).
+    /// Pending alerts dropped because their certificate was replaced
+    /// ([`AlertState::Superseded`], not counted as failures).
     pub superseded: usize,
 }
 
@@ -81,13 +81,18 @@ pub struct StateCounts {
 }
 
 impl RunSummary {
-    /// Counts one message's final state.
+    /// Counts one message's final state. A superseded message is counted
+    /// apart, not under its kind: it is no failure.
     pub fn count(&mut self, kind: AlertKind, state: AlertState) {
+        if state == AlertState::Superseded {
+            self.superseded += 1;
+            return;
+        }
         let c = self.by_kind.entry(kind).or_default();
         match state {
             AlertState::Sent => c.sent += 1,
             AlertState::Pending => c.pending += 1,
-            AlertState::Failed => c.failed += 1,
+            AlertState::Failed | AlertState::Superseded => c.failed += 1,
         }
     }
 

@@ -356,6 +356,47 @@ fn alert_and_audit_queries_skip_records_without_decoding_them_wrongly() {
 }
 
 #[test]
+fn superseded_alerts_are_stored_as_failed_and_queried_apart() {
+    use crate::model::{AlertKind, AlertRecord, AlertState, SUPERSEDED};
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path(), Duration::from_secs(1)).unwrap();
+    let at = crate::clock::parse_instant("2027-01-01T00:00:00Z").unwrap();
+    let rec = |slot: &str, state| AlertRecord {
+        desk: None,
+        sha256: None,
+        kind: AlertKind::Threshold,
+        threshold_days: None,
+        slot: Some(slot.into()),
+        state,
+        message_id: None,
+        recipients: vec![],
+        created_at: at,
+        sent_at: None,
+        attempts: 0,
+        error: None,
+        details: Default::default(),
+    };
+    let mut superseded = rec("s", AlertState::Pending);
+    superseded.supersede();
+    store
+        .write(|tx| {
+            tx.put_alert(&rec("f", AlertState::Failed))?;
+            tx.put_alert(&superseded)
+        })
+        .unwrap();
+    let raw = store.t.alerts.get(alert_key(&superseded)).unwrap().unwrap();
+    let text = String::from_utf8_lossy(&raw[1..]);
+    assert!(text.contains(r#""state":"failed""#), "{text}");
+    assert!(text.contains(SUPERSEDED), "{text}");
+    let slots = |state| -> Vec<String> {
+        let recs = store.alerts_in(state).unwrap();
+        recs.into_iter().filter_map(|r| r.slot).collect()
+    };
+    assert_eq!(slots(AlertState::Failed), ["f"]);
+    assert_eq!(slots(AlertState::Superseded), ["s"]);
+}
+
+#[test]
 fn a_schema_1_store_is_upgraded_on_opening() {
     use crate::model::PushState;
     let dir = tempfile::tempdir().unwrap();
