@@ -51,6 +51,20 @@ fn top_level_modules_have_no_cycle() {
 }
 
 #[test]
+fn the_model_and_the_store_stay_at_the_bottom() {
+    let graph = graph_of(&Path::new(env!("CARGO_MANIFEST_DIR")).join("src"));
+    // The model depends on nothing in the crate; the store speaks only the
+    // model (fsutil is a leaf of file helpers).
+    let model: Vec<&String> = graph["model"].iter().collect();
+    assert!(model.is_empty(), "the model names {model:?}");
+    let store: Vec<&String> = graph["store"]
+        .iter()
+        .filter(|m| !matches!(m.as_str(), "model" | "fsutil"))
+        .collect();
+    assert!(store.is_empty(), "the store names {store:?}");
+}
+
+#[test]
 fn the_scan_sees_grouped_imports_and_skips_tests_and_comments() {
     let text = "//! [`crate::cli`] in a comment\n\
                 use crate::{alerts::X, store};\n\
@@ -59,12 +73,15 @@ fn the_scan_sees_grouped_imports_and_skips_tests_and_comments() {
                 mod tests { use crate::certgen; fn g() { let x = {1}; } }\n\
                 #[cfg(test)]\n\
                 mod more;\n\
-                fn h() -> crate::clock::Instant { todo!() }\n";
+                fn h() -> crate::clock::Instant { todo!() }\n\
+                #[cfg(test)]\n\
+                mod last;\n";
     let mut skip = BTreeSet::new();
     let names = names_in(text, Path::new("/x/src/a/b.rs"), &mut skip);
     let names: Vec<&str> = names.iter().map(String::as_str).collect();
     assert_eq!(names, ["alerts", "clock", "push", "store"]);
     assert!(skip.contains(Path::new("/x/src/a/b/more.rs")), "{skip:?}");
+    assert!(skip.contains(Path::new("/x/src/a/b/last.rs")), "{skip:?}");
 
     let mut g = Graph::new();
     for (a, b) in [
@@ -271,12 +288,8 @@ fn strip_test_items(code: &str, file: &Path, skip: &mut BTreeSet<PathBuf>) -> St
         let brace = item.find('{');
         let semi = item.find(';');
         let end = match (brace, semi) {
-            (Some(br), Some(se)) if se < br => {
-                if let Some(name) = item[..se].trim().strip_prefix("mod ") {
-                    skip.insert(module_file(file, name.trim()));
-                }
-                se + 1
-            }
+            (Some(br), Some(se)) if se < br => item_end(item, se, file, skip),
+            (None, Some(se)) => item_end(item, se, file, skip),
             (Some(br), _) => {
                 let mut depth = 0;
                 let mut end = item.len();
@@ -295,13 +308,23 @@ fn strip_test_items(code: &str, file: &Path, skip: &mut BTreeSet<PathBuf>) -> St
                 }
                 end
             }
-            (None, Some(se)) => se + 1,
             (None, None) => item.len(),
         };
         rest = &item[end..];
     }
     out.push_str(rest);
     out
+}
+
+/// The end of an item that ends at its `;` (at `se`); a module declared so
+/// (`mod x;`) has its file added to `skip`.
+fn item_end(item: &str, se: usize, file: &Path, skip: &mut BTreeSet<PathBuf>) -> usize {
+    let decl = item[..se].trim();
+    let decl = decl.strip_prefix("pub ").unwrap_or(decl);
+    if let Some(name) = decl.strip_prefix("mod ") {
+        skip.insert(module_file(file, name.trim()));
+    }
+    se + 1
 }
 
 /// The file of module `name` declared in `file` (`a.rs` or `a/mod.rs`

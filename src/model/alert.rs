@@ -82,7 +82,7 @@ impl Serialize for AlertState {
 }
 
 /// The states as stored: a superseded alert is told by its error, which
-/// only the record as a whole sees ([`StoredAlert`]).
+/// only the record as a whole sees (`StoredAlert`).
 #[derive(Clone, Copy, Deserialize)]
 #[serde(rename_all = "lowercase")]
 enum StoredState {
@@ -104,8 +104,8 @@ impl<'de> Deserialize<'de> for AlertState {
 /// One message in the alert log. Its key is (kind, desk, certificate,
 /// threshold or sequence), so that a message can be recorded only once.
 ///
-/// Serialised through [`StoredAlertRef`] and read through [`StoredAlert`],
-/// which keep the stored form of the module's doc.
+/// Written and read through private mirrors of its stored form (see the
+/// module's doc), so that a superseded alert keeps the bytes it always had.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(from = "StoredAlert")]
 pub struct AlertRecord {
