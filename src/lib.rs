@@ -19,6 +19,7 @@ pub mod config;
 pub mod desk;
 pub mod fingerprint;
 pub mod fsutil;
+pub mod model;
 pub mod push;
 pub mod service;
 pub mod status;

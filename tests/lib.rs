@@ -6,6 +6,7 @@ mod smtp;
 mod support;
 
 mod alerts;
+mod architecture;
 mod backup;
 mod cli;
 mod config_doc;

@@ -8,10 +8,10 @@ use minijinja::Value;
 use serde::{Deserialize, Serialize};
 
 use super::AlertRecord;
-use crate::cert::CertRecord;
 use crate::clock::{days_between, french_date, Instant};
 use crate::config::Config;
 use crate::desk::Desk;
+use crate::model::CertRecord;
 
 /// The desk, as templates see it.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]

@@ -77,7 +77,7 @@ pub fn deliver_pending(
         let audit = AuditEntry::new(now, actor, "alert.send")
             .outcome(match outcome {
                 None => "ok",
-                Some(_) if rec.error.as_deref() == Some(SUPERSEDED) => "superseded",
+                Some(_) if rec.state == AlertState::Superseded => "superseded",
                 Some(SendError::Permanent(_)) => "failed",
                 Some(_) => "retry",
             })
@@ -102,11 +102,7 @@ pub fn deliver_pending(
             tx.put_alert(&rec)?;
             tx.audit(&audit)
         })?;
-        if rec.error.as_deref() == Some(SUPERSEDED) {
-            summary.superseded += 1;
-        } else {
-            summary.count(rec.kind, rec.state);
-        }
+        summary.count(rec.kind, rec.state);
         if let Some(SendError::Unreachable(e)) = outcome {
             unreachable = Some(e);
         }
@@ -145,7 +141,7 @@ fn prepare_and_send(
             None => None,
         };
         if current != rec.sha256 {
-            fail(rec, SUPERSEDED.into());
+            rec.supersede();
             return Ok(Some(SendError::Permanent(String::new())));
         }
     }
@@ -206,9 +202,9 @@ fn prepare_and_send(
     }
 }
 
-/// The error of an alert dropped because a newer certificate became current:
-/// the desk renewed, which is what the alert asked for, not a failure.
-pub const SUPERSEDED: &str = "superseded: a newer certificate is current";
+/// The error of an alert dropped because a newer certificate became current
+/// (kept here at its old path; the record's state says it).
+pub use crate::model::SUPERSEDED;
 
 fn fail(rec: &mut AlertRecord, reason: String) {
     rec.state = AlertState::Failed;

@@ -14,7 +14,7 @@ use super::{plan_store, AlertError, AlertKind, AlertRecord, AlertState, RunSumma
 use crate::audit::AuditEntry;
 use crate::clock::{days_between, french_date, local_date, Instant};
 use crate::config::Config;
-use crate::push::PushState;
+use crate::model::PushState;
 use crate::store::{alert_key, Store, StoreError};
 
 /// Decides today's digest (unless one exists), records it as pending, then

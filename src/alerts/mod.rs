@@ -8,7 +8,6 @@ mod context;
 pub mod deliver;
 mod digest;
 pub mod plan;
-mod record;
 pub mod sample;
 pub mod smtp_client;
 pub mod templates;
@@ -18,15 +17,15 @@ use std::collections::{BTreeMap, HashSet};
 use std::path::Path;
 use std::sync::atomic::AtomicBool;
 
+pub use crate::model::{AlertKind, AlertRecord, AlertState};
 pub use context::{DigestData, MessageContext};
 pub use digest::digest;
-pub use record::{AlertKind, AlertRecord, AlertState};
 
 use crate::audit::AuditEntry;
-use crate::cert::CertRecord;
 use crate::clock::Instant;
 use crate::config::Config;
 use crate::desk::DeskId;
+use crate::model::CertRecord;
 use crate::store::{alert_key, Store, StoreError};
 use plan::{DeskCert, Plan, Rules};
 use templates::{Rendered, TemplateError, Templates};
@@ -65,8 +64,8 @@ pub struct RunSummary {
     pub no_email: Vec<DeskId>,
     /// Desks without a certificate.
     pub no_cert: Vec<DeskId>,
-    /// Pending alerts dropped because their certificate was replaced (marked
-    /// failed with [`deliver::SUPERSEDED`], not counted as failures).
+    /// Pending alerts dropped because their certificate was replaced
+    /// ([`AlertState::Superseded`], not counted as failures).
     pub superseded: usize,
 }
 
@@ -82,13 +81,18 @@ pub struct StateCounts {
 }
 
 impl RunSummary {
-    /// Counts one message's final state.
+    /// Counts one message's final state. A superseded message is counted
+    /// apart, not under its kind: it is no failure.
     pub fn count(&mut self, kind: AlertKind, state: AlertState) {
+        if state == AlertState::Superseded {
+            self.superseded += 1;
+            return;
+        }
         let c = self.by_kind.entry(kind).or_default();
         match state {
             AlertState::Sent => c.sent += 1,
             AlertState::Pending => c.pending += 1,
-            AlertState::Failed => c.failed += 1,
+            AlertState::Failed | AlertState::Superseded => c.failed += 1,
         }
     }
 

@@ -26,10 +26,10 @@ use std::collections::HashSet;
 use chrono_tz::Tz;
 
 use super::{AlertKind, AlertRecord, AlertState};
-use crate::cert::CertSummary;
 use crate::clock::{days_between, Instant};
 use crate::config::Config;
 use crate::desk::{Desk, DeskId, Email};
+use crate::model::CertSummary;
 use crate::store::alert_key;
 
 /// The rules the planner applies, drawn from the configuration.

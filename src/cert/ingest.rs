@@ -4,7 +4,6 @@
 //! jobs, audit line, refusal alert — each file's writes in one transaction.
 
 use std::collections::{BTreeMap, HashMap};
-use std::path::Path;
 
 use chrono_tz::Tz;
 
@@ -16,13 +15,12 @@ use super::policy::{judge, Current};
 use super::reason::{Refusal, Warning};
 use super::sniff::{sniff, Format, SniffError, Sniffed};
 use super::CertRecord;
-use crate::alerts::{AlertKind, AlertRecord, AlertState};
 use crate::audit::AuditEntry;
 use crate::clock::Instant;
 use crate::config::Config;
 use crate::desk::DeskId;
 use crate::fingerprint::Sha256;
-use crate::push::{PushJob, PushState};
+use crate::model::{alert_key, AlertKind, AlertRecord, AlertState, PushJob, PushState};
 use crate::store::{Store, StoreError};
 
 /// What became of one file.
@@ -294,8 +292,11 @@ impl<'a> Intake<'a> {
 pub struct Writer<'a> {
     /// The configuration.
     pub config: &'a Config,
-    /// The data directory (names the default push destination).
-    pub data_dir: &'a Path,
+    /// The configured push destination, as each push job made records it
+    /// (the push capability words it: `push::destination_label`). Given by
+    /// the caller so that intake, which makes the jobs, need not know how
+    /// the national configuration is reached.
+    pub destination: String,
     /// The instant.
     pub now: Instant,
     /// The time zone for dates in sentences.
@@ -326,7 +327,7 @@ impl Writer<'_> {
         }
         Ok(OpenJobs {
             by_desk,
-            destination: crate::push::destination_label(&self.config.national, self.data_dir),
+            destination: self.destination.clone(),
         })
     }
 
@@ -355,7 +356,7 @@ impl Writer<'_> {
                     Op::Audit(a) => tx.audit(a)?,
                     Op::Alert(a) => {
                         // The same file refused twice is told once.
-                        if tx.alert(&crate::store::alert_key(a))?.is_none() {
+                        if tx.alert(&alert_key(a))?.is_none() {
                             tx.put_alert(a)?;
                         }
                     }

@@ -15,7 +15,6 @@ pub mod normal;
 pub mod parse;
 pub mod policy;
 pub mod reason;
-mod record;
 pub mod sniff;
 
-pub use record::{CertRecord, CertSummary};
+pub use crate::model::{CertRecord, CertSummary};

@@ -155,7 +155,7 @@ fn list(ctx: &Context, json: bool) -> Result<(), CliError> {
             r.desk.map(|d| d.to_string()).unwrap_or_else(|| "-".into()),
             r.kind.as_str().into(),
             r.threshold_days.map(|d| d.to_string()).unwrap_or_default(),
-            format!("{:?}", r.state).to_lowercase(),
+            r.state.as_str().to_owned(),
             r.sent_at.map(rfc3339).unwrap_or_default(),
             r.error.unwrap_or_default(),
         ]);

@@ -365,7 +365,7 @@ fn ingest(ctx: &Context, a: IngestArgs) -> Result<(), CliError> {
     let limit = ctx.config.intake.max_file_bytes;
     let writer = Writer {
         config: &ctx.config,
-        data_dir: ctx.data_dir(),
+        destination: crate::push::destination_label(&ctx.config.national, ctx.data_dir()),
         now: ctx.now,
         tz: ctx.tz,
         actor: &ctx.actor,

@@ -10,13 +10,12 @@
 pub mod command;
 pub mod directory;
 pub mod https;
-mod job;
 pub mod plan;
 pub mod run;
 
 use std::path::Path;
 
-pub use job::{PushJob, PushState};
+pub use crate::model::{PushJob, PushState};
 pub use plan::Outcome;
 pub use run::{run, run_until, PushError, PushSummary};
 

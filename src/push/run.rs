@@ -17,10 +17,10 @@ use super::directory::{DirectoryError, DirectoryTarget};
 use super::https::{HttpsError, HttpsTarget};
 use super::plan::{self, Outcome};
 use super::{destination_label, directory_path, normal_pem, PushItem, PushJob, PushState, Target};
-use crate::alerts::{AlertKind, AlertRecord, AlertState};
 use crate::audit::AuditEntry;
 use crate::clock::{rfc3339, Instant};
 use crate::config::{Config, Destination};
+use crate::model::{AlertKind, AlertRecord, AlertState};
 use crate::store::{alert_key, Store, StoreError};
 use std::sync::atomic::{AtomicBool, Ordering};
 

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use super::codec::VALUE_VERSION;
 use super::{trees, Store, StoreError, SCHEMA_VERSION};
-use crate::clock::Instant;
+use crate::model::Instant;
 
 /// The backup document.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

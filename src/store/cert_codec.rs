@@ -18,10 +18,7 @@ use serde::{Deserialize, Serialize};
 
 use super::codec::{self, VALUE_VERSION};
 use super::StoreError;
-use crate::cert::CertRecord;
-use crate::clock::Instant;
-use crate::desk::DeskId;
-use crate::fingerprint::Sha256;
+use crate::model::{CertRecord, DeskId, Instant, Sha256};
 
 /// The version written for certificate records.
 pub const CERT_VERSION: u8 = 2;

@@ -11,17 +11,7 @@
 
 use super::reader::{decoder, spawn_reader, Ordered};
 use super::{trees, Store, StoreError};
-use crate::cert::CertSummary;
-use crate::desk::Desk;
-
-/// One desk of the roster.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RosterEntry {
-    /// The desk.
-    pub desk: Desk,
-    /// Its current certificate, if it has one, with the state of its push.
-    pub cert: Option<CertSummary>,
-}
+use crate::model::{CertSummary, Desk, RosterEntry};
 
 impl Store {
     /// Calls `each` with every desk, in id order, joined with its current

@@ -1,13 +1,13 @@
 use std::time::Duration;
 
 use super::*;
-use crate::desk::{Lang, Mode};
+use crate::model::{AuditEntry, CertRecord, Desk, DeskId, Lang, Mode, PushJob, Sha256};
 
 fn desk(id: &str) -> Desk {
     Desk {
         id: DeskId::parse(id).unwrap(),
         name: format!("Guichet {id}"),
-        emails: vec![crate::desk::Email::parse("g@example.org").unwrap()],
+        emails: vec![crate::model::Email::parse("g@example.org").unwrap()],
         department: None,
         mode: Mode::Async,
         lang: Lang::Fr,
@@ -165,7 +165,7 @@ fn reopening_at_once_in_the_same_process_never_fails() {
     }
 }
 
-fn job(c: &CertRecord, state: crate::push::PushState) -> PushJob {
+fn job(c: &CertRecord, state: crate::model::PushState) -> PushJob {
     PushJob {
         desk: c.desk.clone(),
         sha256: c.sha256,
@@ -181,7 +181,7 @@ fn job(c: &CertRecord, state: crate::push::PushState) -> PushJob {
 
 #[test]
 fn the_roster_joins_desks_summaries_and_the_current_push() {
-    use crate::push::PushState;
+    use crate::model::PushState;
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(dir.path(), Duration::from_secs(1)).unwrap();
     let (a, b, c, gone) = (
@@ -301,7 +301,7 @@ fn the_audit_log_of_one_desk_skips_lines_that_only_mention_it() {
 
 #[test]
 fn alert_and_audit_queries_skip_records_without_decoding_them_wrongly() {
-    use crate::alerts::{AlertKind, AlertRecord, AlertState};
+    use crate::model::{AlertKind, AlertRecord, AlertState};
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(dir.path(), Duration::from_secs(1)).unwrap();
     let at = crate::clock::parse_instant("2027-01-01T00:00:00Z").unwrap();
@@ -356,8 +356,49 @@ fn alert_and_audit_queries_skip_records_without_decoding_them_wrongly() {
 }
 
 #[test]
+fn superseded_alerts_are_stored_as_failed_and_queried_apart() {
+    use crate::model::{AlertKind, AlertRecord, AlertState, SUPERSEDED};
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path(), Duration::from_secs(1)).unwrap();
+    let at = crate::clock::parse_instant("2027-01-01T00:00:00Z").unwrap();
+    let rec = |slot: &str, state| AlertRecord {
+        desk: None,
+        sha256: None,
+        kind: AlertKind::Threshold,
+        threshold_days: None,
+        slot: Some(slot.into()),
+        state,
+        message_id: None,
+        recipients: vec![],
+        created_at: at,
+        sent_at: None,
+        attempts: 0,
+        error: None,
+        details: Default::default(),
+    };
+    let mut superseded = rec("s", AlertState::Pending);
+    superseded.supersede();
+    store
+        .write(|tx| {
+            tx.put_alert(&rec("f", AlertState::Failed))?;
+            tx.put_alert(&superseded)
+        })
+        .unwrap();
+    let raw = store.t.alerts.get(alert_key(&superseded)).unwrap().unwrap();
+    let text = String::from_utf8_lossy(&raw[1..]);
+    assert!(text.contains(r#""state":"failed""#), "{text}");
+    assert!(text.contains(SUPERSEDED), "{text}");
+    let slots = |state| -> Vec<String> {
+        let recs = store.alerts_in(state).unwrap();
+        recs.into_iter().filter_map(|r| r.slot).collect()
+    };
+    assert_eq!(slots(AlertState::Failed), ["f"]);
+    assert_eq!(slots(AlertState::Superseded), ["s"]);
+}
+
+#[test]
 fn a_schema_1_store_is_upgraded_on_opening() {
-    use crate::push::PushState;
+    use crate::model::PushState;
     let dir = tempfile::tempdir().unwrap();
     let a = cert("732829320-00001", b"a", "2029-01-01T00:00:00Z");
     let b = cert("732829320-00002", b"b", "2029-01-01T00:00:00Z");
@@ -389,7 +430,7 @@ fn a_schema_1_store_is_upgraded_on_opening() {
 
 #[test]
 fn a_backup_from_schema_1_restores_with_push_states() {
-    use crate::push::PushState;
+    use crate::model::PushState;
     let (from, to) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
     let a = cert("732829320-00001", b"a", "2029-01-01T00:00:00Z");
     let at = a.ingested_at;

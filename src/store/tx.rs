@@ -8,14 +8,11 @@ use sled::Transactional;
 
 use super::cert_codec::{decode_cert, encode_cert};
 use super::codec::{decode, encode};
-use super::JobRun;
 use super::{trees, StoreError};
-use crate::alerts::AlertRecord;
-use crate::audit::AuditEntry;
-use crate::cert::{CertRecord, CertSummary};
-use crate::desk::{Desk, DeskId};
-use crate::fingerprint::Sha256;
-use crate::push::PushJob;
+use crate::model::{
+    alert_key, AlertRecord, AuditEntry, CertRecord, CertSummary, Desk, DeskId, JobRun, PushJob,
+    Sha256,
+};
 
 /// The trees of an open store.
 pub(super) struct Trees {
@@ -130,20 +127,6 @@ pub(super) fn outbox_key(desk: &DeskId, sha: &Sha256) -> Vec<u8> {
     let mut k = history_prefix(desk);
     k.extend_from_slice(sha.to_hex().as_bytes());
     k
-}
-
-/// The key of an alert record: one message per (kind, desk, certificate,
-/// threshold or slot). Writing a record under a key that exists is how the
-/// alert planner knows a message was already decided.
-pub fn alert_key(rec: &AlertRecord) -> Vec<u8> {
-    let desk = rec.desk.as_ref().map_or("-", |d| d.as_str());
-    let sha = rec.sha256.map_or_else(|| "-".to_owned(), |s| s.to_hex());
-    let slot = match (&rec.slot, rec.threshold_days) {
-        (Some(s), _) => s.clone(),
-        (None, Some(t)) => format!("{t:+06}"),
-        (None, None) => "-".into(),
-    };
-    format!("{}|{desk}|{sha}|{slot}", rec.kind.as_str()).into_bytes()
 }
 
 impl Tx<'_> {
@@ -314,11 +297,5 @@ impl Tx<'_> {
         let t = self.tree(tree)?;
         t.insert(key, value)?;
         Ok(())
-    }
-}
-
-impl From<UnabortableTransactionError> for StoreError {
-    fn from(e: UnabortableTransactionError) -> Self {
-        StoreError::Transaction(e)
     }
 }

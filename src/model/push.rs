@@ -3,9 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::clock::Instant;
-use crate::desk::DeskId;
-use crate::fingerprint::Sha256;
+use super::{DeskId, Instant, Sha256};
 
 /// Where a job stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -47,14 +45,14 @@ pub struct PushJob {
     /// Attempts so far.
     pub attempts: u32,
     /// Not before this instant.
-    #[serde(with = "crate::clock::stored::option")]
+    #[serde(with = "crate::model::instant::stored::option")]
     pub next_attempt: Option<Instant>,
     /// The last error, for people.
     pub last_error: Option<String>,
     /// When the job was made.
-    #[serde(with = "crate::clock::stored")]
+    #[serde(with = "crate::model::instant::stored")]
     pub created_at: Instant,
     /// When it was done.
-    #[serde(default, with = "crate::clock::stored::option")]
+    #[serde(default, with = "crate::model::instant::stored::option")]
     pub done_at: Option<Instant>,
 }

@@ -2,10 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::clock::Instant;
-use crate::desk::DeskId;
-use crate::fingerprint::Sha256;
-use crate::push::PushState;
+use super::{DeskId, Instant, PushState, Sha256};
 
 /// An accepted certificate, attributed to one desk.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -58,10 +55,10 @@ pub struct CertSummary {
     /// Serial, lower-case hex.
     pub serial: String,
     /// Start of validity.
-    #[serde(with = "crate::clock::stored")]
+    #[serde(with = "crate::model::instant::stored")]
     pub not_before: Instant,
     /// End of validity.
-    #[serde(with = "crate::clock::stored")]
+    #[serde(with = "crate::model::instant::stored")]
     pub not_after: Instant,
     /// Where the push of this certificate to the national configuration
     /// stands, when one was made: a copy of its outbox job's state, kept

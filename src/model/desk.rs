@@ -1,0 +1,211 @@
+//! A registration desk as the store keeps it: its identifier, name,
+//! addresses, department, exchange mode and language.
+//!
+//! Everything here is a value checked at construction ("parse, don't
+//! validate"): once a [`Desk`] exists, its identifier, addresses and
+//! department are valid.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+use super::{printable, DeskId, Email};
+
+/// How a desk exchanges with the national system.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    /// Files exchanged by signed and encrypted e-mail.
+    #[default]
+    Async,
+    /// SOAP over HTTPS with client authentication.
+    Ws,
+    /// Both of the above.
+    Both,
+}
+
+impl FromStr for Mode {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().to_lowercase().as_str() {
+            "async" | "asynchrone" | "asynchronous" | "mail" => Ok(Mode::Async),
+            "ws" | "web service" | "webservice" | "web-service" => Ok(Mode::Ws),
+            "both" | "les deux" | "async+ws" | "mixte" => Ok(Mode::Both),
+            _ => Err(format!(
+                "«{}» is not a mode: expected async, ws or both",
+                printable(s)
+            )),
+        }
+    }
+}
+
+impl fmt::Display for Mode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Mode::Async => "async",
+            Mode::Ws => "ws",
+            Mode::Both => "both",
+        })
+    }
+}
+
+/// The language of the e-mails a desk receives.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default, Hash)]
+#[serde(rename_all = "lowercase")]
+pub enum Lang {
+    /// French, the default.
+    #[default]
+    Fr,
+    /// English, on request.
+    En,
+}
+
+impl FromStr for Lang {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().to_lowercase().as_str() {
+            "fr" | "français" | "francais" | "french" => Ok(Lang::Fr),
+            "en" | "anglais" | "english" => Ok(Lang::En),
+            _ => Err(format!(
+                "«{}» is not a language: expected fr or en",
+                printable(s)
+            )),
+        }
+    }
+}
+
+impl fmt::Display for Lang {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Lang::Fr => "fr",
+            Lang::En => "en",
+        })
+    }
+}
+
+/// A French department code: `01`–`95`, `2A`, `2B`, `971`–`976`.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(transparent)]
+pub struct Department(String);
+
+impl Department {
+    /// Parses a department code. A single digit is padded (`1` → `01`), as
+    /// spreadsheets drop leading zeros.
+    pub fn parse(input: &str) -> Result<Department, String> {
+        let s = input.trim().to_uppercase();
+        let s = if s.len() == 1 && s.as_bytes()[0].is_ascii_digit() {
+            format!("0{s}")
+        } else {
+            s
+        };
+        let ok = match s.as_str() {
+            "2A" | "2B" => true,
+            d if d.len() == 2 && d.bytes().all(|c| c.is_ascii_digit()) => {
+                matches!(d.parse::<u32>(), Ok(1..=95)) && d != "20"
+            }
+            d if d.len() == 3 && d.bytes().all(|c| c.is_ascii_digit()) => {
+                matches!(d.parse::<u32>(), Ok(971..=976))
+            }
+            _ => false,
+        };
+        if ok {
+            Ok(Department(s))
+        } else {
+            Err(format!(
+                "«{}» is not a department code: expected 01–95, 2A, 2B or 971–976",
+                printable(input)
+            ))
+        }
+    }
+
+    /// The code as written.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl<'de> Deserialize<'de> for Department {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        Department::parse(&s).map_err(serde::de::Error::custom)
+    }
+}
+
+impl fmt::Display for Department {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A registration desk.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Desk {
+    /// The desk identifier.
+    pub id: DeskId,
+    /// The desk's name, as the team knows it.
+    pub name: String,
+    /// Where alerts go; at least one address is expected but a desk without
+    /// one is kept (and reported to the team by the alerts).
+    pub emails: Vec<Email>,
+    /// The department the desk belongs to, when known.
+    pub department: Option<Department>,
+    /// How the desk exchanges with the national system.
+    pub mode: Mode,
+    /// The language of its e-mails.
+    pub lang: Lang,
+    /// Alert thresholds for this desk, overriding the installation's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub thresholds: Option<Vec<u32>>,
+}
+
+/// Checks a desk name: not empty, no control characters (they would end up in
+/// e-mail headers and tables), at most 200 characters.
+pub fn check_name(name: &str) -> Result<String, String> {
+    let n = name.trim();
+    if n.is_empty() {
+        return Err("the desk name is empty".into());
+    }
+    if n.chars().any(char::is_control) {
+        return Err(format!(
+            "the desk name «{}» holds control characters (line breaks, tabs…)",
+            printable(n)
+        ));
+    }
+    if n.chars().count() > 200 {
+        return Err("the desk name is longer than 200 characters".into());
+    }
+    Ok(n.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn departments() {
+        for ok in ["01", "1", "95", "2A", "2b", "971", "976", " 69 "] {
+            assert!(Department::parse(ok).is_ok(), "{ok}");
+        }
+        for bad in ["00", "20", "96", "970", "977", "2C", "", "abc", "0691"] {
+            assert!(Department::parse(bad).is_err(), "{bad}");
+        }
+        assert_eq!(Department::parse("1").unwrap().as_str(), "01");
+    }
+
+    #[test]
+    fn modes_and_languages() {
+        assert_eq!("WS".parse::<Mode>().unwrap(), Mode::Ws);
+        assert_eq!("asynchrone".parse::<Mode>().unwrap(), Mode::Async);
+        assert!("pigeon".parse::<Mode>().is_err());
+        assert_eq!("Français".parse::<Lang>().unwrap(), Lang::Fr);
+        assert!("de".parse::<Lang>().is_err());
+    }
+
+    #[test]
+    fn names_refuse_control_characters() {
+        assert!(check_name("Office HLM\r\nBcc: x@y").is_err());
+        assert!(check_name("  ").is_err());
+        assert_eq!(check_name(" Office public ").unwrap(), "Office public");
+    }
+}

@@ -1,0 +1,35 @@
+//! The model: the records and identifiers vigie keeps and speaks of — desks,
+//! certificates, alert and push records, audit lines, service job runs — as
+//! plain values, with no I/O.
+//!
+//! It is the bottom layer: it depends on nothing else in the crate, the
+//! store speaks it, and the capabilities (`cert`, `alerts`, `push`,
+//! `status`…) and the shells build on it (docs/ARCHITECTURE.md). A new
+//! record type goes here.
+//!
+//! Identifiers are checked when they are made ("parse, don't validate"):
+//! once a [`DeskId`], [`Email`] or [`Sha256`] exists, it is valid.
+
+mod alert;
+mod audit;
+mod cert;
+mod desk;
+mod desk_id;
+mod email;
+pub mod instant;
+mod job_run;
+mod push;
+mod roster;
+mod sha256;
+
+pub use alert::{alert_key, AlertKind, AlertRecord, AlertState, SUPERSEDED};
+pub use audit::AuditEntry;
+pub use cert::{CertRecord, CertSummary};
+pub use desk::{check_name, Department, Desk, Lang, Mode};
+pub use desk_id::{luhn_ok, printable, DeskId, DeskIdError};
+pub use email::{Email, EmailError};
+pub use instant::Instant;
+pub use job_run::JobRun;
+pub use push::{PushJob, PushState};
+pub use roster::RosterEntry;
+pub use sha256::{Sha256, Sha256Error};

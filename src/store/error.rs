@@ -1,0 +1,90 @@
+//! What can go wrong with the store, in the user's terms.
+
+use std::path::{Path, PathBuf};
+
+use super::{LockError, Store, SCHEMA_VERSION};
+
+/// Why the store could not do what was asked.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// Another process holds the data directory.
+    #[error(transparent)]
+    Lock(#[from] LockError),
+    /// A file-system error around the store.
+    #[error("{what} {path}: {source}")]
+    Io {
+        /// What was being done.
+        what: &'static str,
+        /// Where.
+        path: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// sled failed to open, read or write.
+    #[error("the store in {path} cannot be used: {message}. If it was damaged, restore it from a backup with `vigie restore FILE`")]
+    Engine {
+        /// The store's folder.
+        path: PathBuf,
+        /// sled's words.
+        message: String,
+    },
+    /// The disk holding the store is full. sled writes a transaction whole
+    /// or not at all, so nothing half-written is left; the command can be
+    /// run again once there is room.
+    #[error("the disk holding the store {path} is full: nothing of this command was recorded. Free some space and run it again")]
+    Full {
+        /// The store's folder.
+        path: PathBuf,
+    },
+    /// A value could not be decoded.
+    #[error("the store holds a value it cannot read (tree {tree}, key {key}): {reason}. Restore it from a backup with `vigie restore FILE`")]
+    Decode {
+        /// The tree.
+        tree: String,
+        /// The key, escaped.
+        key: String,
+        /// Why.
+        reason: String,
+    },
+    /// The store was written by a newer release.
+    #[error("the store in {path} has schema version {found}; this vigie knows version {SCHEMA_VERSION}: upgrade vigie")]
+    Schema {
+        /// The store's folder.
+        path: PathBuf,
+        /// The version found.
+        found: u32,
+    },
+    /// A write was refused because it breaks a rule (an unknown desk…).
+    #[error("{0}")]
+    Conflict(String),
+    /// A sled transaction step failed; conflicts are retried by [`Store::write`]
+    /// and never reach a caller.
+    #[error("store transaction: {0}")]
+    Transaction(sled::transaction::UnabortableTransactionError),
+}
+
+/// sled's error, in the user's terms: a full disk is not a damaged store.
+pub(super) fn engine_error(path: &Path, e: sled::Error) -> StoreError {
+    match e {
+        sled::Error::Io(io) if io.kind() == std::io::ErrorKind::StorageFull => StoreError::Full {
+            path: path.to_owned(),
+        },
+        e => StoreError::Engine {
+            path: path.to_owned(),
+            message: e.to_string(),
+        },
+    }
+}
+
+impl Store {
+    /// sled's error, naming this store's folder.
+    pub(super) fn engine(&self, e: sled::Error) -> StoreError {
+        engine_error(&self.path, e)
+    }
+}
+
+impl From<sled::transaction::UnabortableTransactionError> for StoreError {
+    fn from(e: sled::transaction::UnabortableTransactionError) -> Self {
+        StoreError::Transaction(e)
+    }
+}

@@ -1,0 +1,90 @@
+//! Opening a store: the data directory's lock, sled's files (owner-only),
+//! then the schema check.
+
+use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+use std::path::Path;
+use std::time::Duration;
+
+use super::error::engine_error;
+use super::{tx, DirLock, Store, StoreError};
+
+/// sled's page cache. Its default (1 GiB) is sized for a database server;
+/// a command scans a tree once and exits, and the service reopens the store
+/// for each job, so a small cache costs no reads and keeps vigie light
+/// beside anything else on the machine.
+const CACHE_BYTES: u64 = 32 * 1024 * 1024;
+
+/// Creates a folder (and its parents) readable by the owner only.
+pub fn create_private_dir(dir: &Path) -> Result<(), StoreError> {
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)
+        .map_err(|source| StoreError::Io {
+            what: "cannot create the folder",
+            path: dir.to_owned(),
+            source,
+        })
+}
+
+impl Store {
+    /// Opens (creating if need be) the store of a data directory, waiting up to
+    /// `wait` for another vigie process to finish with it.
+    pub fn open(data_dir: &Path, wait: Duration) -> Result<Store, StoreError> {
+        create_private_dir(data_dir)?;
+        let start = std::time::Instant::now();
+        let lock = DirLock::acquire(data_dir, wait)?;
+        let path = data_dir.join("store");
+        let engine = |e: sled::Error| engine_error(&path, e);
+        // sled releases its own file lock from background threads a moment
+        // after the previous holder dropped it (the service reopens the store
+        // for every job, a CLI command may follow another at once): our lock
+        // is already ours, so a busy sled lock only needs a short wait.
+        let mut pause = Duration::from_millis(5);
+        let db = loop {
+            match sled::Config::new()
+                .path(&path)
+                .mode(sled::Mode::HighThroughput)
+                .cache_capacity(CACHE_BYTES)
+                .open()
+            {
+                Err(sled::Error::Io(e))
+                    if e.to_string().contains("could not acquire lock")
+                        && start.elapsed() < wait.max(Duration::from_secs(5)) =>
+                {
+                    std::thread::sleep(pause);
+                    pause = (pause * 2).min(Duration::from_millis(100));
+                }
+                other => break other.map_err(engine)?,
+            }
+        };
+        restrict_permissions(&path);
+        let t = tx::Trees::open(&db).map_err(engine)?;
+        let store = Store {
+            db,
+            t,
+            path,
+            _lock: lock,
+        };
+        store.check_schema()?;
+        Ok(store)
+    }
+}
+
+/// Makes the store's files owner-only: sled creates them with the process
+/// umask, and they hold contact addresses.
+fn restrict_permissions(path: &Path) {
+    let Ok(entries) = std::fs::read_dir(path) else {
+        return;
+    };
+    let _ = std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o700));
+    for entry in entries.flatten() {
+        let mode = if entry.file_type().map(|t| t.is_dir()).unwrap_or(false) {
+            restrict_permissions(&entry.path());
+            0o700
+        } else {
+            0o600
+        };
+        let _ = std::fs::set_permissions(entry.path(), std::fs::Permissions::from_mode(mode));
+    }
+}

@@ -1,0 +1,14 @@
+//! The names of sled's trees; each holds one kind of record.
+
+pub const META: &str = "meta";
+pub const DESKS: &str = "desks";
+pub const CERTS: &str = "certs";
+pub const HISTORY: &str = "history";
+pub const CURRENT: &str = "current";
+pub const ALERTS: &str = "alerts";
+pub const OUTBOX: &str = "outbox";
+pub const AUDIT: &str = "audit";
+pub const JOBS: &str = "jobs";
+
+/// Every tree a backup carries, in restore order.
+pub const DATA: [&str; 8] = [DESKS, CERTS, HISTORY, CURRENT, ALERTS, OUTBOX, AUDIT, JOBS];
