@@ -7,4 +7,4 @@ pub mod metrics;
 mod runner;
 pub mod schedule;
 
-pub use runner::{serve, Options, Runner};
+pub use runner::{serve, Options};
