@@ -6,27 +6,55 @@ use crate::app::stream::Streamed;
 use crate::app::{AppError, Env};
 use crate::config;
 use crate::status::{self, check_level, State, StatusRow};
+use crate::store::Store;
+
+/// The desks' standing, ready to be read: the store is open, so that a shell
+/// may start its output knowing the store answered.
+pub struct Roster<'a> {
+    env: &'a Env,
+    store: Store,
+}
+
+/// Opens the store to read the desks' standing.
+pub fn open(env: &Env) -> Result<Roster<'_>, AppError> {
+    Ok(Roster {
+        env,
+        store: env.store()?,
+    })
+}
+
+impl Roster<'_> {
+    /// Calls `each` with every desk's status row, in desk order, as the store
+    /// is read (nothing is held but the row in hand), judged by `bands`.
+    pub fn each<E: From<AppError>>(
+        &self,
+        bands: &config::Status,
+        mut each: impl FnMut(StatusRow) -> Result<(), E>,
+    ) -> Result<(), E> {
+        let env = self.env;
+        self.store
+            .roster(|e| {
+                each(status::row(
+                    &e.desk,
+                    e.cert.as_ref(),
+                    env.now,
+                    env.tz,
+                    bands,
+                ))
+                .map_err(Streamed::Sink)
+            })
+            .map_err(Streamed::into_sink)
+    }
+}
 
 /// Calls `each` with every desk's status row, in desk order, as the store
 /// is read (nothing is held but the row in hand), judged by `bands`.
 pub fn each_row<E: From<AppError>>(
     env: &Env,
     bands: &config::Status,
-    mut each: impl FnMut(StatusRow) -> Result<(), E>,
+    each: impl FnMut(StatusRow) -> Result<(), E>,
 ) -> Result<(), E> {
-    let store = env.store().map_err(AppError::from)?;
-    store
-        .roster(|e| {
-            each(status::row(
-                &e.desk,
-                e.cert.as_ref(),
-                env.now,
-                env.tz,
-                bands,
-            ))
-            .map_err(Streamed::Sink)
-        })
-        .map_err(Streamed::into_sink)
+    open(env)?.each(bands, each)
 }
 
 /// Every desk's status row, in desk order.

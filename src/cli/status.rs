@@ -59,8 +59,10 @@ pub fn run(ctx: &Context, a: Args) -> Result<(), CliError> {
             csv::ErrorKind::Io(io) => output::write_error(io),
             other => CliError::operational(format!("writing CSV: {other:?}")),
         };
+        // The header only once the store has answered, as for the JSON.
+        let roster = app::status::open(env)?;
         w.write_record(CSV_HEADER).map_err(fail)?;
-        app::status::each_row(env, &env.config.status, |r| {
+        roster.each(&env.config.status, |r| {
             if keep(&r) {
                 w.write_record(csv_record(&r)).map_err(fail)?;
             }
