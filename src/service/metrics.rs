@@ -10,7 +10,7 @@ use serde::Serialize;
 
 pub use crate::app::metrics::Snapshot;
 use crate::clock::{rfc3339, Instant};
-use crate::store::JobRun;
+use crate::app::job::JobRun;
 
 /// One job's health.
 #[derive(Debug, Clone, Serialize)]
