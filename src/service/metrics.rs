@@ -8,9 +8,9 @@ use std::fmt::Write;
 
 use serde::Serialize;
 
+use crate::app::job::JobRun;
 pub use crate::app::metrics::Snapshot;
 use crate::clock::{rfc3339, Instant};
-use crate::app::job::JobRun;
 
 /// One job's health.
 #[derive(Debug, Clone, Serialize)]
