@@ -147,17 +147,30 @@ impl CliError {
 /// the arguments got wrong, refused for input vigie will not take,
 /// operational for the rest.
 fn app_code(e: &AppError) -> u8 {
+    // Every variant named, so that a new one gets a decision here.
     match e {
         AppError::Alert(AlertError::Config(_))
         | AppError::Push(PushError::Https(_) | PushError::NoCommand)
         | AppError::Trust(_)
         | AppError::NoHistory(_)
         | AppError::NotADemo(_) => code::USAGE,
-        AppError::Roster { .. } | AppError::NotABackup { .. } | AppError::Refused { .. } => {
-            code::REFUSED
-        }
-        AppError::Restore { .. } => code::REFUSED,
-        _ => code::OPERATIONAL,
+        AppError::Roster { .. }
+        | AppError::NotABackup { .. }
+        | AppError::Restore { .. }
+        | AppError::Refused { .. } => code::REFUSED,
+        AppError::Store(_)
+        | AppError::Alert(_)
+        | AppError::Push(_)
+        | AppError::Read { .. }
+        | AppError::ReadFolder { .. }
+        | AppError::Write { .. }
+        | AppError::Remove { .. }
+        | AppError::EncodeBackup(_)
+        | AppError::NotEmpty { .. }
+        | AppError::NoDesk(_)
+        | AppError::NoFailedPush(_)
+        | AppError::ClearDemo { .. }
+        | AppError::Demo { .. } => code::OPERATIONAL,
     }
 }
 
