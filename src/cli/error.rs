@@ -218,3 +218,38 @@ impl From<ConfigError> for CliError {
         CliError::Config(e)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::desk::DeskId;
+
+    #[test]
+    fn each_error_knows_its_code_and_report() {
+        let desk = DeskId::parse("732829320-00001").unwrap();
+        let no_desk = CliError::from(AppError::NoDesk(desk.clone()));
+        assert_eq!(no_desk.code(), code::OPERATIONAL);
+        assert_eq!(
+            no_desk.report().as_deref(),
+            Some("vigie: no desk 732829320-00001\n  hint: `vigie desk list` shows the desks")
+        );
+        let refused = CliError::from(AppError::Refused {
+            file: "a.pem".into(),
+            reason: "clé privée".into(),
+            code: "private_key",
+        });
+        assert_eq!(refused.code(), code::REFUSED);
+        assert_eq!(
+            refused.to_string(),
+            "a.pem: clé privée\n  hint: code private_key"
+        );
+        let history = CliError::from(AppError::NoHistory(desk));
+        assert_eq!(history.code(), code::USAGE);
+        assert_eq!(history.hint(), None);
+        assert_eq!(CliError::silent(2).code(), 2);
+        assert_eq!(CliError::silent(2).report(), None);
+        let usage = CliError::usage("--now: bad").with_hint("give RFC 3339");
+        assert_eq!(usage.code(), code::USAGE);
+        assert_eq!(usage.to_string(), "--now: bad\n  hint: give RFC 3339");
+    }
+}
