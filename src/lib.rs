@@ -10,6 +10,7 @@
 #![warn(missing_docs)]
 
 pub mod alerts;
+pub mod app;
 pub mod audit;
 pub mod cert;
 pub mod certgen;

@@ -1,11 +1,11 @@
 //! `vigie alerts`: run the alerts, list the alert log, preview what a desk
 //! would receive, send the team digest.
 
-use serde::Serialize;
-
+use super::output::alerts::ListRow;
 use super::output::{self, Table};
 use super::{CliError, Context};
-use crate::alerts::{self, AlertError, AlertRecord, RunSummary};
+use crate::alerts::RunSummary;
+use crate::app;
 use crate::clock::rfc3339;
 use crate::desk::DeskId;
 
@@ -43,83 +43,21 @@ pub enum Command {
     },
 }
 
-/// One row of `vigie alerts list --json` (DESIGN §8).
-#[derive(Debug, Serialize)]
-pub struct ListRow {
-    desk: Option<String>,
-    sha256: Option<String>,
-    kind: &'static str,
-    threshold_days: Option<i64>,
-    state: alerts::AlertState,
-    message_id: Option<String>,
-    recipients: Vec<String>,
-    sent_at: Option<String>,
-    error: Option<String>,
-}
-
-impl From<AlertRecord> for ListRow {
-    fn from(r: AlertRecord) -> Self {
-        ListRow {
-            desk: r.desk.map(|d| d.to_string()),
-            sha256: r.sha256.map(|s| s.to_hex()),
-            kind: r.kind.as_str(),
-            threshold_days: r.threshold_days,
-            state: r.state,
-            message_id: r.message_id,
-            recipients: r.recipients,
-            sent_at: r.sent_at.map(rfc3339),
-            error: r.error,
-        }
-    }
-}
-
-impl From<AlertError> for CliError {
-    fn from(e: AlertError) -> Self {
-        match e {
-            AlertError::Store(e) => e.into(),
-            AlertError::Config(_) => CliError::usage(e.to_string()),
-            AlertError::UnknownDesk(_) => {
-                CliError::operational(e.to_string()).hint("`vigie desk list` shows the desks")
-            }
-            AlertError::Template(_) => CliError::operational(e.to_string())
-                .hint("`vigie templates check` renders every template with sample data"),
-            AlertError::Runtime(_) => CliError::operational(e.to_string()),
-        }
-    }
-}
-
 /// Runs an `alerts` subcommand.
 pub fn run(ctx: &Context, cmd: Command) -> Result<(), CliError> {
     match cmd {
         Command::Run { dry_run } => {
-            let store = ctx.store()?;
-            let s = alerts::run(
-                &store,
-                &ctx.config,
-                ctx.data_dir(),
-                ctx.now,
-                &ctx.actor,
-                dry_run,
-            )?;
+            let s = app::alerts::run(&ctx.env, dry_run)?;
             report(ctx, &s, dry_run)
         }
         Command::Digest { dry_run } => {
-            let store = ctx.store()?;
-            let s = alerts::digest(
-                &store,
-                &ctx.config,
-                ctx.data_dir(),
-                ctx.now,
-                &ctx.actor,
-                dry_run,
-            )?;
+            let s = app::alerts::digest(&ctx.env, dry_run)?;
             report(ctx, &s, dry_run)
         }
         Command::List { json } => list(ctx, json),
         Command::Preview { desk } => {
             let id = DeskId::parse(&desk).map_err(|e| CliError::usage(e.to_string()))?;
-            let store = ctx.store()?;
-            let msgs = alerts::preview(&store, &ctx.config, ctx.now, &id)?;
+            let msgs = app::alerts::preview(&ctx.env, &id)?;
             if msgs.is_empty() {
                 ctx.note(format!(
                     "{id} has no certificate: nothing to preview (the team digest lists it)"
@@ -142,8 +80,7 @@ pub fn run(ctx: &Context, cmd: Command) -> Result<(), CliError> {
 }
 
 fn list(ctx: &Context, json: bool) -> Result<(), CliError> {
-    let mut recs = ctx.store()?.alerts()?;
-    recs.sort_by_key(|r| r.created_at);
+    let recs = app::alerts::list(&ctx.env)?;
     if json {
         let rows: Vec<ListRow> = recs.into_iter().map(ListRow::from).collect();
         return output::json(&rows);
@@ -213,14 +150,14 @@ fn report(ctx: &Context, s: &RunSummary, dry_run: bool) -> Result<(), CliError> 
             "{} message(s) could not be sent and stay pending; the next run retries them",
             t.pending
         ))
-        .hint("`vigie alerts list` shows each message's error"));
+        .with_hint("`vigie alerts list` shows each message's error"));
     }
     if t.failed > 0 {
         return Err(CliError::refused(format!(
             "{} message(s) were refused for good (an invalid address?)",
             t.failed
         ))
-        .hint("`vigie alerts list` shows the reason for each"));
+        .with_hint("`vigie alerts list` shows the reason for each"));
     }
     Ok(())
 }

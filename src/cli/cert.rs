@@ -2,23 +2,13 @@
 //! certificates, and a desk's certificate history.
 
 use std::io::{IsTerminal, Write};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-use serde::Serialize;
-
+use super::output::cert::{HistoryRow, IngestRow, InspectRow};
 use super::output::{self, Table};
 use super::{CliError, Context};
-use crate::cert::bundle::pick_leaf;
-use crate::cert::ingest::{
-    self, examine, Decision, Examined, Intake, IntakeError, Outcome, Writer,
-};
-use crate::cert::normal::normal_pem;
-use crate::cert::parse::CertInfo;
-use crate::cert::reason::Refusal;
-use crate::cert::sniff::{read_limited, sniff, SniffError};
-use crate::clock::rfc3339;
+use crate::app;
 use crate::desk::DeskId;
-use crate::store::StoreError;
 
 /// The certificate commands.
 #[derive(Debug, clap::Subcommand)]
@@ -107,88 +97,13 @@ pub fn run(ctx: &Context, cmd: Command) -> Result<(), CliError> {
     }
 }
 
-#[derive(Serialize)]
-struct InspectRow {
-    file: String,
-    format: Option<&'static str>,
-    certificates: Vec<CertInfo>,
-    error: Option<ErrorJson>,
-}
-
-#[derive(Serialize)]
-struct ErrorJson {
-    code: &'static str,
-    message: String,
-}
-
-/// Reads, sniffs and parses one file for `cert inspect`.
-fn inspect_one(f: &Path, limit: u64) -> InspectRow {
-    let (format, certs, problem) = match read_limited(f, limit) {
-        Err(e) => (None, Vec::new(), Some(e)),
-        Ok(bytes) => {
-            let s = sniff(&bytes);
-            let mut infos = Vec::new();
-            let mut problem = s.problem;
-            for der in &s.certs {
-                match CertInfo::from_der(der) {
-                    Ok(i) => infos.push(i),
-                    Err(e) => {
-                        problem.get_or_insert(SniffError::Unreadable(e.0));
-                    }
-                }
-            }
-            (s.format.map(|f| f.as_str()), infos, problem)
-        }
-    };
-    InspectRow {
-        file: display_name(f),
-        format,
-        certificates: certs,
-        error: problem.map(|p| ErrorJson {
-            code: p.code(),
-            message: p.to_string(),
-        }),
-    }
-}
-
-fn inspect_text(r: &InspectRow) -> String {
-    let mut out = String::new();
-    out.push_str(&format!("{}: {}\n", r.file, r.format.unwrap_or("-")));
-    for c in &r.certificates {
-        out.push_str(&format!(
-            "  subject     {}\n  issuer      {}\n  serial      {}\n  not before  {}\n  not after   {}\n  sha256      {}\n  key         {} {} bits{}\n",
-            c.subject,
-            c.issuer,
-            c.serial,
-            rfc3339(c.not_before),
-            rfc3339(c.not_after),
-            c.sha256,
-            c.key.algorithm,
-            c.key.bits,
-            if c.is_ca { " (CA)" } else { "" }
-        ));
-        if !c.extended_key_usage.is_empty() {
-            out.push_str(&format!(
-                "  usage       {}\n",
-                c.extended_key_usage.join(", ")
-            ));
-        }
-        if !c.san.is_empty() {
-            out.push_str(&format!("  san         {}\n", c.san.join(", ")));
-        }
-    }
-    if let Some(e) = &r.error {
-        out.push_str(&format!("  error       {} ({})\n", e.message, e.code));
-    }
-    out
-}
-
 /// Streams one row per file as it is read, so that memory stays flat
 /// whatever the number of files; the JSON is the same pretty array that
 /// `output::json` prints.
 fn inspect(ctx: &Context, a: InspectArgs) -> Result<(), CliError> {
     use serde::ser::{SerializeSeq, Serializer as _};
-    let limit = ctx.config.intake.max_file_bytes;
+    let limit = ctx.env.config.intake.max_file_bytes;
+    let inspect_one = |f| InspectRow::from(app::cert::inspect(f, limit));
     let mut none = false;
     let mut out = std::io::BufWriter::with_capacity(64 * 1024, std::io::stdout().lock());
     let encoding = |e: serde_json::Error| match e.io_error_kind() {
@@ -202,7 +117,7 @@ fn inspect(ctx: &Context, a: InspectArgs) -> Result<(), CliError> {
         );
         let mut seq = ser.serialize_seq(Some(a.files.len())).map_err(encoding)?;
         for f in &a.files {
-            let row = inspect_one(f, limit);
+            let row = inspect_one(f);
             none |= row.certificates.is_empty();
             seq.serialize_element(&row).map_err(encoding)?;
         }
@@ -210,9 +125,9 @@ fn inspect(ctx: &Context, a: InspectArgs) -> Result<(), CliError> {
         out.write_all(b"\n").map_err(output::write_error)?;
     } else {
         for f in &a.files {
-            let row = inspect_one(f, limit);
+            let row = inspect_one(f);
             none |= row.certificates.is_empty();
-            out.write_all(inspect_text(&row).as_bytes())
+            out.write_all(row.text().as_bytes())
                 .map_err(output::write_error)?;
         }
     }
@@ -224,28 +139,12 @@ fn inspect(ctx: &Context, a: InspectArgs) -> Result<(), CliError> {
 }
 
 fn normalize(ctx: &Context, a: NormalizeArgs) -> Result<(), CliError> {
-    let file = display_name(&a.file);
-    let refuse = |r: Refusal| {
-        CliError::refused(format!("{file}: {}", r.fr(ctx.tz))).hint(format!("code {}", r.code()))
-    };
-    let bytes = read_limited(&a.file, ctx.config.intake.max_file_bytes)
-        .map_err(|e| refuse(Refusal::File(e)))?;
-    let s = sniff(&bytes);
-    if let Some(p) = s.problem {
-        return Err(refuse(Refusal::File(p)));
-    }
-    let infos: Vec<CertInfo> = s
-        .certs
-        .iter()
-        .map(|d| CertInfo::from_der(d))
-        .collect::<Result<_, _>>()
-        .map_err(|e| refuse(Refusal::File(SniffError::Unreadable(e.0))))?;
-    let leaf = &infos[pick_leaf(&infos).map_err(refuse)?];
-    let out: Vec<u8> = if a.der {
-        leaf.der.clone()
-    } else {
-        normal_pem(&leaf.der).into_bytes()
-    };
+    let out = app::cert::normalize(
+        &a.file,
+        ctx.env.config.intake.max_file_bytes,
+        a.der,
+        ctx.env.tz,
+    )?;
     match a.output {
         Some(p) => std::fs::write(&p, &out)
             .map_err(|e| CliError::operational(format!("cannot write {}: {e}", p.display()))),
@@ -255,88 +154,25 @@ fn normalize(ctx: &Context, a: NormalizeArgs) -> Result<(), CliError> {
     }
 }
 
-/// The files named, folders expanded to the files directly in them, sorted.
-fn expand(paths: &[PathBuf]) -> Result<Vec<PathBuf>, CliError> {
-    let mut out = Vec::new();
-    for p in paths {
-        if p.is_dir() {
-            let mut files: Vec<PathBuf> = std::fs::read_dir(p)
-                .map_err(|e| {
-                    CliError::operational(format!("cannot read the folder {}: {e}", p.display()))
-                })?
-                .flatten()
-                .map(|e| e.path())
-                .filter(|p| p.is_file())
-                .collect();
-            files.sort();
-            out.extend(files);
-        } else {
-            out.push(p.clone());
-        }
+/// A progress bar on a terminal, for more than one file, unless `--quiet`.
+struct Bar(Option<indicatif::ProgressBar>, bool);
+
+impl app::cert::Progress for Bar {
+    fn start(&mut self, files: usize) {
+        self.0 = (self.1 && files > 1).then(|| {
+            let b = indicatif::ProgressBar::new(files as u64);
+            b.set_style(
+                indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} {msg}")
+                    .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+            );
+            b
+        });
     }
-    Ok(out)
-}
 
-#[derive(Serialize)]
-struct IngestRow {
-    file: String,
-    outcome: &'static str,
-    desk: Option<String>,
-    sha256: Option<String>,
-    format: Option<&'static str>,
-    code: Option<&'static str>,
-    reason_fr: Option<String>,
-    reason_en: Option<String>,
-    overridable: Option<bool>,
-    warnings: Vec<String>,
-}
-
-fn row(ctx: &Context, d: &Decision) -> IngestRow {
-    let base = IngestRow {
-        file: d.file.clone(),
-        outcome: "",
-        desk: None,
-        sha256: None,
-        format: d.format.map(|f| f.as_str()),
-        code: None,
-        reason_fr: None,
-        reason_en: None,
-        overridable: None,
-        warnings: Vec::new(),
-    };
-    match &d.outcome {
-        Outcome::Accepted {
-            desk,
-            leaf,
-            warnings,
-            ..
-        } => IngestRow {
-            outcome: "accepted",
-            desk: Some(desk.to_string()),
-            sha256: Some(leaf.sha256.to_hex()),
-            warnings: warnings.iter().map(|w| w.code()).collect(),
-            ..base
-        },
-        Outcome::Unchanged { desk, sha256 } => IngestRow {
-            outcome: "unchanged",
-            desk: Some(desk.to_string()),
-            sha256: Some(sha256.to_hex()),
-            ..base
-        },
-        Outcome::Refused {
-            desk,
-            sha256,
-            refusal,
-        } => IngestRow {
-            outcome: "refused",
-            desk: desk.as_ref().map(ToString::to_string),
-            sha256: sha256.map(|s| s.to_hex()),
-            code: Some(refusal.code()),
-            reason_fr: Some(refusal.fr(ctx.tz)),
-            reason_en: Some(refusal.en(ctx.tz)),
-            overridable: Some(refusal.overridable()),
-            ..base
-        },
+    fn advance(&mut self, n: usize) {
+        if let Some(b) = &self.0 {
+            b.inc(n as u64);
+        }
     }
 }
 
@@ -347,95 +183,16 @@ fn ingest(ctx: &Context, a: IngestArgs) -> Result<(), CliError> {
         .map(DeskId::parse)
         .transpose()
         .map_err(|e| CliError::usage(format!("--desk: {e}")))?;
-    let files = expand(&a.files)?;
-    let store = ctx.store()?;
-    let mut intake =
-        Intake::new(&store, &ctx.config, ctx.now, a.force, named).map_err(|e| match e {
-            IntakeError::Store(e) => CliError::from(e),
-            IntakeError::Trust(_) => CliError::usage(e.to_string()),
-        })?;
-    let bar = (std::io::stderr().is_terminal() && files.len() > 1 && !ctx.quiet).then(|| {
-        let b = indicatif::ProgressBar::new(files.len() as u64);
-        b.set_style(
-            indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} {msg}")
-                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-        );
-        b
-    });
-    let limit = ctx.config.intake.max_file_bytes;
-    let writer = Writer {
-        config: &ctx.config,
-        destination: crate::push::destination_label(&ctx.config.national, ctx.data_dir()),
-        now: ctx.now,
-        tz: ctx.tz,
-        actor: &ctx.actor,
-    };
-    // A pipeline: reading and parsing depend on nothing but the file, and
-    // run on every core, batch by batch; deciding is sequential, in file
-    // order, so that each file sees the decisions about the files before
-    // it; each decided batch goes to a writer thread, which stores it (one
-    // flushed transaction) while the next batch is parsed.
-    let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let decisions = std::thread::scope(|s| -> Result<Vec<Decision>, CliError> {
-        let (to_writer, batches) = std::sync::mpsc::sync_channel::<Vec<Decision>>(1);
-        let stored = s.spawn(|| -> Result<Vec<Decision>, StoreError> {
-            let mut written = Vec::with_capacity(files.len());
-            let mut open = None;
-            for batch in batches {
-                if !a.dry_run {
-                    let open = match &mut open {
-                        Some(open) => open,
-                        None => open.insert(writer.open_jobs(&store)?),
-                    };
-                    writer.write_batch(&store, &batch, open)?;
-                }
-                written.extend(batch);
-            }
-            // Durable before anything is reported.
-            if open.is_some() {
-                store.flush()?;
-            }
-            Ok(written)
-        });
-        for chunk in files.chunks(ingest::BATCH) {
-            let per = chunk.len().div_ceil(workers).max(1);
-            let examined: Vec<Examined> = std::thread::scope(|s| {
-                let handles: Vec<_> = chunk
-                    .chunks(per)
-                    .map(|part| {
-                        s.spawn(move || {
-                            part.iter()
-                                .map(|f| examine(&display_name(f), read_limited(f, limit)))
-                                .collect::<Vec<_>>()
-                        })
-                    })
-                    .collect();
-                handles
-                    .into_iter()
-                    // A worker that panicked is a bug: carry it on rather than lose files.
-                    .flat_map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
-                    .collect()
-            });
-            let decided: Vec<Decision> = examined.into_iter().map(|e| intake.decide(e)).collect();
-            if let Some(b) = &bar {
-                b.inc(decided.len() as u64);
-            }
-            // The writer stopped on an error: it is reported below.
-            if to_writer.send(decided).is_err() {
-                break;
-            }
-        }
-        drop(to_writer);
-        stored
-            .join()
-            .unwrap_or_else(|p| std::panic::resume_unwind(p))
-            .map_err(CliError::from)
-    })?;
-    if let Some(b) = bar {
+    let files = app::cert::expand(&a.files)?;
+    let mut bar = Bar(None, std::io::stderr().is_terminal() && !ctx.quiet);
+    let decisions = app::cert::ingest(&ctx.env, &files, named, a.force, a.dry_run, &mut bar)?;
+    if let Some(b) = bar.0 {
         b.finish_and_clear();
     }
-    drop(store);
-    let rows: Vec<IngestRow> = decisions.iter().map(|d| row(ctx, d)).collect();
+    let rows: Vec<IngestRow> = decisions
+        .iter()
+        .map(|d| IngestRow::new(d, ctx.env.tz))
+        .collect();
     let count = |o: &str| rows.iter().filter(|r| r.outcome == o).count();
     let (accepted, unchanged, refused) = (count("accepted"), count("unchanged"), count("refused"));
     if a.json {
@@ -500,63 +257,14 @@ fn ingest(ctx: &Context, a: IngestArgs) -> Result<(), CliError> {
     Ok(())
 }
 
-/// A file's name as vigie prints and records it: lossy UTF-8, and control
-/// characters escaped, so that a file named with a line break cannot forge a
-/// line of the report (`x.cer: accepté pour le guichet…`) or of an e-mail.
-fn display_name(p: &Path) -> String {
-    let mut out = String::new();
-    for c in p.display().to_string().chars() {
-        if c.is_control() {
-            out.extend(c.escape_default());
-        } else {
-            out.push(c);
-        }
-    }
-    out
-}
-
-#[derive(Serialize)]
-struct HistoryRow {
-    sha256: String,
-    current: bool,
-    subject: String,
-    issuer: String,
-    serial: String,
-    not_before: String,
-    not_after: String,
-    ingested_at: String,
-    ingested_by: String,
-    source: String,
-    warnings: Vec<String>,
-}
-
 fn history(ctx: &Context, a: HistoryArgs) -> Result<(), CliError> {
     let desk = DeskId::parse(&a.desk).map_err(|e| CliError::usage(e.to_string()))?;
-    let store = ctx.store()?;
-    let current = store.current_sha(&desk)?;
-    let rows: Vec<HistoryRow> = store
-        .history(&desk)?
+    let h = app::cert::history(&ctx.env, &desk)?;
+    let rows: Vec<HistoryRow> = h
+        .certificates
         .into_iter()
-        .map(|c| HistoryRow {
-            sha256: c.sha256.to_hex(),
-            current: Some(c.sha256) == current,
-            subject: c.subject,
-            issuer: c.issuer,
-            serial: c.serial,
-            not_before: rfc3339(c.not_before),
-            not_after: rfc3339(c.not_after),
-            ingested_at: rfc3339(c.ingested_at),
-            ingested_by: c.ingested_by,
-            source: c.source,
-            warnings: c.warnings,
-        })
+        .map(|c| HistoryRow::new(c, h.current))
         .collect();
-    if store.desk(&desk)?.is_none() && rows.is_empty() {
-        return Err(CliError::usage(format!(
-            "desk {desk} is not in the inventory and has no history"
-        )));
-    }
-    drop(store);
     if a.json {
         return output::json(&rows);
     }

@@ -1,38 +1,25 @@
-//! What every command starts from: the configuration, the data directory, the
-//! instant, who is acting, and how talkative to be.
+//! What every command starts from: the application's environment
+//! (configuration, data directory, instant, actor), where the configuration
+//! came from, and how talkative to be.
 
-use std::path::{Path, PathBuf};
-use std::time::Duration;
-
-use chrono_tz::Tz;
+use std::path::PathBuf;
 
 use super::{Cli, CliError};
-use crate::clock::{self, Instant};
+use crate::app::Env;
+use crate::clock;
 use crate::config::Config;
-use crate::store::Store;
 
 /// The validated global options.
 pub struct Context {
-    /// The configuration (embedded defaults when no file is given).
-    pub config: Config,
+    /// What the application operations work in.
+    pub env: Env,
     /// Where the configuration came from, for messages.
     pub config_path: Option<PathBuf>,
-    /// The data directory.
-    pub data_dir: PathBuf,
-    /// The instant the command evaluates at.
-    pub now: Instant,
-    /// The configured time zone.
-    pub tz: Tz,
-    /// The OS user, for the audit log.
-    pub actor: String,
     /// 0 normal, 1+ verbose; `quiet` silences notes.
     pub verbose: u8,
     /// Only errors on stderr.
     pub quiet: bool,
 }
-
-/// How long a command waits for another one to release the store.
-const LOCK_WAIT: Duration = Duration::from_secs(60);
 
 impl Context {
     /// Reads the configuration and checks the global options.
@@ -52,47 +39,12 @@ impl Context {
             }
             None => chrono::Utc::now(),
         };
-        let mut ctx = Context::new(
-            config,
-            cli.config.clone(),
-            data_dir,
-            now,
-            crate::audit::os_user(),
-        );
-        ctx.verbose = cli.verbose;
-        ctx.quiet = cli.quiet;
-        Ok(ctx)
-    }
-
-    /// A context built from values (the service makes one per job run).
-    pub fn new(
-        config: Config,
-        config_path: Option<PathBuf>,
-        data_dir: PathBuf,
-        now: Instant,
-        actor: String,
-    ) -> Context {
-        let tz = config.tz();
-        Context {
-            config,
-            config_path,
-            data_dir,
-            now,
-            tz,
-            actor,
-            verbose: 0,
-            quiet: true,
-        }
-    }
-
-    /// Opens the store, waiting for another command to finish with it.
-    pub fn store(&self) -> Result<Store, CliError> {
-        Ok(Store::open(&self.data_dir, LOCK_WAIT)?)
-    }
-
-    /// The data directory.
-    pub fn data_dir(&self) -> &Path {
-        &self.data_dir
+        Ok(Context {
+            env: Env::new(config, data_dir, now, crate::audit::os_user()),
+            config_path: cli.config.clone(),
+            verbose: cli.verbose,
+            quiet: cli.quiet,
+        })
     }
 
     /// Prints a note on stderr unless `--quiet`.

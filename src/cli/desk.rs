@@ -1,15 +1,12 @@
 //! `vigie desk …`: the desk inventory.
 
-use std::collections::HashMap;
 use std::path::PathBuf;
 
-use serde::Serialize;
-
+use super::output::desk::{ListRow, ShowView};
 use super::output::{self, Table};
 use super::{CliError, Context};
-use crate::audit::AuditEntry;
-use crate::clock::rfc3339;
-use crate::desk::{self, check_name, Department, Desk, DeskId, Email, Lang, Mode};
+use crate::app;
+use crate::desk::{check_name, Department, Desk, DeskId, Email, Lang, Mode};
 
 /// The desk commands.
 #[derive(Debug, clap::Subcommand)]
@@ -146,68 +143,21 @@ fn add(ctx: &Context, a: AddArgs) -> Result<(), CliError> {
             desk.id
         ));
     }
-    let store = ctx.store()?;
-    store.write(|tx| {
-        if tx.desk(&desk.id)?.is_some() {
-            return Err(crate::store::StoreError::Conflict(format!(
-                "the desk {} already exists; remove it first or update it with `vigie desk import`",
-                desk.id
-            )));
-        }
-        tx.put_desk(&desk)?;
-        tx.audit(
-            &AuditEntry::new(ctx.now, &ctx.actor, "desk.add")
-                .desk(&desk.id)
-                .detail(desk.name.clone()),
-        )
-    })?;
+    app::desk::add(&ctx.env, &desk)?;
     ctx.note(format!("added {} ({})", desk.id, desk.name));
     Ok(())
 }
 
 fn import(ctx: &Context, a: ImportArgs) -> Result<(), CliError> {
     let name = a.file.display().to_string();
-    let bytes = std::fs::read(&a.file)
-        .map_err(|e| CliError::operational(format!("cannot read {name}: {e}")))?;
-    let parsed = desk::import::parse(&bytes)
-        .map_err(|e| CliError::refused(format!("{name}: {e}; nothing was imported")))?;
-    let store = ctx.store()?;
-    let existing: HashMap<DeskId, Desk> = store
-        .desks()?
-        .into_iter()
-        .map(|d| (d.id.clone(), d))
-        .collect();
-    let diff = desk::import::diff(&parsed.desks, |id| existing.get(id).cloned());
-    for w in &parsed.warnings {
-        ctx.warn(format!("{name}: {w}"));
-    }
-    if !a.dry_run && (!diff.added.is_empty() || !diff.changed.is_empty()) {
-        store.write(|tx| {
-            for d in &diff.added {
-                tx.put_desk(d)?;
-                tx.audit(
-                    &AuditEntry::new(ctx.now, &ctx.actor, "desk.import")
-                        .desk(&d.id)
-                        .detail(format!("added from {name}")),
-                )?;
-            }
-            for (d, _) in &diff.changed {
-                tx.put_desk(d)?;
-                tx.audit(
-                    &AuditEntry::new(ctx.now, &ctx.actor, "desk.import")
-                        .desk(&d.id)
-                        .detail(format!("updated from {name}")),
-                )?;
-            }
-            Ok(())
-        })?;
-    }
+    let report = app::desk::import(&ctx.env, &a.file, &name, a.dry_run, |w| ctx.warn(w))?;
+    let diff = &report.diff;
     let verb = if a.dry_run { "would add" } else { "added" };
     ctx.note(format!(
         "{name}: {} desks read ({}, '{}'); {verb} {}, {} {}, {} unchanged",
-        parsed.desks.len(),
-        parsed.detected.encoding,
-        parsed.detected.delimiter as char,
+        report.read,
+        report.detected.encoding,
+        report.detected.delimiter as char,
         diff.added.len(),
         if a.dry_run { "would update" } else { "updated" },
         diff.changed.len(),
@@ -231,12 +181,7 @@ fn list(ctx: &Context, a: ListArgs) -> Result<(), CliError> {
         .map(Department::parse)
         .transpose()
         .map_err(|e| CliError::usage(format!("--department: {e}")))?;
-    let desks: Vec<Desk> = ctx
-        .store()?
-        .desks()?
-        .into_iter()
-        .filter(|d| dep.is_none() || d.department == dep)
-        .collect();
+    let desks: Vec<ListRow> = app::desk::list(&ctx.env, dep.as_ref())?;
     if a.json {
         return output::json(&desks);
     }
@@ -258,45 +203,9 @@ fn list(ctx: &Context, a: ListArgs) -> Result<(), CliError> {
     t.print()
 }
 
-#[derive(Serialize)]
-struct DeskView {
-    #[serde(flatten)]
-    desk: Desk,
-    certificates: Vec<CertLine>,
-}
-
-#[derive(Serialize)]
-struct CertLine {
-    sha256: String,
-    subject: String,
-    issuer: String,
-    serial: String,
-    not_before: String,
-    not_after: String,
-    current: bool,
-}
-
 fn show(ctx: &Context, a: ShowArgs) -> Result<(), CliError> {
     let id = parse_id(&a.id)?;
-    let store = ctx.store()?;
-    let desk = store.desk(&id)?.ok_or_else(|| {
-        CliError::operational(format!("no desk {id}")).hint("`vigie desk list` shows the desks")
-    })?;
-    let current = store.current_sha(&id)?;
-    let certificates = store
-        .history(&id)?
-        .into_iter()
-        .map(|c| CertLine {
-            current: Some(c.sha256) == current,
-            sha256: c.sha256.to_hex(),
-            subject: c.subject,
-            issuer: c.issuer,
-            serial: c.serial,
-            not_before: rfc3339(c.not_before),
-            not_after: rfc3339(c.not_after),
-        })
-        .collect::<Vec<_>>();
-    let view = DeskView { desk, certificates };
+    let view = ShowView::from(app::desk::show(&ctx.env, &id)?);
     if a.json {
         return output::json_value(&view);
     }
@@ -347,22 +256,7 @@ fn show(ctx: &Context, a: ShowArgs) -> Result<(), CliError> {
 
 fn remove(ctx: &Context, a: ShowArgs) -> Result<(), CliError> {
     let id = parse_id(&a.id)?;
-    let store = ctx.store()?;
-    let existed = store.write(|tx| {
-        let existed = tx.remove_desk(&id)?;
-        if existed {
-            tx.audit(
-                &AuditEntry::new(ctx.now, &ctx.actor, "desk.remove")
-                    .desk(&id)
-                    .detail("removed from the inventory; history kept"),
-            )?;
-        }
-        Ok(existed)
-    })?;
-    if !existed {
-        return Err(CliError::operational(format!("no desk {id}"))
-            .hint("`vigie desk list` shows the desks"));
-    }
+    app::desk::remove(&ctx.env, &id)?;
     ctx.note(format!(
         "removed {id}; its certificates and history are kept"
     ));

@@ -1,7 +1,9 @@
 //! `vigie log`: the audit log.
 
+use super::output::log::Row;
 use super::output::{self, Table};
 use super::{CliError, Context};
+use crate::app;
 use crate::audit::AuditEntry;
 use crate::clock::rfc3339;
 use crate::desk::DeskId;
@@ -25,7 +27,6 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), CliError> {
         .map(DeskId::parse)
         .transpose()
         .map_err(|e| CliError::usage(format!("--desk: {e}")))?;
-    let store = ctx.store()?;
     let mut t = Table::new(&[
         "WHEN",
         "WHO",
@@ -49,7 +50,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), CliError> {
     match desk {
         // One desk's lines are few: they are picked out of the log first.
         Some(d) => {
-            let entries = store.audit(Some(&d))?;
+            let entries = app::log::of_desk(&ctx.env, &d)?;
             if args.json {
                 return output::json(&entries);
             }
@@ -61,14 +62,13 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), CliError> {
         // while the next lines are decoded.
         None if args.json => {
             let mut out = output::JsonArray::stdout();
-            store.audit_each(|e| out.push(&e))?;
+            app::log::each(&ctx.env, |e: Row| out.push(&e))?;
             return out.finish();
         }
-        None => store.audit_each(|e| {
+        None => app::log::each(&ctx.env, |e| {
             t.row(line(e));
             Ok::<(), CliError>(())
         })?,
     }
-    drop(store);
     t.print()
 }

@@ -1,7 +1,7 @@
 //! The command line: arguments are parsed by clap into raw values, turned into
 //! a [`Context`] (configuration, data directory, the instant) once, and each
-//! command works from that. Errors end in one [`CliError`] that knows its exit
-//! code.
+//! command calls one application operation ([`crate::app`]) and prints what it
+//! returns. Errors end in one [`CliError`] that knows its exit code.
 
 mod alerts;
 mod backup;
@@ -128,10 +128,10 @@ pub fn main() -> ExitCode {
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            if !e.message.is_empty() {
-                eprintln!("vigie: {e}");
+            if let Some(report) = e.report() {
+                eprintln!("{report}");
             }
-            ExitCode::from(e.code)
+            ExitCode::from(e.code())
         }
     }
 }

@@ -1,13 +1,13 @@
 //! `vigie push run|status|retry`: the outbox of pushes to the national
 //! configuration.
 
-use serde::Serialize;
-
+use super::output::push::Row;
 use super::output::{self, Table};
 use super::{CliError, Context};
+use crate::app;
 use crate::clock::rfc3339;
 use crate::desk::DeskId;
-use crate::push::{self, Outcome, PushError, PushJob};
+use crate::push::Outcome;
 
 /// The push subcommands.
 #[derive(Debug, clap::Subcommand)]
@@ -42,32 +42,6 @@ pub struct RetryArgs {
     pub desk: String,
 }
 
-/// One row of `vigie push status --json` (DESIGN §8).
-#[derive(Debug, Serialize)]
-pub struct Row {
-    desk: String,
-    sha256: String,
-    destination: String,
-    state: &'static str,
-    attempts: u32,
-    next_attempt: Option<String>,
-    last_error: Option<String>,
-}
-
-impl From<&PushJob> for Row {
-    fn from(j: &PushJob) -> Row {
-        Row {
-            desk: j.desk.to_string(),
-            sha256: j.sha256.to_hex(),
-            destination: j.destination.clone(),
-            state: j.state.as_str(),
-            attempts: j.attempts,
-            next_attempt: j.next_attempt.map(rfc3339),
-            last_error: j.last_error.clone(),
-        }
-    }
-}
-
 /// Runs a push subcommand.
 pub fn run(ctx: &Context, cmd: Command) -> Result<(), CliError> {
     match cmd {
@@ -78,14 +52,7 @@ pub fn run(ctx: &Context, cmd: Command) -> Result<(), CliError> {
 }
 
 fn run_due(ctx: &Context) -> Result<(), CliError> {
-    let store = ctx.store()?;
-    let summary = push::run(&store, &ctx.config, ctx.data_dir(), ctx.now, &ctx.actor).map_err(
-        |e| match e {
-            PushError::Store(e) => CliError::from(e),
-            PushError::Https(_) => CliError::usage(e.to_string()),
-            PushError::Directory(_) => CliError::operational(e.to_string()),
-        },
-    )?;
+    let summary = app::push::run(&ctx.env)?;
     for (job, outcome) in &summary.attempts {
         match outcome {
             Outcome::Done => {}
@@ -111,7 +78,7 @@ fn run_due(ctx: &Context) -> Result<(), CliError> {
 }
 
 fn status(ctx: &Context, a: StatusArgs) -> Result<(), CliError> {
-    let jobs = ctx.store()?.push_jobs()?;
+    let jobs = app::push::list(&ctx.env)?;
     let rows: Vec<Row> = jobs.iter().map(Row::from).collect();
     if a.json {
         return output::json(&rows);
@@ -141,16 +108,10 @@ fn status(ctx: &Context, a: StatusArgs) -> Result<(), CliError> {
 
 fn retry(ctx: &Context, a: RetryArgs) -> Result<(), CliError> {
     let desk = DeskId::parse(&a.desk).map_err(|e| CliError::usage(e.to_string()))?;
-    let store = ctx.store()?;
-    match push::run::retry(&store, &desk, ctx.now, &ctx.actor)? {
-        Some(job) => {
-            ctx.note(format!(
-                "{desk}: push of {} re-armed; it runs at the next `vigie push run`",
-                job.sha256.short()
-            ));
-            Ok(())
-        }
-        None => Err(CliError::operational(format!("{desk} has no failed push"))
-            .hint("`vigie push status` lists the pushes and their states")),
-    }
+    let job = app::push::retry(&ctx.env, &desk)?;
+    ctx.note(format!(
+        "{desk}: push of {} re-armed; it runs at the next `vigie push run`",
+        job.sha256.short()
+    ));
+    Ok(())
 }

@@ -1,12 +1,11 @@
 //! `vigie status` and `vigie check`.
 
-use std::collections::HashMap;
-
+use super::output::status::{csv_record, CSV_HEADER};
 use super::output::{self, Table};
 use super::{CliError, Context};
+use crate::app;
 use crate::config;
-use crate::status::{self, check_level, State, StatusRow};
-use crate::store::Store;
+use crate::status::{State, StatusRow};
 
 /// Arguments of `vigie status`.
 #[derive(Debug, clap::Args)]
@@ -34,85 +33,21 @@ pub struct CheckArgs {
     pub crit: Option<u32>,
 }
 
-/// Calls `each` with every desk's status row, in desk order, as the store
-/// is read (nothing is held but the row in hand).
-pub fn each_row(
-    ctx: &Context,
-    store: &Store,
-    bands: &config::Status,
-    mut each: impl FnMut(StatusRow) -> Result<(), CliError>,
-) -> Result<(), CliError> {
-    store.roster(|e| {
-        each(status::row(
-            &e.desk,
-            e.cert.as_ref(),
-            ctx.now,
-            ctx.tz,
-            bands,
-        ))
-    })
-}
-
-/// Every desk's status row, in desk order.
-pub fn rows(
-    ctx: &Context,
-    store: &Store,
-    bands: &config::Status,
-) -> Result<Vec<StatusRow>, CliError> {
-    let mut out = Vec::new();
-    each_row(ctx, store, bands, |r| {
-        out.push(r);
-        Ok(())
-    })?;
-    Ok(out)
-}
-
-/// The CSV columns of `vigie status --csv`.
-const CSV_HEADER: [&str; 10] = [
-    "desk",
-    "name",
-    "department",
-    "state",
-    "sha256",
-    "subject",
-    "issuer",
-    "not_after",
-    "days_left",
-    "push_state",
-];
-
-fn csv_record(r: &StatusRow) -> [String; 10] {
-    [
-        r.desk.clone(),
-        r.name.clone(),
-        r.department.clone().unwrap_or_default(),
-        r.state.as_str().into(),
-        r.sha256.clone().unwrap_or_default(),
-        r.subject.clone().unwrap_or_default(),
-        r.issuer.clone().unwrap_or_default(),
-        r.not_after.clone().unwrap_or_default(),
-        r.days_left.map(|d| d.to_string()).unwrap_or_default(),
-        r.push_state
-            .map(|p| p.as_str().to_owned())
-            .unwrap_or_default(),
-    ]
-}
-
 /// Runs `vigie status`. JSON and CSV rows are printed as the store is read;
 /// the table waits for every row to size its columns.
 pub fn run(ctx: &Context, a: Args) -> Result<(), CliError> {
-    let store = ctx.store()?;
+    let env = &ctx.env;
     let keep = |r: &StatusRow| match a.within {
         None => true,
         Some(within) => r.days_left.is_none_or(|d| d <= within) || r.state == State::Expired,
     };
     if a.json {
         let mut out = output::JsonArray::stdout();
-        each_row(ctx, &store, &ctx.config.status, |r| {
+        app::status::each_row(env, &env.config.status, |r| {
             if keep(&r) {
                 out.push(&r)?;
             }
-            Ok(())
+            Ok::<(), CliError>(())
         })?;
         return out.finish();
     }
@@ -124,17 +59,18 @@ pub fn run(ctx: &Context, a: Args) -> Result<(), CliError> {
             csv::ErrorKind::Io(io) => output::write_error(io),
             other => CliError::operational(format!("writing CSV: {other:?}")),
         };
+        // The header only once the store has answered, as for the JSON.
+        let roster = app::status::open(env)?;
         w.write_record(CSV_HEADER).map_err(fail)?;
-        each_row(ctx, &store, &ctx.config.status, |r| {
+        roster.each(&env.config.status, |r| {
             if keep(&r) {
                 w.write_record(csv_record(&r)).map_err(fail)?;
             }
-            Ok(())
+            Ok::<(), CliError>(())
         })?;
         return w.flush().map_err(output::write_error);
     }
-    let mut rows = rows(ctx, &store, &ctx.config.status)?;
-    drop(store);
+    let mut rows = app::status::rows(env, &env.config.status)?;
     rows.retain(keep);
     let mut t = Table::new(&[
         "DESK",
@@ -169,31 +105,20 @@ pub fn run(ctx: &Context, a: Args) -> Result<(), CliError> {
 /// Runs `vigie check`: one line, monitoring-plugin style, and its exit code.
 pub fn check(ctx: &Context, a: CheckArgs) -> Result<(), CliError> {
     let bands = config::Status {
-        warn_days: a.warn.unwrap_or(ctx.config.status.warn_days),
-        crit_days: a.crit.unwrap_or(ctx.config.status.crit_days),
+        warn_days: a.warn.unwrap_or(ctx.env.config.status.warn_days),
+        crit_days: a.crit.unwrap_or(ctx.env.config.status.crit_days),
     };
     if bands.crit_days > bands.warn_days {
         return Err(CliError::usage("--crit must not exceed --warn"));
     }
-    let store = ctx.store()?;
-    // Counted as the rows come; only the rows that are not ok are kept, to
-    // name the worst five.
-    let mut counts: HashMap<State, usize> = HashMap::new();
-    let mut total = 0;
-    let mut worst: Vec<StatusRow> = Vec::new();
-    each_row(ctx, &store, &bands, |r| {
-        total += 1;
-        *counts.entry(r.state).or_default() += 1;
-        if r.state != State::Ok {
-            worst.push(r);
-        }
-        Ok(())
-    })?;
-    drop(store);
-    let level = check_level(&worst);
+    let app::status::Check {
+        level,
+        total,
+        counts,
+        worst,
+    } = app::status::check(&ctx.env, &bands)?;
     let count = |s: State| counts.get(&s).copied().unwrap_or(0);
     let word = ["OK", "WARNING", "CRITICAL"][usize::from(level)];
-    worst.sort_by_key(|r| (std::cmp::Reverse(r.state), r.days_left));
     let names: Vec<String> = worst
         .iter()
         .take(5)

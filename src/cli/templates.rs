@@ -15,7 +15,7 @@ pub enum Command {
 pub fn run(ctx: &Context, cmd: Command) -> Result<(), CliError> {
     match cmd {
         Command::Check => {
-            let results = sample::check(&ctx.config);
+            let results = sample::check(&ctx.env.config);
             let mut failed = 0;
             for (name, r) in &results {
                 match r {

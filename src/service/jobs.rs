@@ -1,36 +1,12 @@
 //! The service's jobs and their schedules.
 
-use std::fmt;
-
 use crate::config::{Config, Schedule};
 
-/// A job the service runs on a schedule.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Job {
-    /// Decide and send the alerts due (and any pending message).
-    Alerts,
-    /// Push certificates to the national configuration, retrying failures.
-    Push,
-    /// Send the team digest.
-    Digest,
-    /// Export the store and prune old exports.
-    Backup,
-}
+pub use crate::app::job::Job;
 
+// The schedule of a job is the service's business, kept next to the
+// schedules rather than with the job itself.
 impl Job {
-    /// Every job, in the order they run when several are due together.
-    pub const ALL: [Job; 4] = [Job::Push, Job::Alerts, Job::Digest, Job::Backup];
-
-    /// The job's name in logs, metrics and the store.
-    pub fn name(self) -> &'static str {
-        match self {
-            Job::Alerts => "alerts",
-            Job::Push => "push",
-            Job::Digest => "digest",
-            Job::Backup => "backup",
-        }
-    }
-
     /// Its schedule in the configuration.
     pub fn schedule(self, config: &Config) -> &Schedule {
         match self {
@@ -39,12 +15,6 @@ impl Job {
             Job::Digest => &config.service.digest,
             Job::Backup => &config.service.backup,
         }
-    }
-}
-
-impl fmt::Display for Job {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
     }
 }
 

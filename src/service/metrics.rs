@@ -8,26 +8,9 @@ use std::fmt::Write;
 
 use serde::Serialize;
 
+use crate::app::job::JobRun;
+pub use crate::app::metrics::Snapshot;
 use crate::clock::{rfc3339, Instant};
-use crate::status::StatusRow;
-use crate::store::JobRun;
-
-/// What the service knows at one moment, read from the store.
-#[derive(Debug, Clone, Default)]
-pub struct Snapshot {
-    /// One row per desk.
-    pub rows: Vec<StatusRow>,
-    /// Certificate end of validity per desk, seconds since the epoch.
-    pub not_after: BTreeMap<String, i64>,
-    /// Alert records per (kind, state).
-    pub alerts: BTreeMap<(String, String), u64>,
-    /// Push jobs per state.
-    pub pushes: BTreeMap<String, u64>,
-    /// Last run of each job.
-    pub jobs: Vec<JobRun>,
-    /// When the snapshot was taken.
-    pub taken_at: Option<Instant>,
-}
 
 /// One job's health.
 #[derive(Debug, Clone, Serialize)]
@@ -196,7 +179,7 @@ pub fn job_health(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::status::State;
+    use crate::status::{State, StatusRow};
 
     #[test]
     fn renders_prometheus_text() {

@@ -6,4 +6,4 @@ pub mod jobs;
 pub mod metrics;
 mod runner;
 
-pub use runner::{serve, Options, Runner};
+pub use runner::{serve, Options};

@@ -8,7 +8,7 @@
 //! the same data directory is refused with the holder's process id.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -20,29 +20,27 @@ use tokio_cron_scheduler::{Job as CronJob, JobScheduler};
 
 use super::jobs::{schedules, Job};
 use super::metrics::{self, Health, Snapshot};
+use crate::app::job::JobRun;
+use crate::app::{self, Env};
 use crate::clock::Instant;
-use crate::config::Config;
-use crate::config::Schedule;
-use crate::store::{DirLock, JobRun};
+use crate::config::{Config, Schedule};
 
-/// What the service needs from the rest of vigie: running a job and reading
-/// the store. Implemented by the CLI layer, which owns the commands' handlers.
-pub trait Runner: Send + Sync + 'static {
-    /// Runs `job` at `now` with `config`; returns a one-line summary. Stops
-    /// between items (messages, pushes) once `stop` is set.
-    fn run(
-        &self,
-        job: Job,
-        config: &Config,
-        now: Instant,
-        stop: &AtomicBool,
-    ) -> Result<String, String>;
-    /// The last recorded run of each job.
-    fn last_runs(&self) -> Result<Vec<JobRun>, String>;
-    /// Records a job's run.
-    fn record(&self, run: &JobRun) -> Result<(), String>;
-    /// Reads what `/metrics` shows.
-    fn snapshot(&self, config: &Config, now: Instant) -> Result<Snapshot, String>;
+/// The actor the service writes in the audit log.
+const ACTOR: &str = "vigie-serve";
+
+/// How long the service waits for a CLI command to release the store.
+const STORE_WAIT: Duration = Duration::from_secs(120);
+
+/// The environment of the operations the service runs at `now`.
+fn env(data_dir: &Path, config: &Config, now: Instant) -> Env {
+    let mut env = Env::new(config.clone(), data_dir.to_path_buf(), now, ACTOR.into());
+    env.lock_wait = STORE_WAIT;
+    env
+}
+
+/// The last recorded run of each job.
+fn last_runs(data_dir: &Path, config: &Config) -> Result<Vec<JobRun>, String> {
+    app::job::last_runs(&env(data_dir, config, Utc::now())).map_err(|e| e.to_string())
 }
 
 /// How the service was started.
@@ -68,17 +66,9 @@ struct Shared {
 
 /// Runs the service until SIGTERM or SIGINT. Returns an error only for what
 /// prevents it from starting.
-pub async fn serve(opts: Options, runner: Arc<dyn Runner>) -> Result<(), String> {
-    crate::store::create_private_dir(&opts.data_dir).map_err(|e| e.to_string())?;
-    let _lock = DirLock::acquire_named(&opts.data_dir, "serve.lock", Duration::ZERO).map_err(
-        |e| match e {
-            crate::store::LockError::Busy { holder, dir, .. } => format!(
-                "vigie serve is already running on {} (process {holder}); stop it first",
-                dir.display()
-            ),
-            other => other.to_string(),
-        },
-    )?;
+pub async fn serve(opts: Options) -> Result<(), String> {
+    let _lock = app::job::lock_service(&opts.data_dir)?;
+    let data_dir = Arc::new(opts.data_dir.clone());
     let mut config = (opts.load_config)()?;
     let mut plan = schedules(&config);
 
@@ -98,9 +88,9 @@ pub async fn serve(opts: Options, runner: Arc<dyn Runner>) -> Result<(), String>
     if let Some(l) = listener {
         tracing::info!(address = %l.local_addr().map(|a| a.to_string()).unwrap_or_default(), "health and metrics listening");
         let shared = shared.clone();
-        let runner = runner.clone();
+        let data_dir = data_dir.clone();
         let cfg = Arc::new(Mutex::new(config.clone()));
-        let route = move |path: &str| route(path, &shared, &runner, &cfg);
+        let route = move |path: &str| route(path, &shared, &data_dir, &cfg);
         tokio::spawn(super::http::serve(l, Arc::new(route)));
     }
 
@@ -132,8 +122,7 @@ pub async fn serve(opts: Options, runner: Arc<dyn Runner>) -> Result<(), String>
     // Catch up: a run that fell due while the service was down is performed
     // once, now, however many were missed.
     let now = Utc::now();
-    let last: BTreeMap<String, JobRun> = runner
-        .last_runs()
+    let last: BTreeMap<String, JobRun> = last_runs(&data_dir, &config)
         .unwrap_or_default()
         .into_iter()
         .map(|r| (r.job.clone(), r))
@@ -151,7 +140,7 @@ pub async fn serve(opts: Options, runner: Arc<dyn Runner>) -> Result<(), String>
     for (job, s) in &plan {
         arm(&sched, &mut armed, &shared, *job, s, &config, &tx).await?;
     }
-    refresh(&shared, &runner, &config);
+    refresh(&shared, &data_dir, &config);
     tracing::info!(data_dir = %opts.data_dir.display(), "vigie serve started");
 
     let stop = Arc::new(AtomicBool::new(false));
@@ -198,7 +187,7 @@ pub async fn serve(opts: Options, runner: Arc<dyn Runner>) -> Result<(), String>
                 }
                 let started = Utc::now();
                 let clock = std::time::Instant::now();
-                let (r, c, s) = (runner.clone(), config.clone(), stop.clone());
+                let (e, s) = (env(&data_dir, &config, started), stop.clone());
                 // A signal arriving during the job sets `stop`, so the job ends
                 // after the message or push in hand; the loop then sees the
                 // Stop event queued behind.
@@ -216,12 +205,14 @@ pub async fn serve(opts: Options, runner: Arc<dyn Runner>) -> Result<(), String>
                         let _ = tx.send(Event::Stop(name));
                     })
                 };
-                let result = tokio::task::spawn_blocking(move || r.run(job, &c, started, &s))
-                    .await
-                    .unwrap_or_else(|e| Err(format!("the job panicked: {e}")));
+                let result = tokio::task::spawn_blocking(move || {
+                    app::job::run(&e, job, &s).map_err(|e| e.to_string())
+                })
+                .await
+                .unwrap_or_else(|e| Err(format!("the job panicked: {e}")));
                 watcher.abort();
                 let duration_ms = clock.elapsed().as_millis() as u64;
-                let previous_success = last_success(&runner, job);
+                let previous_success = last_success(&data_dir, &config, job);
                 let run = JobRun {
                     job: job.name().into(),
                     started_at: started,
@@ -240,10 +231,10 @@ pub async fn serve(opts: Options, runner: Arc<dyn Runner>) -> Result<(), String>
                         tracing::error!(job = job.name(), duration_ms, error = %e, "job failed")
                     }
                 }
-                if let Err(e) = runner.record(&run) {
+                if let Err(e) = app::job::record(&env(&data_dir, &config, Utc::now()), &run) {
                     tracing::error!(job = job.name(), error = %e, "cannot record the job's run");
                 }
-                refresh(&shared, &runner, &config);
+                refresh(&shared, &data_dir, &config);
                 if stop.load(Ordering::SeqCst) {
                     tracing::info!("stopping after the job in progress");
                     break;
@@ -263,9 +254,8 @@ pub async fn serve(opts: Options, runner: Arc<dyn Runner>) -> Result<(), String>
     Ok(())
 }
 
-fn last_success(runner: &Arc<dyn Runner>, job: Job) -> Option<Instant> {
-    runner
-        .last_runs()
+fn last_success(data_dir: &Path, config: &Config, job: Job) -> Option<Instant> {
+    last_runs(data_dir, config)
         .ok()?
         .into_iter()
         .find(|r| r.job == job.name())
@@ -317,8 +307,8 @@ async fn arm_at(
     Ok(())
 }
 
-fn refresh(shared: &Arc<Mutex<Shared>>, runner: &Arc<dyn Runner>, config: &Config) {
-    let snap = runner.snapshot(config, Utc::now());
+fn refresh(shared: &Arc<Mutex<Shared>>, data_dir: &Path, config: &Config) {
+    let snap = app::metrics::snapshot(&env(data_dir, config, Utc::now()));
     if let Ok(mut s) = shared.lock() {
         match snap {
             Ok(snap) => {
@@ -339,14 +329,14 @@ const GRACE: chrono::TimeDelta = chrono::TimeDelta::minutes(5);
 fn route(
     path: &str,
     shared: &Arc<Mutex<Shared>>,
-    runner: &Arc<dyn Runner>,
+    data_dir: &Path,
     config: &Arc<Mutex<Config>>,
 ) -> super::http::Response {
     match path {
         "/metrics" => {
             // A fresh read when the store is free; the last snapshot otherwise.
             if let Ok(cfg) = config.lock() {
-                refresh(shared, runner, &cfg);
+                refresh(shared, data_dir, &cfg);
             }
             let s = shared
                 .lock()

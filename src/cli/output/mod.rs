@@ -1,5 +1,16 @@
 //! Printing: aligned tables for people, JSON arrays for programs. Machine
 //! output goes to stdout alone; messages go to stderr.
+//!
+//! Every JSON shape of the CLI contract (DESIGN §8) has its file here, with
+//! snapshot tests that pin its bytes: a change to a shape shows as a changed
+//! `.snap` file in review.
+
+pub mod alerts;
+pub mod cert;
+pub mod desk;
+pub mod log;
+pub mod push;
+pub mod status;
 
 use std::io::Write;
 
@@ -32,10 +43,15 @@ pub fn json<T: Serialize>(rows: &[T]) -> Result<(), CliError> {
 
 /// Prints one JSON value on stdout.
 pub fn json_value<T: Serialize + ?Sized>(value: &T) -> Result<(), CliError> {
+    bytes(&json_text(value)?)
+}
+
+/// One JSON value as printed: pretty, with a final line break.
+pub fn json_text<T: Serialize + ?Sized>(value: &T) -> Result<Vec<u8>, CliError> {
     let mut text = serde_json::to_vec_pretty(value)
         .map_err(|e| CliError::operational(format!("encoding JSON: {e}")))?;
     text.push(b'\n');
-    bytes(&text)
+    Ok(text)
 }
 
 /// A JSON array printed one element at a time, as it is computed: byte for
@@ -176,8 +192,19 @@ impl Table {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
+
+    /// `rows` as `JsonArray` streams them, for the shapes' snapshots.
+    pub(crate) fn streamed<T: Serialize>(rows: &[T]) -> String {
+        let mut out = Vec::new();
+        let mut array = JsonArray::to(&mut out);
+        for r in rows {
+            array.push(r).unwrap();
+        }
+        array.finish().unwrap();
+        String::from_utf8(out).unwrap()
+    }
 
     #[test]
     fn streamed_array_is_the_pretty_array() {

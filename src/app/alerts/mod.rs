@@ -1,0 +1,12 @@
+//! "Fin de vie" alerts: run those due now, send the team digest, read the
+//! alert log, preview what a desk would receive.
+
+mod digest;
+mod list;
+mod preview;
+mod run;
+
+pub use digest::digest;
+pub use list::list;
+pub use preview::preview;
+pub use run::run;

@@ -1,0 +1,132 @@
+//! Ingesting renewed certificates: the threaded pipeline that reads, decides
+//! and stores, file after file.
+
+use std::path::PathBuf;
+
+use super::display_name;
+use crate::app::{AppError, Env};
+use crate::cert::ingest::{self, examine, Decision, Examined, Intake, Writer};
+use crate::cert::sniff::read_limited;
+use crate::desk::DeskId;
+use crate::store::StoreError;
+
+/// Told how an ingest advances, for a progress bar.
+pub trait Progress {
+    /// The ingest starts on `files` files.
+    fn start(&mut self, files: usize);
+    /// `n` more files are decided.
+    fn advance(&mut self, n: usize);
+}
+
+impl Progress for () {
+    fn start(&mut self, _: usize) {}
+    fn advance(&mut self, _: usize) {}
+}
+
+/// The files named, folders expanded to the files directly in them, sorted.
+pub fn expand(paths: &[PathBuf]) -> Result<Vec<PathBuf>, AppError> {
+    let mut out = Vec::new();
+    for p in paths {
+        if p.is_dir() {
+            let mut files: Vec<PathBuf> = std::fs::read_dir(p)
+                .map_err(|source| AppError::ReadFolder {
+                    folder: p.display().to_string(),
+                    source,
+                })?
+                .flatten()
+                .map(|e| e.path())
+                .filter(|p| p.is_file())
+                .collect();
+            files.sort();
+            out.extend(files);
+        } else {
+            out.push(p.clone());
+        }
+    }
+    Ok(out)
+}
+
+/// Decides on each of `files` (already expanded, see [`expand`]), in order,
+/// for desk `named` or the desk each certificate names, and stores the
+/// accepted ones unless `dry_run`. Returns every decision, in file order,
+/// once they are durable.
+pub fn ingest(
+    env: &Env,
+    files: &[PathBuf],
+    named: Option<DeskId>,
+    force: bool,
+    dry_run: bool,
+    progress: &mut dyn Progress,
+) -> Result<Vec<Decision>, AppError> {
+    let store = env.store()?;
+    let mut intake = Intake::new(&store, &env.config, env.now, force, named)?;
+    progress.start(files.len());
+    let limit = env.config.intake.max_file_bytes;
+    let writer = Writer {
+        config: &env.config,
+        destination: crate::push::destination_label(&env.config.national, &env.data_dir),
+        now: env.now,
+        tz: env.tz,
+        actor: &env.actor,
+    };
+    // A pipeline: reading and parsing depend on nothing but the file, and
+    // run on every core, batch by batch; deciding is sequential, in file
+    // order, so that each file sees the decisions about the files before
+    // it; each decided batch goes to a writer thread, which stores it (one
+    // flushed transaction) while the next batch is parsed.
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let decisions = std::thread::scope(|s| -> Result<Vec<Decision>, AppError> {
+        let (to_writer, batches) = std::sync::mpsc::sync_channel::<Vec<Decision>>(1);
+        let stored = s.spawn(|| -> Result<Vec<Decision>, StoreError> {
+            let mut written = Vec::with_capacity(files.len());
+            let mut open = None;
+            for batch in batches {
+                if !dry_run {
+                    let open = match &mut open {
+                        Some(open) => open,
+                        None => open.insert(writer.open_jobs(&store)?),
+                    };
+                    writer.write_batch(&store, &batch, open)?;
+                }
+                written.extend(batch);
+            }
+            // Durable before anything is reported.
+            if open.is_some() {
+                store.flush()?;
+            }
+            Ok(written)
+        });
+        for chunk in files.chunks(ingest::BATCH) {
+            let per = chunk.len().div_ceil(workers).max(1);
+            let examined: Vec<Examined> = std::thread::scope(|s| {
+                let handles: Vec<_> = chunk
+                    .chunks(per)
+                    .map(|part| {
+                        s.spawn(move || {
+                            part.iter()
+                                .map(|f| examine(&display_name(f), read_limited(f, limit)))
+                                .collect::<Vec<_>>()
+                        })
+                    })
+                    .collect();
+                handles
+                    .into_iter()
+                    // A worker that panicked is a bug: carry it on rather than lose files.
+                    .flat_map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+                    .collect()
+            });
+            let decided: Vec<Decision> = examined.into_iter().map(|e| intake.decide(e)).collect();
+            progress.advance(decided.len());
+            // The writer stopped on an error: it is reported below.
+            if to_writer.send(decided).is_err() {
+                break;
+            }
+        }
+        drop(to_writer);
+        stored
+            .join()
+            .unwrap_or_else(|p| std::panic::resume_unwind(p))
+            .map_err(AppError::from)
+    })?;
+    Ok(decisions)
+}

@@ -1,0 +1,29 @@
+//! Certificates: inspecting and normalising files, ingesting renewed ones, a
+//! desk's history.
+
+mod history;
+mod ingest;
+mod inspect;
+mod normalize;
+
+use std::path::Path;
+
+pub use history::{history, History};
+pub use ingest::{expand, ingest, Progress};
+pub use inspect::{inspect, Inspected};
+pub use normalize::normalize;
+
+/// A file's name as vigie prints and records it: lossy UTF-8, and control
+/// characters escaped, so that a file named with a line break cannot forge a
+/// line of the report (`x.cer: accepté pour le guichet…`) or of an e-mail.
+pub fn display_name(p: &Path) -> String {
+    let mut out = String::new();
+    for c in p.display().to_string().chars() {
+        if c.is_control() {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}

@@ -1,0 +1,77 @@
+//! The JSON shape of `vigie alerts list`.
+
+use serde::Serialize;
+
+use crate::alerts::{self, AlertRecord};
+use crate::clock::rfc3339;
+
+/// One element of `vigie alerts list --json` (DESIGN §8).
+#[derive(Debug, Serialize)]
+pub struct ListRow {
+    desk: Option<String>,
+    sha256: Option<String>,
+    kind: &'static str,
+    threshold_days: Option<i64>,
+    state: alerts::AlertState,
+    message_id: Option<String>,
+    recipients: Vec<String>,
+    sent_at: Option<String>,
+    error: Option<String>,
+}
+
+impl From<AlertRecord> for ListRow {
+    fn from(r: AlertRecord) -> Self {
+        ListRow {
+            desk: r.desk.map(|d| d.to_string()),
+            sha256: r.sha256.map(|s| s.to_hex()),
+            kind: r.kind.as_str(),
+            threshold_days: r.threshold_days,
+            state: r.state,
+            message_id: r.message_id,
+            recipients: r.recipients,
+            sent_at: r.sent_at.map(rfc3339),
+            error: r.error,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::alerts::{AlertKind, AlertState};
+    use crate::cli::output::tests::streamed;
+    use crate::desk::DeskId;
+
+    #[test]
+    fn list_json() {
+        let at = crate::clock::parse_instant("2026-03-01T09:30:00+01:00").unwrap();
+        let sent = AlertRecord {
+            desk: Some(DeskId::parse("732829320-00001").unwrap()),
+            sha256: None,
+            kind: AlertKind::Threshold,
+            threshold_days: Some(30),
+            slot: Some("internal".into()),
+            state: AlertState::Sent,
+            message_id: Some("<1@vigie>".into()),
+            recipients: vec!["guichet@example.org".into()],
+            created_at: at,
+            sent_at: Some(at),
+            attempts: 1,
+            error: None,
+            details: Default::default(),
+        };
+        let failed = AlertRecord {
+            desk: None,
+            kind: AlertKind::Digest,
+            threshold_days: None,
+            slot: None,
+            state: AlertState::Failed,
+            message_id: None,
+            sent_at: None,
+            error: Some("550 no such user".into()),
+            ..sent.clone()
+        };
+        let rows: Vec<ListRow> = [sent, failed].into_iter().map(ListRow::from).collect();
+        insta::assert_snapshot!(streamed(&rows));
+    }
+}
