@@ -111,8 +111,8 @@ impl Key {
     fn public(&self) -> Result<RawPublicKey, CertgenError> {
         let bits = tlv_children(&self.spki)
             .and_then(|c| c.get(1).copied())
-            .and_then(|b| crate::cert::der::read_tlv(b).ok())
-            .map(|(t, _)| t.content.get(1..).unwrap_or_default().to_vec())
+            .and_then(element)
+            .map(|(_, content, _)| content.get(1..).unwrap_or_default().to_vec())
             .ok_or_else(|| CertgenError::Rsa("malformed public key".into()))?;
         let alg = match self.kind {
             KeyKind::P256 => &rcgen::PKCS_ECDSA_P256_SHA256,
@@ -379,14 +379,21 @@ pub fn tlv(tag: u8, content: &[u8]) -> Vec<u8> {
     out
 }
 
-/// The contents of a DER SEQUENCE's children (each as a full TLV).
+/// One DER element, read by asn1-rs (the reader under x509-parser): its
+/// whole encoding, its content, and what follows it.
+fn element(input: &[u8]) -> Option<(&[u8], &[u8], &[u8])> {
+    use x509_parser::asn1_rs::{Any, FromDer};
+    let (rest, any) = Any::from_der(input).ok()?;
+    Some((&input[..input.len() - rest.len()], any.data, rest))
+}
+
+/// The children of a DER SEQUENCE, each as a full TLV.
 fn tlv_children(der: &[u8]) -> Option<Vec<&[u8]>> {
-    let (content, _) = crate::cert::der::read_tlv(der).ok()?;
+    let (_, mut rest, _) = element(der)?;
     let mut out = Vec::new();
-    let mut rest = content.content;
     while !rest.is_empty() {
-        let (t, r) = crate::cert::der::read_tlv(rest).ok()?;
-        out.push(t.raw);
+        let (raw, _, r) = element(rest)?;
+        out.push(raw);
         rest = r;
     }
     Some(out)
@@ -467,8 +474,8 @@ pub fn pem(label: &str, der: &[u8]) -> String {
 fn sec1_of_pkcs8(pkcs8: &[u8]) -> Option<Vec<u8>> {
     let children = tlv_children(pkcs8)?;
     let octet = children.get(2)?;
-    let (t, _) = crate::cert::der::read_tlv(octet).ok()?;
-    Some(t.content.to_vec())
+    let (_, content, _) = element(octet)?;
+    Some(content.to_vec())
 }
 
 #[cfg(test)]
