@@ -45,7 +45,7 @@ pub fn take(ctx: &Context, file: Option<PathBuf>) -> Result<Option<PathBuf>, Cli
             dir.join(format!("vigie-{}.json", ctx.now.format("%Y%m%dT%H%M%SZ")))
         }
     };
-    crate::fsutil::write_atomic(&path, &text, 0o600)
+    crate::fsutil::write_atomic(&path, &text, crate::fsutil::OWNER_ONLY)
         .map_err(|e| CliError::operational(format!("cannot write {}: {e}", path.display())))?;
     let desks = backup.trees.get("desks").map_or(0, Vec::len);
     store.write(|tx| {
