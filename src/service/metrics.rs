@@ -9,6 +9,7 @@ use std::fmt::Write;
 use serde::Serialize;
 
 use crate::clock::{rfc3339, Instant};
+use crate::escape::prometheus_label;
 use crate::status::StatusRow;
 use crate::store::JobRun;
 
@@ -57,12 +58,6 @@ pub struct Health {
     pub jobs: Vec<JobHealth>,
 }
 
-fn escape(v: &str) -> String {
-    v.replace('\\', "\\\\")
-        .replace('"', "\\\"")
-        .replace('\n', "\\n")
-}
-
 /// Renders the snapshot as Prometheus text.
 pub fn render(s: &Snapshot) -> String {
     let mut out = String::new();
@@ -80,8 +75,8 @@ pub fn render(s: &Snapshot) -> String {
             let _ = writeln!(
                 out,
                 "vigie_cert_not_after_timestamp_seconds{{desk=\"{}\",department=\"{}\"}} {t}",
-                escape(&r.desk),
-                escape(r.department.as_deref().unwrap_or(""))
+                prometheus_label(&r.desk),
+                prometheus_label(r.department.as_deref().unwrap_or(""))
             );
         }
     }
@@ -96,7 +91,7 @@ pub fn render(s: &Snapshot) -> String {
             let _ = writeln!(
                 out,
                 "vigie_cert_days_left{{desk=\"{}\"}} {d}",
-                escape(&r.desk)
+                prometheus_label(&r.desk)
             );
         }
     }
