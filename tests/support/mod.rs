@@ -8,6 +8,7 @@ use std::process::Output;
 
 use assert_cmd::Command;
 
+pub mod certgen;
 pub mod seed;
 
 /// A temporary vigie installation.
