@@ -9,12 +9,12 @@
 //! the `sha1` crate; it hands its RSA keys in through [`Key::from_rsa_der`].
 //! Nothing here is meant for production keys.
 
+use crate::clock::Instant;
 use rcgen::{
     BasicConstraints, CertificateParams, CertificateRevocationListParams, DnType, DnValue,
     ExtendedKeyUsagePurpose, IsCa, Issuer, KeyIdMethod, KeyPair, KeyUsagePurpose, SanType,
     SerialNumber,
 };
-use crate::clock::Instant;
 
 /// Why a test certificate could not be made.
 #[derive(Debug, thiserror::Error)]

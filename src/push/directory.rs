@@ -28,7 +28,6 @@ use crate::fsutil::TEMP_PREFIX;
 /// The manifest's file name.
 pub const MANIFEST: &str = "manifest.json";
 
-
 /// One line of `manifest.json`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ManifestEntry {

@@ -39,7 +39,8 @@ pub(super) fn classify(der: &[u8]) -> Blob {
     let kids = top.children().unwrap_or_default();
     let tag_at = |i: usize| kids.get(i).map(|t: &Element<'_>| t.tag);
     let int_at = |i: usize| kids.get(i).filter(|t| t.tag == 0x02).map(|t| t.content);
-    let oid_of = |t: &Element<'_>| -> Option<Vec<u8>> { (t.tag == 0x06).then(|| t.content.to_vec()) };
+    let oid_of =
+        |t: &Element<'_>| -> Option<Vec<u8>> { (t.tag == 0x06).then(|| t.content.to_vec()) };
     // PKCS#7 SignedData: ContentInfo { signedData OID, [0] SignedData }.
     if kids.first().and_then(oid_of).as_deref() == Some(OID_SIGNED_DATA) {
         return match pkcs7_certs(der, &kids) {
