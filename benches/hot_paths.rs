@@ -16,6 +16,11 @@ use vigie::cert::policy::{judge, Current};
 use vigie::cert::sniff::sniff;
 use vigie::cert::{CertRecord, CertSummary};
 use vigie::certgen::{pem, pkcs7, Ca, Key, KeyKind, LeafSpec};
+
+// RSA keys: the dev-only half of certgen.
+#[allow(dead_code)]
+#[path = "../tests/support/certgen.rs"]
+mod devcert;
 use vigie::clock::{parse_instant, Instant};
 use vigie::desk::{Desk, DeskId, Email, Lang, Mode};
 use vigie::store::Store;
@@ -61,9 +66,11 @@ fn leaf(kind: KeyKind) -> Leaf {
         now + day * 700,
         0x1234,
     );
-    let der = inter
-        .issue(&spec, &Key::generate(kind).expect("key"))
-        .expect("leaf");
+    let key = match kind {
+        KeyKind::Rsa(bits) => devcert::rsa_key(bits),
+        KeyKind::P256 => Key::generate(kind),
+    };
+    let der = inter.issue(&spec, &key.expect("key")).expect("leaf");
     Leaf { der, ca: inter.der }
 }
 

@@ -11,6 +11,11 @@ use std::path::PathBuf;
 
 use chrono::Duration;
 use vigie::certgen::{pem, pkcs7, Ca, Key, KeyKind, LeafSpec};
+
+// RSA keys: the dev-only half of certgen.
+#[allow(dead_code)]
+#[path = "../tests/support/certgen.rs"]
+mod devcert;
 use vigie::clock::parse_instant;
 
 /// Completes 8 digits with their Luhn check digit: a well-formed SIREN.
@@ -50,7 +55,7 @@ fn main() {
     .expect("intermediate");
     let inter_pem = pem("CERTIFICATE", &inter.der);
     let rsa: Vec<Key> = (0..4)
-        .map(|_| Key::generate(KeyKind::Rsa(2048)).expect("RSA key"))
+        .map(|_| devcert::rsa_key(2048).expect("RSA key"))
         .collect();
     let mut csv = String::from("identifiant;nom;courriel;département\n");
     for i in 0..n {

@@ -13,7 +13,12 @@ use chrono::Duration;
 use rcgen::ExtendedKeyUsagePurpose as Eku;
 use serde_json::{json, Value};
 use vigie::cert::parse::CertInfo;
-use vigie::certgen::{pem, pkcs12, pkcs7, resign_sha1, Ca, Key, KeyKind, LeafSpec};
+use vigie::certgen::{pem, pkcs7, Ca, Key, KeyKind, LeafSpec};
+
+// RSA keys, SHA-1, PKCS#12 and CSR: the dev-only half of certgen.
+#[path = "../tests/support/certgen.rs"]
+mod devcert;
+use devcert::{pkcs12, resign_sha1};
 use vigie::clock::{parse_instant, rfc3339};
 
 const NOW: &str = "2027-03-01T09:00:00Z";
@@ -106,7 +111,7 @@ fn main() {
     .expect("intermediate");
     let rsa_root = Ca::root(
         "AC RSA de test vigie",
-        Key::generate(KeyKind::Rsa(2048)).expect("RSA key"),
+        devcert::rsa_key(2048).expect("RSA key"),
         now - day * 2000,
         now + day * 5000,
     )
@@ -245,7 +250,7 @@ fn main() {
     let rsa1024 = rsa_root
         .issue(
             &spec(D1, -5, 900, 0x1006),
-            &Key::generate(KeyKind::Rsa(1024)).expect("RSA-1024"),
+            &devcert::rsa_key(1024).expect("RSA-1024"),
         )
         .expect("rsa1024");
     out.write(
@@ -259,7 +264,7 @@ fn main() {
             Some(D1),
         ),
     );
-    let rsa_key = Key::generate(KeyKind::Rsa(2048)).expect("RSA-2048");
+    let rsa_key = devcert::rsa_key(2048).expect("RSA-2048");
     let rsa2048 = rsa_root
         .issue(&spec(D2, -5, 900, 0x2001), &rsa_key)
         .expect("rsa2048");
@@ -375,7 +380,7 @@ fn main() {
     );
 
     // Not certificates.
-    let rsa_small = Key::generate(KeyKind::Rsa(1024)).expect("RSA key for key files");
+    let rsa_small = devcert::rsa_key(1024).expect("RSA key for key files");
     let pk = |n: &str, b: &[u8], fmt: Option<&str>, certs: &[&[u8]], desk: Option<&str>| {
         (
             n.to_owned(),
@@ -424,7 +429,7 @@ fn main() {
         &pkcs12(&valid, &k1.pkcs8),
         expect(None, &[], "refused", Some("pkcs12"), None),
     );
-    let csr = vigie::certgen::csr(&format!("Guichet {D1}"), &p256()).expect("csr");
+    let csr = devcert::csr(&format!("Guichet {D1}"), &p256()).expect("csr");
     out.write(
         "request.csr",
         pem("CERTIFICATE REQUEST", &csr).as_bytes(),

@@ -1,21 +1,20 @@
-//! Test certificates: a small CA and desk certificates of any shape, for the
-//! fixtures (`examples/make_fixtures.rs`), the benchmark data and the demo.
+//! Test certificates: a small CA and desk certificates, P-256 keys, PEM and
+//! PKCS#7 shapes: what `vigie demo` needs, also used by the fixtures
+//! (`examples/make_fixtures.rs`), the benchmark data and the tests.
 //!
-//! rcgen builds and signs the certificates. rcgen (on ring) cannot generate
-//! RSA keys nor sign with SHA-1, so RSA keys come from the pure-Rust `rsa`
-//! crate, and a SHA-1 certificate is made by re-signing a SHA-256 one after
-//! patching its algorithm identifiers (same length, so no re-encoding).
+//! rcgen builds and signs the certificates. What only tests, fixtures and
+//! benchmarks need (RSA keys, which rcgen on ring cannot generate, SHA-1
+//! re-signing, PKCS#12 and CSR files) is dev-only code in
+//! `tests/support/certgen.rs`, so the product carries neither the `rsa` nor
+//! the `sha1` crate; it hands its RSA keys in through [`Key::from_rsa_der`].
 //! Nothing here is meant for production keys.
 
+use crate::clock::Instant;
 use rcgen::{
     BasicConstraints, CertificateParams, CertificateRevocationListParams, DnType, DnValue,
     ExtendedKeyUsagePurpose, IsCa, Issuer, KeyIdMethod, KeyPair, KeyUsagePurpose, SanType,
     SerialNumber,
 };
-use rsa::pkcs1::EncodeRsaPrivateKey;
-use rsa::pkcs8::{EncodePrivateKey, EncodePublicKey};
-
-use crate::clock::Instant;
 
 /// Why a test certificate could not be made.
 #[derive(Debug, thiserror::Error)]
@@ -23,9 +22,9 @@ pub enum CertgenError {
     /// rcgen refused the parameters or the key.
     #[error("rcgen: {0}")]
     Rcgen(#[from] rcgen::Error),
-    /// The `rsa` crate failed.
-    #[error("rsa: {0}")]
-    Rsa(String),
+    /// A key that cannot be used or made here.
+    #[error("key: {0}")]
+    Key(String),
     /// An instant outside what a certificate can hold.
     #[error("date out of range: {0}")]
     Date(String),
@@ -55,7 +54,8 @@ pub struct Key {
 }
 
 impl Key {
-    /// Generates a key.
+    /// Generates a key. The product makes P-256 keys only; RSA keys come from
+    /// the dev-only generator (`tests/support/certgen.rs`).
     pub fn generate(kind: KeyKind) -> Result<Key, CertgenError> {
         match kind {
             KeyKind::P256 => {
@@ -70,40 +70,28 @@ impl Key {
                     signer: Some(kp),
                 })
             }
-            KeyKind::Rsa(bits) => {
-                let rsa_err = |e: &dyn std::fmt::Display| CertgenError::Rsa(e.to_string());
-                let sk = rsa::RsaPrivateKey::new(&mut rand_core::OsRng, bits)
-                    .map_err(|e| rsa_err(&e))?;
-                let pkcs8 = sk
-                    .to_pkcs8_der()
-                    .map_err(|e| rsa_err(&e))?
-                    .as_bytes()
-                    .to_vec();
-                let legacy = sk
-                    .to_pkcs1_der()
-                    .map_err(|e| rsa_err(&e))?
-                    .as_bytes()
-                    .to_vec();
-                let spki = sk
-                    .to_public_key()
-                    .to_public_key_der()
-                    .map_err(|e| rsa_err(&e))?
-                    .into_vec();
-                // ring signs only with RSA keys of 2048 bits or more; smaller
-                // ones can still be the subject of a certificate.
-                let signer = KeyPair::from_pkcs8_der_and_sign_algo(
-                    &rustls::pki_types::PrivatePkcs8KeyDer::from(pkcs8.clone()),
-                    &rcgen::PKCS_RSA_SHA256,
-                )
-                .ok();
-                Ok(Key {
-                    kind,
-                    pkcs8,
-                    legacy,
-                    spki,
-                    signer,
-                })
-            }
+            KeyKind::Rsa(_) => Err(CertgenError::Key(
+                "RSA keys are made by the dev-only generator (tests/support/certgen.rs)".into(),
+            )),
+        }
+    }
+
+    /// An RSA key made elsewhere (the dev-only generator): its modulus size,
+    /// PKCS#8 and PKCS#1 encodings and `SubjectPublicKeyInfo`, all DER.
+    pub fn from_rsa_der(bits: usize, pkcs8: Vec<u8>, legacy: Vec<u8>, spki: Vec<u8>) -> Key {
+        // ring signs only with RSA keys of 2048 bits or more; smaller ones
+        // can still be the subject of a certificate.
+        let signer = KeyPair::from_pkcs8_der_and_sign_algo(
+            &rustls::pki_types::PrivatePkcs8KeyDer::from(pkcs8.clone()),
+            &rcgen::PKCS_RSA_SHA256,
+        )
+        .ok();
+        Key {
+            kind: KeyKind::Rsa(bits),
+            pkcs8,
+            legacy,
+            spki,
+            signer,
         }
     }
 
@@ -111,9 +99,9 @@ impl Key {
     fn public(&self) -> Result<RawPublicKey, CertgenError> {
         let bits = tlv_children(&self.spki)
             .and_then(|c| c.get(1).copied())
-            .and_then(|b| crate::cert::der::read_tlv(b).ok())
-            .map(|(t, _)| t.content.get(1..).unwrap_or_default().to_vec())
-            .ok_or_else(|| CertgenError::Rsa("malformed public key".into()))?;
+            .and_then(element)
+            .map(|(_, content, _)| content.get(1..).unwrap_or_default().to_vec())
+            .ok_or_else(|| CertgenError::Key("malformed public key".into()))?;
         let alg = match self.kind {
             KeyKind::P256 => &rcgen::PKCS_ECDSA_P256_SHA256,
             KeyKind::Rsa(_) => &rcgen::PKCS_RSA_SHA256,
@@ -124,7 +112,7 @@ impl Key {
     fn signer(&self) -> Result<&KeyPair, CertgenError> {
         self.signer
             .as_ref()
-            .ok_or_else(|| CertgenError::Rsa("this key is too small to sign with ring".into()))
+            .ok_or_else(|| CertgenError::Key("this key is too small to sign with ring".into()))
     }
 }
 
@@ -313,53 +301,6 @@ fn offset(at: Instant) -> Result<time::OffsetDateTime, CertgenError> {
         .map_err(|e| CertgenError::Date(e.to_string()))
 }
 
-/// Re-signs an RSA-signed (SHA-256) certificate with SHA-1, using the
-/// issuer's RSA key: the algorithm identifiers are patched in place
-/// (`sha256WithRSAEncryption` and `sha1WithRSAEncryption` have the same
-/// length) and the signature, as long as the modulus, is replaced.
-pub fn resign_sha1(cert_der: &[u8], issuer: &Key) -> Result<Vec<u8>, CertgenError> {
-    use sha1::Digest;
-    const SHA256_RSA: [u8; 11] = [
-        0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x0b,
-    ];
-    let mut der = cert_der.to_vec();
-    let mut i = 0;
-    while i + SHA256_RSA.len() <= der.len() {
-        if der[i..i + SHA256_RSA.len()] == SHA256_RSA {
-            der[i + SHA256_RSA.len() - 1] = 0x05;
-        }
-        i += 1;
-    }
-    let tbs = tlv_children(&der)
-        .and_then(|c| c.first().copied())
-        .ok_or_else(|| CertgenError::Rsa("not a certificate".into()))?;
-    let tbs_range = (tbs.as_ptr() as usize - der.as_ptr() as usize, tbs.len());
-    let digest = sha1::Sha1::digest(&der[tbs_range.0..tbs_range.0 + tbs_range.1]);
-    let sk = rsa::RsaPrivateKey::from_pkcs8_der_compat(&issuer.pkcs8)?;
-    let sig = sk
-        .sign(rsa::Pkcs1v15Sign::new::<sha1::Sha1>(), &digest)
-        .map_err(|e| CertgenError::Rsa(e.to_string()))?;
-    let n = der.len();
-    if sig.len() > n {
-        return Err(CertgenError::Rsa(
-            "signature longer than the certificate".into(),
-        ));
-    }
-    der[n - sig.len()..].copy_from_slice(&sig);
-    Ok(der)
-}
-
-trait FromPkcs8Compat: Sized {
-    fn from_pkcs8_der_compat(b: &[u8]) -> Result<Self, CertgenError>;
-}
-
-impl FromPkcs8Compat for rsa::RsaPrivateKey {
-    fn from_pkcs8_der_compat(b: &[u8]) -> Result<Self, CertgenError> {
-        use rsa::pkcs8::DecodePrivateKey;
-        rsa::RsaPrivateKey::from_pkcs8_der(b).map_err(|e| CertgenError::Rsa(e.to_string()))
-    }
-}
-
 /// A DER TLV: tag, length, content.
 pub fn tlv(tag: u8, content: &[u8]) -> Vec<u8> {
     let mut out = vec![tag];
@@ -379,14 +320,21 @@ pub fn tlv(tag: u8, content: &[u8]) -> Vec<u8> {
     out
 }
 
-/// The contents of a DER SEQUENCE's children (each as a full TLV).
+/// One DER element, read by asn1-rs (the reader under x509-parser): its
+/// whole encoding, its content, and what follows it.
+fn element(input: &[u8]) -> Option<(&[u8], &[u8], &[u8])> {
+    use x509_parser::asn1_rs::{Any, FromDer};
+    let (rest, any) = Any::from_der(input).ok()?;
+    Some((&input[..input.len() - rest.len()], any.data, rest))
+}
+
+/// The children of a DER SEQUENCE, each as a full TLV.
 fn tlv_children(der: &[u8]) -> Option<Vec<&[u8]>> {
-    let (content, _) = crate::cert::der::read_tlv(der).ok()?;
+    let (_, mut rest, _) = element(der)?;
     let mut out = Vec::new();
-    let mut rest = content.content;
     while !rest.is_empty() {
-        let (t, r) = crate::cert::der::read_tlv(rest).ok()?;
-        out.push(t.raw);
+        let (raw, _, r) = element(rest)?;
+        out.push(raw);
         rest = r;
     }
     Some(out)
@@ -416,48 +364,6 @@ pub fn pkcs7(certs: &[&[u8]]) -> Vec<u8> {
     )
 }
 
-/// A structurally valid PKCS#12 (PFX) holding a certificate and its
-/// unencrypted key (no MAC): what a desk must never send.
-pub fn pkcs12(cert_der: &[u8], pkcs8: &[u8]) -> Vec<u8> {
-    // keyBag 1.2.840.113549.1.12.10.1.1, certBag …10.1.3 with x509Certificate 1.2.840.113549.1.9.22.1.
-    let key_bag_oid = [
-        0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x0c, 0x0a, 0x01, 0x01,
-    ];
-    let cert_bag_oid = [
-        0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x0c, 0x0a, 0x01, 0x03,
-    ];
-    let x509_cert_oid = [0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x09, 0x16, 0x01];
-    let key_bag = tlv(0x30, &[tlv(0x06, &key_bag_oid), tlv(0xa0, pkcs8)].concat());
-    let cert_bag_value = tlv(
-        0x30,
-        &[tlv(0x06, &x509_cert_oid), tlv(0xa0, &tlv(0x04, cert_der))].concat(),
-    );
-    let cert_bag = tlv(
-        0x30,
-        &[tlv(0x06, &cert_bag_oid), tlv(0xa0, &cert_bag_value)].concat(),
-    );
-    let safe_contents = tlv(0x30, &[key_bag, cert_bag].concat());
-    let data_ci = tlv(
-        0x30,
-        &[tlv(0x06, OID_DATA), tlv(0xa0, &tlv(0x04, &safe_contents))].concat(),
-    );
-    let auth_safe = tlv(0x30, &data_ci);
-    let outer_ci = tlv(
-        0x30,
-        &[tlv(0x06, OID_DATA), tlv(0xa0, &tlv(0x04, &auth_safe))].concat(),
-    );
-    tlv(0x30, &[tlv(0x02, &[3]), outer_ci].concat())
-}
-
-/// A certificate signing request for `key` (P-256 only), DER.
-pub fn csr(common_name: &str, key: &Key) -> Result<Vec<u8>, CertgenError> {
-    let mut p = CertificateParams::default();
-    let mut dn = rcgen::DistinguishedName::new();
-    dn.push(DnType::CommonName, common_name);
-    p.distinguished_name = dn;
-    Ok(p.serialize_request(key.signer()?)?.der().to_vec())
-}
-
 /// PEM text with LF line endings, 64-character lines.
 pub fn pem(label: &str, der: &[u8]) -> String {
     crate::cert::normal::pem_block(label, der)
@@ -467,8 +373,17 @@ pub fn pem(label: &str, der: &[u8]) -> String {
 fn sec1_of_pkcs8(pkcs8: &[u8]) -> Option<Vec<u8>> {
     let children = tlv_children(pkcs8)?;
     let octet = children.get(2)?;
-    let (t, _) = crate::cert::der::read_tlv(octet).ok()?;
-    Some(t.content.to_vec())
+    let (_, content, _) = element(octet)?;
+    Some(content.to_vec())
+}
+
+/// The dev-only half, for the unit tests of the library (the integration
+/// tests, examples and benchmarks include the same file).
+#[cfg(test)]
+#[allow(dead_code)]
+pub(crate) mod dev {
+    use crate as vigie;
+    include!("../tests/support/certgen.rs");
 }
 
 #[cfg(test)]

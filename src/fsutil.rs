@@ -1,12 +1,32 @@
-//! Writing files that must never be seen half-written: a temporary file in the
-//! same folder, flushed to disk, renamed over the target, and the folder
-//! flushed so the rename itself survives a crash. Owner-only permissions.
+//! Writing files that must never be seen half-written: the one atomic writer
+//! of vigie (backups, the outbox's `.eml` files, the `directory` push
+//! destination's certificates and manifest).
+//!
+//! A temporary file is created in the target's folder under an unpredictable
+//! name, exclusively (`O_EXCL`, by `tempfile`), so nobody can guess it and
+//! plant a link there; it is flushed to disk, renamed over the target, and
+//! the folder is flushed so the rename itself survives a crash. A failed
+//! write removes its temporary file.
 
+use std::fs::Permissions;
 use std::io::Write;
-use std::os::unix::fs::OpenOptionsExt;
+use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
-/// Writes `bytes` to `path` atomically with permissions `mode` (e.g. 0o600).
+/// Every temporary file starts with this, so that readers of a folder (and
+/// the clean-up of the `directory` destination) can tell it from the files
+/// it will become.
+pub const TEMP_PREFIX: &str = ".vigie-tmp-";
+
+/// Permissions for files only their owner may read (backups, e-mails).
+pub const OWNER_ONLY: u32 = 0o600;
+
+/// Permissions that the process umask narrows, as `File::create` gives
+/// (certificates for a national side that picks files up).
+pub const UMASK_DEFAULT: u32 = 0o666;
+
+/// Writes `bytes` to `path` atomically, creating it with permissions `mode`
+/// (narrowed by the umask), e.g. [`OWNER_ONLY`].
 pub fn write_atomic(path: &Path, bytes: &[u8], mode: u32) -> std::io::Result<()> {
     let dir = path
         .parent()
@@ -15,33 +35,22 @@ pub fn write_atomic(path: &Path, bytes: &[u8], mode: u32) -> std::io::Result<()>
     let name = path
         .file_name()
         .ok_or_else(|| std::io::Error::new(std::io::ErrorKind::InvalidInput, "no file name"))?;
-    let tmp = dir.join(format!(
-        ".{}.tmp-{}",
-        name.to_string_lossy(),
-        std::process::id()
-    ));
-    let result = (|| {
-        let mut f = std::fs::OpenOptions::new()
-            .write(true)
-            .create(true)
-            .truncate(true)
-            .mode(mode)
-            .open(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, path)?;
-        std::fs::File::open(dir)?.sync_all()
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result
+    let suffix = format!("-{}", name.to_string_lossy());
+    // Dropping the temporary file (on any error below) removes it.
+    let mut tmp = tempfile::Builder::new()
+        .prefix(TEMP_PREFIX)
+        .suffix(&suffix)
+        .permissions(Permissions::from_mode(mode))
+        .tempfile_in(dir)?;
+    tmp.write_all(bytes)?;
+    tmp.as_file().sync_all()?;
+    tmp.persist(path).map_err(|e| e.error)?;
+    std::fs::File::open(dir)?.sync_all()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::os::unix::fs::PermissionsExt;
 
     #[test]
     fn replaces_content_and_leaves_no_temporary() {
@@ -55,5 +64,16 @@ mod tests {
             std::fs::metadata(&p).unwrap().permissions().mode() & 0o777,
             0o600
         );
+    }
+
+    #[test]
+    fn a_failed_write_leaves_no_temporary() {
+        let dir = tempfile::tempdir().unwrap();
+        // Renaming a file over a non-empty folder fails.
+        let target = dir.path().join("taken");
+        std::fs::create_dir(&target).unwrap();
+        std::fs::write(target.join("x"), b"x").unwrap();
+        assert!(write_atomic(&target, b"one", OWNER_ONLY).is_err());
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
     }
 }

@@ -18,6 +18,7 @@ pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod desk;
+pub mod escape;
 pub mod fingerprint;
 pub mod fsutil;
 pub mod model;

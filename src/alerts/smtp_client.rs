@@ -11,6 +11,20 @@
 //! sockets where `TCP_NODELAY` cannot be set; its async client accepts a
 //! stream, so vigie connects, sets `TCP_NODELAY`, and hands the socket over.
 //!
+//! # Why this client is still here (lettre 0.11.23, checked 2026-12)
+//!
+//! lettre 0.11.23, the newest release on crates.io, still offers no way to
+//! set `TCP_NODELAY` through its transports: neither `SmtpTransport` nor
+//! `AsyncSmtpTransport` (nor their builders or `PoolConfig`) calls
+//! `set_nodelay` or accepts a socket, a connector or a socket-options hook;
+//! they open their own sockets (`net.rs`, `async_net.rs`). The only public
+//! door for a socket of ours is the low-level
+//! `AsyncSmtpConnection::connect_with_transport`, and implicit TLS on such a
+//! socket needs `AsyncNetworkStream::use_existing_tokio1` + `upgrade_tls`,
+//! which lettre marks deprecated ("not meant to be public"). So the
+//! connection handling (reuse, reconnect, AUTH, timeouts) that the
+//! transports would give stays written here, on top of those calls.
+//!
 //! # Shape
 //!
 //! The callers are synchronous: the client owns a current-thread tokio

@@ -155,14 +155,7 @@ pub fn embedded(name: &str) -> Option<&'static str> {
     EMBEDDED.iter().find(|(n, _)| *n == name).map(|(_, t)| *t)
 }
 
-/// A subject is one line: every run of white space or control characters
-/// becomes one space, so nothing in a desk name can start a new header.
-pub fn one_line(s: &str) -> String {
-    s.split(|c: char| c.is_whitespace() || c.is_control())
-        .filter(|w| !w.is_empty())
-        .collect::<Vec<_>>()
-        .join(" ")
-}
+pub use crate::escape::one_line;
 
 fn describe(e: &minijinja::Error) -> String {
     let mut msg = e.to_string();

@@ -3,8 +3,6 @@
 //! timeouts), or, with no `[smtp]` configured, `.eml` files in
 //! `<data-dir>/outbox`.
 
-use std::io::Write;
-use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 
 use lettre::transport::smtp::authentication::Credentials;
@@ -93,21 +91,13 @@ impl Transport {
     }
 }
 
-/// Writes `<dir>/<stem>.eml` atomically (temporary file, fsync, rename),
-/// readable by the owner only: a retry overwrites the same file.
+/// Writes `<dir>/<stem>.eml` atomically (see [`crate::fsutil`]), readable
+/// by the owner only: a retry overwrites the same file.
 pub fn write_eml(dir: &Path, stem: &str, bytes: &[u8]) -> std::io::Result<()> {
     crate::store::create_private_dir(dir).map_err(std::io::Error::other)?;
-    let final_path = dir.join(format!("{stem}.eml"));
-    let tmp = dir.join(format!(".{stem}.eml.tmp"));
-    let mut f = std::fs::OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .mode(0o600)
-        .open(&tmp)?;
-    f.write_all(bytes)?;
-    f.sync_all()?;
-    drop(f);
-    std::fs::rename(&tmp, &final_path)?;
-    std::fs::File::open(dir)?.sync_all()
+    crate::fsutil::write_atomic(
+        &dir.join(format!("{stem}.eml")),
+        bytes,
+        crate::fsutil::OWNER_ONLY,
+    )
 }

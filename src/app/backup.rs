@@ -28,7 +28,7 @@ pub fn take(env: &Env, file: Option<PathBuf>) -> Result<PathBuf, AppError> {
             dir.join(format!("vigie-{}.json", env.now.format("%Y%m%dT%H%M%SZ")))
         }
     };
-    crate::fsutil::write_atomic(&path, &text, 0o600).map_err(|source| AppError::Write {
+    crate::fsutil::write_atomic(&path, &text, crate::fsutil::OWNER_ONLY).map_err(|source| AppError::Write {
         file: path.display().to_string(),
         source,
     })?;

@@ -9,7 +9,6 @@
 pub mod attribute;
 pub mod bundle;
 pub mod chain;
-pub mod der;
 pub mod ingest;
 pub mod normal;
 pub mod parse;

@@ -60,7 +60,7 @@ mod tests {
                 (
                     ca,
                     Key::generate(KeyKind::P256).unwrap(),
-                    Key::generate(KeyKind::Rsa(2048)).unwrap(),
+                    certgen::dev::rsa_key(2048).unwrap(),
                 )
             })
         }

@@ -187,10 +187,7 @@ fn attr_value(v: &x509_parser::der_parser::asn1_rs::Any<'_>) -> String {
         _ => std::str::from_utf8(data).ok().map(str::to_owned),
     };
     match s {
-        Some(s) => s
-            .chars()
-            .map(|c| if c.is_control() { '?' } else { c })
-            .collect(),
+        Some(s) => crate::escape::certificate_field(&s),
         None => format!("#{}", hex::encode(data)),
     }
 }
@@ -300,11 +297,7 @@ fn eku_names(eku: &ExtendedKeyUsage<'_>) -> Vec<String> {
 }
 
 fn general_name(g: &GeneralName<'_>) -> String {
-    let clean = |s: &str| -> String {
-        s.chars()
-            .map(|c| if c.is_control() { '?' } else { c })
-            .collect()
-    };
+    let clean = crate::escape::certificate_field;
     match g {
         GeneralName::RFC822Name(s) => format!("email:{}", clean(s)),
         GeneralName::DNSName(s) => format!("DNS:{}", clean(s)),

@@ -101,15 +101,7 @@ pub fn luhn_ok(digits: &str) -> bool {
     sum.is_multiple_of(10)
 }
 
-/// Makes a user-supplied string safe to echo in an error: control characters
-/// (CR, LF, escape sequences) are shown escaped, and it is cut to a sane length.
-pub fn printable(s: &str) -> String {
-    let mut out: String = s.chars().take(64).flat_map(char::escape_debug).collect();
-    if s.chars().count() > 64 {
-        out.push('…');
-    }
-    out
-}
+pub use crate::escape::printable;
 
 impl fmt::Display for DeskId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

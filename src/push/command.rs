@@ -94,13 +94,7 @@ impl CommandTarget {
 
 /// The last line-ish of a program's stderr, one line, no control characters.
 fn tail(s: &str) -> String {
-    let flat: String = s
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
-        .chars()
-        .filter(|c| !c.is_control())
-        .collect();
+    let flat = crate::escape::flat_line(s);
     let n = flat.chars().count();
     flat.chars().skip(n.saturating_sub(STDERR_KEPT)).collect()
 }

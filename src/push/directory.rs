@@ -12,8 +12,7 @@
 //! (and its job, not marked done, pushes it again).
 
 use std::collections::BTreeMap;
-use std::fs::{self, File};
-use std::io::Write;
+use std::fs;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -22,13 +21,12 @@ use super::{Outcome, PushItem, Target};
 use crate::clock::{rfc3339, Instant};
 use crate::desk::DeskId;
 use crate::fingerprint::Sha256;
+// Temporary files start with this, so that readers (and the clean-up at the
+// next run) can tell them from certificates.
+use crate::fsutil::TEMP_PREFIX;
 
 /// The manifest's file name.
 pub const MANIFEST: &str = "manifest.json";
-
-/// Temporary files start with this, so that readers (and the clean-up at the
-/// next run) can tell them from certificates.
-const TEMP_PREFIX: &str = ".vigie-tmp-";
 
 /// One line of `manifest.json`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -192,23 +190,10 @@ fn read_cert(path: &Path) -> Option<(Sha256, Instant)> {
 }
 
 /// Writes `name` in `dir` so that it is either its old content or the whole
-/// new one, even across a crash or a power cut: temporary file in the same
-/// folder, fsync, rename over, fsync the folder (which makes the rename
-/// durable).
-pub fn write_atomic(dir: &Path, name: &str, bytes: &[u8]) -> std::io::Result<()> {
-    let tmp = dir.join(format!("{TEMP_PREFIX}{}-{name}", std::process::id()));
-    let result = (|| {
-        let mut f = File::create(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-        drop(f);
-        fs::rename(&tmp, dir.join(name))?;
-        File::open(dir)?.sync_all()
-    })();
-    if result.is_err() {
-        let _ = fs::remove_file(&tmp);
-    }
-    result
+/// new one, even across a crash or a power cut (see [`crate::fsutil`]), with
+/// the permissions `File::create` would give.
+fn write_atomic(dir: &Path, name: &str, bytes: &[u8]) -> std::io::Result<()> {
+    crate::fsutil::write_atomic(&dir.join(name), bytes, crate::fsutil::UMASK_DEFAULT)
 }
 
 #[cfg(test)]

@@ -11,6 +11,7 @@ use serde::Serialize;
 use crate::app::job::JobRun;
 pub use crate::app::metrics::Snapshot;
 use crate::clock::{rfc3339, Instant};
+use crate::escape::prometheus_label;
 
 /// One job's health.
 #[derive(Debug, Clone, Serialize)]
@@ -40,12 +41,6 @@ pub struct Health {
     pub jobs: Vec<JobHealth>,
 }
 
-fn escape(v: &str) -> String {
-    v.replace('\\', "\\\\")
-        .replace('"', "\\\"")
-        .replace('\n', "\\n")
-}
-
 /// Renders the snapshot as Prometheus text.
 pub fn render(s: &Snapshot) -> String {
     let mut out = String::new();
@@ -63,8 +58,8 @@ pub fn render(s: &Snapshot) -> String {
             let _ = writeln!(
                 out,
                 "vigie_cert_not_after_timestamp_seconds{{desk=\"{}\",department=\"{}\"}} {t}",
-                escape(&r.desk),
-                escape(r.department.as_deref().unwrap_or(""))
+                prometheus_label(&r.desk),
+                prometheus_label(r.department.as_deref().unwrap_or(""))
             );
         }
     }
@@ -79,7 +74,7 @@ pub fn render(s: &Snapshot) -> String {
             let _ = writeln!(
                 out,
                 "vigie_cert_days_left{{desk=\"{}\"}} {d}",
-                escape(&r.desk)
+                prometheus_label(&r.desk)
             );
         }
     }

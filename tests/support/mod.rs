@@ -9,6 +9,7 @@ use std::process::Output;
 use assert_cmd::Command;
 
 pub mod proxy;
+pub mod certgen;
 pub mod seed;
 
 /// A temporary vigie installation.

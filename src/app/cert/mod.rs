@@ -17,13 +17,5 @@ pub use normalize::normalize;
 /// characters escaped, so that a file named with a line break cannot forge a
 /// line of the report (`x.cer: accepté pour le guichet…`) or of an e-mail.
 pub fn display_name(p: &Path) -> String {
-    let mut out = String::new();
-    for c in p.display().to_string().chars() {
-        if c.is_control() {
-            out.extend(c.escape_default());
-        } else {
-            out.push(c);
-        }
-    }
-    out
+    crate::escape::file_name(&p.display().to_string())
 }

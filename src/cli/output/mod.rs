@@ -153,23 +153,8 @@ impl Table {
                 let c = cells.get(i).map(String::as_str).unwrap_or("");
                 // Control characters in a cell would break the layout and could
                 // move the terminal's cursor: show them escaped.
-                let escaped;
-                let c = if c.chars().any(char::is_control) {
-                    escaped = c
-                        .chars()
-                        .flat_map(|ch| {
-                            if ch.is_control() {
-                                ch.escape_debug().collect::<Vec<_>>()
-                            } else {
-                                vec![ch]
-                            }
-                        })
-                        .collect::<String>();
-                    escaped.as_str()
-                } else {
-                    c
-                };
-                l.push_str(c);
+                let c = crate::escape::table_cell(c);
+                l.push_str(&c);
                 if i + 1 < n {
                     let pad = w.saturating_sub(c.chars().count()) + 2;
                     l.extend(std::iter::repeat_n(' ', pad));

@@ -1,0 +1,35 @@
+//! Reading a received file, bounded by the configured size limit.
+
+use std::io::Read;
+use std::path::Path;
+
+use super::SniffError;
+
+/// Reads a file, refusing before reading it all when it is larger than
+/// `limit` bytes.
+pub fn read_limited(path: &Path, limit: u64) -> Result<Vec<u8>, SniffError> {
+    let unreadable = |e: std::io::Error| SniffError::Unreadable(e.to_string());
+    let file = std::fs::File::open(path).map_err(unreadable)?;
+    let meta = file.metadata().map_err(unreadable)?;
+    if !meta.is_file() {
+        return Err(SniffError::Unreadable("not a regular file".into()));
+    }
+    if meta.len() > limit {
+        return Err(SniffError::TooLarge {
+            size: meta.len(),
+            limit,
+        });
+    }
+    let mut buf = Vec::with_capacity(meta.len() as usize);
+    // The file may grow between the two calls: never read past the limit.
+    file.take(limit + 1)
+        .read_to_end(&mut buf)
+        .map_err(unreadable)?;
+    if buf.len() as u64 > limit {
+        return Err(SniffError::TooLarge {
+            size: buf.len() as u64,
+            limit,
+        });
+    }
+    Ok(buf)
+}
