@@ -5,6 +5,7 @@
 //! missing files. Each must end in a clear message and a state from which the
 //! next run recovers.
 
+use std::io::Write as _;
 use std::net::TcpListener;
 use std::process::Command as StdCommand;
 use std::time::{Duration, Instant};
@@ -254,6 +255,48 @@ fn a_slow_smtp_server_leaves_the_message_pending_and_the_next_run_delivers() {
         .iter()
         .all(|r| r["state"] == "sent"));
     assert_eq!(server.messages().len(), list.as_array().unwrap().len());
+}
+
+#[test]
+fn an_endless_greeting_line_is_refused_and_the_message_stays_pending() {
+    // A peer that answers the connection with a line that never ends. The
+    // loop is bounded: it stops at 256 MiB or when vigie hangs up.
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let flood = std::thread::spawn(move || {
+        let (mut s, _) = listener.accept().unwrap();
+        let chunk = vec![b'A'; 64 * 1024];
+        let mut sent = 0usize;
+        let _ = s.write_all(b"220-");
+        while sent < 256 * 1024 * 1024 {
+            if s.write_all(&chunk).is_err() {
+                break;
+            }
+            sent += chunk.len();
+        }
+        sent
+    });
+    let case = Case::with_config(&smtp_config(port, 5));
+    desk_with_cert(&case);
+    let out = case.run(&["--now", "2029-11-10T09:00:00Z", "alerts", "run"]);
+    no_panic(&out);
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    let sent = flood.join().unwrap();
+    assert!(
+        sent < 16 * 1024 * 1024,
+        "vigie read {sent} bytes of one line"
+    );
+    let list = case.json(&["alerts", "list", "--json"]);
+    let threshold: Vec<_> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["kind"] == "threshold")
+        .collect();
+    assert_eq!(threshold.len(), 1, "{list}");
+    assert_eq!(threshold[0]["state"], "pending");
+    let err = threshold[0]["error"].as_str().unwrap();
+    assert!(err.contains("line longer than 8 KiB"), "{err}");
 }
 
 #[test]

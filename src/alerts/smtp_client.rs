@@ -34,6 +34,17 @@
 //! `smtp.timeout_secs`. The connection is reused from message to message; a
 //! connection the server closed in between is replaced, and the message sent
 //! again on the new one, only when nothing of it can have been accepted.
+//!
+//! # What a hostile peer can send
+//!
+//! lettre reads each reply line into a growing buffer until it meets a line
+//! end, with no bound: a server, or anyone on the path before STARTTLS, that
+//! sends an endless line makes it buffer until the process aborts. Every
+//! byte vigie reads therefore passes through [`bounded::Bounded`], which
+//! fails the read once a line in clear exceeds [`bounded::MAX_LINE`] bytes, or
+//! once the peer has sent [`bounded::MAX_REPLY`] bytes without vigie having
+//! written anything (which also bounds what arrives inside TLS, where the
+//! lines are not visible at the socket). The message stays pending.
 
 use std::net::SocketAddr;
 use std::sync::{Mutex, PoisonError};
@@ -143,13 +154,17 @@ impl SmtpClient {
     /// Opens a connection: TCP, TLS as configured, greeting, EHLO, AUTH.
     async fn connect(&self) -> Result<AsyncSmtpConnection, Failure> {
         let tcp = self.open_socket().await?;
+        let mut lines_in_clear = None;
         let mut conn = match &self.server.security {
             Security::Implicit(tls) => {
+                // Under TLS the socket sees ciphertext: only the byte budget
+                // applies there; lines are bounded above the TLS layer.
+                let tcp = bounded::Bounded::new(tcp, false);
                 #[allow(deprecated)]
                 let mut stream = AsyncNetworkStream::use_existing_tokio1(Box::new(tcp));
                 self.setup("the TLS handshake", stream.upgrade_tls(tls.clone()))
                     .await?;
-                let stream = Box::new(tls_stream::Encrypted(stream));
+                let stream = Box::new(bounded::Bounded::new(tls_stream::Encrypted(stream), true));
                 self.setup(
                     "its greeting",
                     AsyncSmtpConnection::connect_with_transport(stream, &self.hello),
@@ -157,6 +172,8 @@ impl SmtpClient {
                 .await?
             }
             Security::None | Security::Starttls(_) => {
+                let tcp = bounded::Bounded::new(tcp, true);
+                lines_in_clear = Some(tcp.lines_in_clear());
                 self.setup(
                     "its greeting",
                     AsyncSmtpConnection::connect_with_transport(Box::new(tcp), &self.hello),
@@ -171,6 +188,11 @@ impl SmtpClient {
                      nothing was sent in clear",
                     self.server.host, self.server.port
                 )));
+            }
+            // From here the socket carries TLS records, whose bytes are
+            // not lines: keep only the byte budget on them.
+            if let Some(flag) = &lines_in_clear {
+                flag.store(false, std::sync::atomic::Ordering::SeqCst);
             }
             self.setup("STARTTLS", conn.starttls(tls.clone(), &self.hello))
                 .await?;
@@ -469,6 +491,152 @@ mod tls_stream {
     impl AsyncTokioStream for Encrypted {
         fn peer_addr(&self) -> io::Result<SocketAddr> {
             self.0.peer_addr()
+        }
+    }
+}
+
+/// A stream that bounds what the peer can make vigie buffer (see the
+/// module's documentation).
+mod bounded {
+    use std::io;
+    use std::net::SocketAddr;
+    use std::pin::Pin;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::Arc;
+    use std::task::{Context, Poll};
+
+    use lettre::transport::smtp::client::AsyncTokioStream;
+    use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+
+    /// The longest reply line accepted. RFC 5321 §4.5.3.1.5 allows 512
+    /// octets; real servers' EHLO lines stay well under a kilobyte.
+    pub const MAX_LINE: usize = 8 * 1024;
+    /// The most the peer may send between two writes of vigie: a greeting,
+    /// an EHLO reply or a TLS handshake's certificates fit many times over.
+    pub const MAX_REPLY: usize = 1024 * 1024;
+
+    /// `inner`, failing reads past the bounds.
+    #[derive(Debug)]
+    pub struct Bounded<S> {
+        inner: S,
+        /// Whether the bytes read are SMTP lines in clear (not TLS records).
+        lines: Arc<AtomicBool>,
+        since_line_end: usize,
+        since_write: usize,
+    }
+
+    impl<S> Bounded<S> {
+        /// Wraps `inner`; `lines` says whether its bytes are lines in clear.
+        pub fn new(inner: S, lines: bool) -> Bounded<S> {
+            Bounded {
+                inner,
+                lines: Arc::new(AtomicBool::new(lines)),
+                since_line_end: 0,
+                since_write: 0,
+            }
+        }
+
+        /// The switch to clear once TLS starts on this stream (STARTTLS).
+        pub fn lines_in_clear(&self) -> Arc<AtomicBool> {
+            Arc::clone(&self.lines)
+        }
+
+        /// Counts `bytes` just read; an error when a bound is passed.
+        fn account(&mut self, bytes: &[u8]) -> io::Result<()> {
+            self.since_write += bytes.len();
+            if self.since_write > MAX_REPLY {
+                return Err(io::Error::new(
+                    io::ErrorKind::InvalidData,
+                    format!(
+                        "the server sent more than {} KiB without waiting for vigie: refused",
+                        MAX_REPLY / 1024
+                    ),
+                ));
+            }
+            if self.lines.load(Ordering::SeqCst) {
+                match bytes.iter().rposition(|&b| b == b'\n') {
+                    Some(i) => self.since_line_end = bytes.len() - i - 1,
+                    None => self.since_line_end += bytes.len(),
+                }
+                if self.since_line_end > MAX_LINE {
+                    return Err(io::Error::new(
+                        io::ErrorKind::InvalidData,
+                        format!(
+                            "the server sent a line longer than {} KiB: refused",
+                            MAX_LINE / 1024
+                        ),
+                    ));
+                }
+            }
+            Ok(())
+        }
+    }
+
+    impl<S: AsyncRead + Unpin> AsyncRead for Bounded<S> {
+        fn poll_read(
+            mut self: Pin<&mut Self>,
+            cx: &mut Context<'_>,
+            buf: &mut ReadBuf<'_>,
+        ) -> Poll<io::Result<()>> {
+            let before = buf.filled().len();
+            match Pin::new(&mut self.inner).poll_read(cx, buf) {
+                Poll::Ready(Ok(())) => Poll::Ready(self.account(&buf.filled()[before..])),
+                other => other,
+            }
+        }
+    }
+
+    impl<S: AsyncWrite + Unpin> AsyncWrite for Bounded<S> {
+        fn poll_write(
+            mut self: Pin<&mut Self>,
+            cx: &mut Context<'_>,
+            buf: &[u8],
+        ) -> Poll<io::Result<usize>> {
+            let written = Pin::new(&mut self.inner).poll_write(cx, buf);
+            if let Poll::Ready(Ok(n)) = written {
+                if n > 0 {
+                    self.since_write = 0;
+                }
+            }
+            written
+        }
+
+        fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+            Pin::new(&mut self.inner).poll_flush(cx)
+        }
+
+        fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+            Pin::new(&mut self.inner).poll_shutdown(cx)
+        }
+    }
+
+    impl<S: AsyncTokioStream> AsyncTokioStream for Bounded<S> {
+        fn peer_addr(&self) -> io::Result<SocketAddr> {
+            self.inner.peer_addr()
+        }
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        #[test]
+        fn long_lines_and_floods_are_refused_short_ones_pass() {
+            let mut b = Bounded::new((), true);
+            assert!(b.account(b"220 ready\r\n").is_ok());
+            let chunk = vec![b'A'; 4096];
+            assert!(b.account(&chunk).is_ok());
+            assert!(b.account(&chunk).is_ok());
+            let err = b.account(&chunk).unwrap_err().to_string();
+            assert!(err.contains("line longer than 8 KiB"), "{err}");
+
+            // Ciphertext: no lines, only the budget between writes.
+            let mut b = Bounded::new((), false);
+            for _ in 0..(MAX_REPLY / chunk.len()) {
+                assert!(b.account(&chunk).is_ok());
+            }
+            let err = b.account(&chunk).unwrap_err().to_string();
+            assert!(err.contains("without waiting for vigie"), "{err}");
         }
     }
 }
