@@ -18,6 +18,18 @@ pub struct Case {
     pub config: Option<PathBuf>,
 }
 
+/// The environment variables through which a proxy reaches an HTTP client.
+pub const PROXY_VARIABLES: &[&str] = &[
+    "HTTPS_PROXY",
+    "https_proxy",
+    "HTTP_PROXY",
+    "http_proxy",
+    "ALL_PROXY",
+    "all_proxy",
+    "NO_PROXY",
+    "no_proxy",
+];
+
 impl Case {
     /// A case on the embedded defaults.
     pub fn new() -> Case {
@@ -56,9 +68,15 @@ impl Case {
         p
     }
 
-    /// The `vigie` command, pointed at this case.
+    /// The `vigie` command, pointed at this case, without the caller's
+    /// proxy settings.
     pub fn cmd(&self) -> Command {
         let mut c = Command::cargo_bin("vigie").expect("vigie binary");
+        // A proxy in the test runner's environment would carry the pushes
+        // of tests that expect a direct connection.
+        for var in PROXY_VARIABLES {
+            c.env_remove(var);
+        }
         c.env_remove("VIGIE_CONFIG")
             .env_remove("NO_COLOR")
             .env("VIGIE_DATA_DIR", self.data())
@@ -73,6 +91,11 @@ impl Case {
     /// processes the test must control while they run (the service, kills).
     pub fn std_cmd(&self) -> std::process::Command {
         let mut c = std::process::Command::new(assert_cmd::cargo::cargo_bin("vigie"));
+        // A proxy in the test runner's environment would carry the pushes
+        // of tests that expect a direct connection.
+        for var in PROXY_VARIABLES {
+            c.env_remove(var);
+        }
         c.env_remove("VIGIE_CONFIG")
             .env_remove("NO_COLOR")
             .env("VIGIE_DATA_DIR", self.data())
