@@ -111,3 +111,30 @@ impl From<sled::transaction::UnabortableTransactionError> for StoreError {
         StoreError::Transaction(e)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_corruption_advises_a_restore() {
+        let path = Path::new("/data/store");
+        let damaged = engine_error(path, sled::Error::Corruption { at: None, bt: () });
+        assert!(damaged.to_string().contains("vigie restore"), "{damaged}");
+        for e in [
+            sled::Error::Io(std::io::Error::other("could not acquire lock")),
+            sled::Error::Io(std::io::Error::from(std::io::ErrorKind::PermissionDenied)),
+            sled::Error::Unsupported("a feature".into()),
+            sled::Error::ReportableBug("a bug".into()),
+        ] {
+            let e = engine_error(path, e);
+            assert!(!e.to_string().contains("restore"), "{e}");
+            assert!(e.to_string().contains("/data/store"), "{e}");
+        }
+        let full = engine_error(
+            path,
+            sled::Error::Io(std::io::Error::from(std::io::ErrorKind::StorageFull)),
+        );
+        assert!(matches!(full, StoreError::Full { .. }), "{full}");
+    }
+}
