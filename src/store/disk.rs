@@ -33,8 +33,11 @@ const GENERATING: &str = ".generating";
 /// many. This is always safe: a `.generating` file was never renamed, so
 /// the snapshot it would have replaced (or, before the first one, none) is
 /// still there, and sled rebuilds the same snapshot from that one and the
-/// log, which it does at every opening anyway. Nothing of the store is in
-/// such a file that is not in the log.
+/// log, which it does at every opening anyway (sled 0.34 writes snapshots
+/// only there: `advance_snapshot`, called by `read_snapshot_or_default`
+/// while opening, is `write_snapshot`'s one caller). Nothing of the store is
+/// in such a file that is not in the log. Under the data directory's lock,
+/// no other vigie is opening the store, so none is being written.
 pub(super) fn clear_incomplete_snapshots(store: &Path) -> Result<usize, StoreError> {
     let entries = match std::fs::read_dir(store) {
         Ok(entries) => entries,
