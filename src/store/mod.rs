@@ -9,14 +9,16 @@
 //! `write` returns: what the CLI reports as done is durable.
 //!
 //! The files are named after what they hold: [`Store`] and its write
-//! transactions here, opening in `open`, the schema and its upgrades in
-//! `schema`, errors in `error`, reads of the inventory (desks, certificates)
-//! in `inventory` and of the logs (alerts, pushes, audit, job runs) in `logs`,
-//! over the generic reads of `query`.
+//! transactions here, opening in `open`, what is checked of the disk before
+//! (free room, sled's half-written snapshots) in `disk`, the schema and its
+//! upgrades in `schema`, errors in `error`, reads of the inventory (desks,
+//! certificates) in `inventory` and of the logs (alerts, pushes, audit, job
+//! runs) in `logs`, over the generic reads of `query`.
 
 mod backup;
 mod cert_codec;
 mod codec;
+mod disk;
 mod error;
 mod inventory;
 mod lock;

@@ -1,4 +1,5 @@
-//! Opening a store: the data directory's lock, sled's files (owner-only),
+//! Opening a store: the data directory's lock, the disk (room to open, and
+//! what a full disk left behind, see `disk`), sled's files (owner-only),
 //! then the schema check.
 
 use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
@@ -6,7 +7,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use super::error::engine_error;
-use super::{tx, DirLock, Store, StoreError};
+use super::{disk, tx, DirLock, Store, StoreError};
 
 /// sled's page cache. Its default (1 GiB) is sized for a database server;
 /// a command scans a tree once and exits, and the service reopens the store
@@ -35,6 +36,11 @@ impl Store {
         let start = std::time::Instant::now();
         let lock = DirLock::acquire(data_dir, wait)?;
         let path = data_dir.join("store");
+        // Under our lock, so that no other vigie is writing a snapshot we
+        // would take for a left-over; and before the room check, which
+        // counts the snapshot sled is about to write again.
+        disk::clear_incomplete_snapshots(&path)?;
+        disk::check_free_space(data_dir, &path)?;
         let engine = |e: sled::Error| engine_error(&path, e);
         // sled releases its own file lock from background threads a moment
         // after the previous holder dropped it (the service reopens the store
