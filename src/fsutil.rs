@@ -53,7 +53,8 @@ fn write(path: &Path, bytes: &[u8], mode: u32, exact: bool) -> std::io::Result<(
         .tempfile_in(dir)?;
     if exact {
         // The umask narrowed the mode at creation; fchmod does not apply it.
-        tmp.as_file().set_permissions(Permissions::from_mode(mode))?;
+        tmp.as_file()
+            .set_permissions(Permissions::from_mode(mode))?;
     }
     tmp.write_all(bytes)?;
     tmp.as_file().sync_all()?;

@@ -368,8 +368,7 @@ mod tests {
         fs::write(dir.join("732829320-00001.pem"), pem(&c)).unwrap();
         fs::write(dir.join("elsewhere"), pem(&b)).unwrap();
         fs::remove_file(dir.join("732829320-00002.pem")).unwrap();
-        std::os::unix::fs::symlink(dir.join("elsewhere"), dir.join("732829320-00002.pem"))
-            .unwrap();
+        std::os::unix::fs::symlink(dir.join("elsewhere"), dir.join("732829320-00002.pem")).unwrap();
         // Not in flight either: only a pending job's certificate is adopted.
         let done = PushJob {
             state: PushState::Done,
