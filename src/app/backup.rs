@@ -28,9 +28,11 @@ pub fn take(env: &Env, file: Option<PathBuf>) -> Result<PathBuf, AppError> {
             dir.join(format!("vigie-{}.json", env.now.format("%Y%m%dT%H%M%SZ")))
         }
     };
-    crate::fsutil::write_atomic(&path, &text, crate::fsutil::OWNER_ONLY).map_err(|source| AppError::Write {
-        file: path.display().to_string(),
-        source,
+    crate::fsutil::write_atomic(&path, &text, crate::fsutil::OWNER_ONLY).map_err(|source| {
+        AppError::Write {
+            file: path.display().to_string(),
+            source,
+        }
     })?;
     let desks = backup.trees.get("desks").map_or(0, Vec::len);
     store.write(|tx| {

@@ -8,8 +8,8 @@ use std::process::Output;
 
 use assert_cmd::Command;
 
-pub mod proxy;
 pub mod certgen;
+pub mod proxy;
 pub mod seed;
 
 /// A temporary vigie installation.
