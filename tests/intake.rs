@@ -651,3 +651,91 @@ fn inspect_agrees_with_openssl() {
     assert!(compared >= 20, "compared only {compared} certificates");
     eprintln!("openssl agreed on {compared} certificates");
 }
+
+/// How long a command that reads a pipe or a device may take before the test
+/// kills it: far more than intake needs, far less than "for ever".
+const PROMPTLY: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// Runs vigie, killing it after [`PROMPTLY`], so that a regression that waits
+/// on a pipe fails the test instead of hanging the suite.
+fn run_bounded(case: &Case, args: &[&str]) -> std::process::Output {
+    let start = std::time::Instant::now();
+    let out = case
+        .cmd()
+        .args(args)
+        .timeout(PROMPTLY)
+        .output()
+        .expect("run vigie");
+    assert!(
+        start.elapsed() < PROMPTLY,
+        "vigie {args:?} did not return within {PROMPTLY:?}: killed"
+    );
+    out
+}
+
+fn mkfifo(path: &Path) {
+    let ok = Command::new("mkfifo").arg(path).status().expect("mkfifo");
+    assert!(ok.success(), "mkfifo {}", path.display());
+}
+
+#[test]
+fn ingesting_a_named_pipe_returns_at_once_with_the_reason() {
+    let case = Case::new();
+    let pipe = case.path("renouvellement.cer");
+    mkfifo(&pipe);
+    let out = run_bounded(&case, &["cert", "ingest", pipe.to_str().unwrap()]);
+    assert_eq!(code(&out), 3, "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(err.contains("renouvellement.cer refusé"), "{err}");
+    assert!(err.contains("not a regular file: a named pipe"), "{err}");
+    // The data directory's lock was let go: the next command runs.
+    run_bounded(&case, &["desk", "list"]);
+    // Inspecting and normalising read it the same way.
+    let out = run_bounded(&case, &["cert", "inspect", pipe.to_str().unwrap()]);
+    assert_eq!(code(&out), 3, "{}", stderr(&out));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("not a regular file: a named pipe"), "{text}");
+    let out = run_bounded(&case, &["cert", "normalize", pipe.to_str().unwrap()]);
+    assert_eq!(code(&out), 3, "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("not a regular file: a named pipe"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn ingesting_a_link_to_dev_zero_is_refused_without_reading_it() {
+    let case = Case::new();
+    let link = case.path("zero.cer");
+    std::os::unix::fs::symlink("/dev/zero", &link).unwrap();
+    let out = run_bounded(&case, &["cert", "ingest", link.to_str().unwrap()]);
+    assert_eq!(code(&out), 3, "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(err.contains("zero.cer refusé"), "{err}");
+    assert!(
+        err.contains("not a regular file: a character device"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_named_pipe_in_an_ingested_folder_gets_its_refused_row() {
+    let case = Case::new();
+    case.file(
+        "recus/empty.cer",
+        std::fs::read(fixtures_dir().join("empty.cer")).unwrap(),
+    );
+    mkfifo(&case.path("recus/tube.cer"));
+    std::fs::create_dir(case.path("recus/sous-dossier")).unwrap();
+    let out = run_bounded(&case, &["cert", "ingest", "recus"]);
+    assert_eq!(code(&out), 3, "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(err.contains("tube.cer refusé"), "{err}");
+    assert!(err.contains("not a regular file: a named pipe"), "{err}");
+    // The sub-folder is still no row of its own.
+    assert!(
+        err.contains("0 accepté(s), 0 inchangé(s), 2 refusé(s)"),
+        "{err}"
+    );
+}

@@ -676,3 +676,168 @@ fn a_proxy_that_is_down_leaves_the_push_pending_and_names_it() {
         "{err}"
     );
 }
+
+/// How long a folder push may take before the test kills it: far more than
+/// one certificate needs, far less than "for ever".
+const PROMPTLY: Duration = Duration::from_secs(30);
+
+/// `push run`, killed after [`PROMPTLY`], so that a regression that waits on
+/// a pipe (or reads `/dev/zero`) fails the test instead of hanging the suite.
+fn push_run_bounded(case: &Case, now: &str) -> String {
+    let start = Monotonic::now();
+    let out = case
+        .cmd()
+        .args(["--now", now, "push", "run"])
+        .timeout(PROMPTLY)
+        .output()
+        .expect("run vigie");
+    assert!(
+        start.elapsed() < PROMPTLY,
+        "push run did not return within {PROMPTLY:?}: killed"
+    );
+    assert!(out.status.success(), "push run: {}", stderr(&out));
+    String::from_utf8(out.stdout).unwrap()
+}
+
+fn mkfifo(path: &Path) {
+    let ok = std::process::Command::new("mkfifo")
+        .arg(path)
+        .status()
+        .expect("mkfifo");
+    assert!(ok.success(), "mkfifo {}", path.display());
+}
+
+/// A manifest line naming `desk`, as vigie writes them.
+fn manifest_line(desk: &str, der: &[u8]) -> String {
+    format!(
+        r#"{{"desk":"{desk}","sha256":"{}","not_after":"2029-01-01T00:00:00Z","pushed_at":"{T0}"}}"#,
+        Sha256::of(der).to_hex()
+    )
+}
+
+#[test]
+fn named_pipes_in_the_national_folder_do_not_stop_the_push() {
+    let case = Case::new();
+    let der = one_desk(&case);
+    let dir = case.data().join("national");
+    std::fs::create_dir_all(&dir).unwrap();
+    // One at the name of the desk being pushed, one at another desk's name
+    // that the manifest lists.
+    mkfifo(&dir.join(format!("{DESK}.pem")));
+    mkfifo(&dir.join("732829320-00002.pem"));
+    std::fs::write(
+        dir.join("manifest.json"),
+        format!("[{}]\n", manifest_line("732829320-00002", &der)),
+    )
+    .unwrap();
+    assert_eq!(
+        push_run_bounded(&case, T0).trim(),
+        "push: 1 done, 0 retried, 0 failed"
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.join(format!("{DESK}.pem"))).unwrap(),
+        normal_pem(&der)
+    );
+    assert_eq!(manifest(&dir).keys().collect::<Vec<_>>(), [DESK]);
+
+    // A pipe in place of the manifest too.
+    let case = Case::new();
+    one_desk(&case);
+    let dir = case.data().join("national");
+    std::fs::create_dir_all(&dir).unwrap();
+    mkfifo(&dir.join("manifest.json"));
+    assert_eq!(
+        push_run_bounded(&case, T0).trim(),
+        "push: 1 done, 0 retried, 0 failed"
+    );
+    assert_eq!(manifest(&dir).keys().collect::<Vec<_>>(), [DESK]);
+}
+
+#[test]
+fn links_in_the_national_folder_are_not_followed() {
+    let case = Case::new();
+    let der = one_desk(&case);
+    let dir = case.data().join("national");
+    std::fs::create_dir_all(&dir).unwrap();
+    // Listed in the manifest: one leads to /dev/zero, which reading would
+    // never finish, the other to a certificate kept outside the folder.
+    std::os::unix::fs::symlink("/dev/zero", dir.join("732829320-00002.pem")).unwrap();
+    let key = rcgen::KeyPair::generate().unwrap();
+    let outside = seed::self_signed(&key, "732829320-00003");
+    let target = case.file("outside.pem", normal_pem(&outside));
+    std::os::unix::fs::symlink(&target, dir.join("732829320-00003.pem")).unwrap();
+    std::fs::write(
+        dir.join("manifest.json"),
+        format!(
+            "[{},\n{}]\n",
+            manifest_line("732829320-00002", &der),
+            manifest_line("732829320-00003", &outside)
+        ),
+    )
+    .unwrap();
+    assert_eq!(
+        push_run_bounded(&case, T0).trim(),
+        "push: 1 done, 0 retried, 0 failed"
+    );
+    assert_eq!(manifest(&dir).keys().collect::<Vec<_>>(), [DESK]);
+    for desk in ["732829320-00002", "732829320-00003"] {
+        let link = std::fs::symlink_metadata(dir.join(format!("{desk}.pem"))).unwrap();
+        assert!(link.file_type().is_symlink(), "{desk}.pem left alone");
+    }
+}
+
+#[test]
+fn the_manifest_lists_only_what_vigie_wrote_there() {
+    let case = Case::new();
+    let der = one_desk(&case);
+    let dir = case.data().join("national");
+    push_run(&case, T0);
+    assert_eq!(manifest(&dir).keys().collect::<Vec<_>>(), [DESK]);
+
+    // Someone plants a certificate for a desk vigie never pushed, and swaps
+    // the pushed desk's file for another certificate.
+    let key = rcgen::KeyPair::generate().unwrap();
+    let planted = seed::self_signed(&key, "732829320-00009");
+    std::fs::write(dir.join("732829320-00009.pem"), normal_pem(&planted)).unwrap();
+    let swapped = seed::self_signed(&key, DESK);
+    std::fs::write(dir.join(format!("{DESK}.pem")), normal_pem(&swapped)).unwrap();
+
+    // The next push (another desk's) looks at the folder again.
+    let second = "732829320-00002";
+    let der2 = seed(&case, &[second.to_owned()]).remove(second).unwrap();
+    assert_eq!(
+        push_run(&case, "2027-03-01T10:00:00Z").trim(),
+        "push: 1 done, 0 retried, 0 failed"
+    );
+    let m = manifest(&dir);
+    assert_eq!(m.keys().collect::<Vec<_>>(), [second], "{m:?}");
+    assert_eq!(m[second]["sha256"], Sha256::of(&der2).to_hex());
+    assert_ne!(Sha256::of(&der), Sha256::of(&swapped));
+    // Neither file is vigie's to remove.
+    assert!(dir.join("732829320-00009.pem").exists());
+}
+
+#[test]
+fn national_files_are_0644_whatever_the_umask() {
+    use std::os::unix::fs::PermissionsExt;
+    let case = Case::new();
+    one_desk(&case);
+    let out = std::process::Command::new("/bin/sh")
+        .args(["-c", "umask 077 && exec \"$0\" \"$@\""])
+        .arg(assert_cmd::cargo::cargo_bin("vigie"))
+        .args(["--now", T0, "push", "run"])
+        .env_remove("VIGIE_CONFIG")
+        .env("VIGIE_DATA_DIR", case.data())
+        .current_dir(case.dir.path())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let dir = case.data().join("national");
+    for name in [format!("{DESK}.pem"), "manifest.json".to_owned()] {
+        let mode = std::fs::metadata(dir.join(&name))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o644, "{name}: {mode:o}");
+    }
+}

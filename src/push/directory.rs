@@ -3,30 +3,50 @@
 //!
 //! Every file is written atomically (a temporary file in the same folder,
 //! fsync, rename, fsync of the folder), so a reader never sees a half-written
-//! certificate or manifest. Two renames cannot be one, so the order is chosen
-//! to keep the invariant that matters to a reader: every manifest entry names
-//! a file that is present and holds exactly that certificate. When a desk's
-//! certificate is replaced, its entry leaves the manifest before the file is
-//! replaced and comes back after. A crash between two renames can leave at
-//! most one certificate file present but not yet listed; the next run lists it
-//! (and its job, not marked done, pushes it again).
+//! certificate or manifest, with mode 0644 whatever the umask of whoever runs
+//! vigie. Two renames cannot be one, so the order is chosen to keep the
+//! invariant that matters to a reader: every manifest entry names a file that
+//! is present and holds exactly that certificate. When a desk's certificate is
+//! replaced, its entry leaves the manifest before the file is replaced and
+//! comes back after. A crash between two renames can leave at most one
+//! certificate file present but not yet listed; its job is still pending, so
+//! the next run lists it (and pushes it again).
+//!
+//! The manifest lists only what vigie wrote: a `<desk-id>.pem` that someone
+//! else put or swapped there is never listed, and the folder is read without
+//! following links, only regular files, and only so much of each, so that a
+//! named pipe or a link to `/dev/zero` planted there cannot stop the push.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::fs;
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use super::{Outcome, PushItem, Target};
+use super::{Outcome, PushItem, PushJob, PushState, Target};
 use crate::clock::{rfc3339, Instant};
 use crate::desk::DeskId;
 use crate::fingerprint::Sha256;
+use crate::fsutil::{open_regular, Links};
 // Temporary files start with this, so that readers (and the clean-up at the
 // next run) can tell them from certificates.
 use crate::fsutil::TEMP_PREFIX;
 
 /// The manifest's file name.
 pub const MANIFEST: &str = "manifest.json";
+
+/// The mode of every file vigie writes in the folder: the national side,
+/// another user, reads them; only vigie writes them.
+pub const FILE_MODE: u32 = 0o644;
+
+/// The most of a certificate file read back: one certificate in PEM is a
+/// few KiB; far more is not a file vigie wrote.
+const CERT_LIMIT: u64 = 16 * 1024 * 1024;
+
+/// The most of the manifest read back: about 170 bytes a desk, so room for
+/// some 400,000 desks.
+const MANIFEST_LIMIT: u64 = 64 * 1024 * 1024;
 
 /// One line of `manifest.json`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -65,19 +85,38 @@ pub struct DirectoryError {
 
 impl DirectoryTarget {
     /// Opens (creating) the folder, removes temporary files a crash left, and
-    /// makes the manifest list exactly the certificate files present.
-    pub fn open(dir: &Path, now: Instant) -> Result<DirectoryTarget, DirectoryError> {
+    /// makes the manifest list only the certificates vigie wrote there that
+    /// are still intact: each entry of the previous manifest whose file still
+    /// holds that very certificate (by SHA-256), and a file holding the
+    /// certificate of one of the `jobs` still pending for its desk (written,
+    /// then a crash before it was listed). Any other `<desk-id>.pem` is left
+    /// alone and not listed.
+    pub fn open(
+        dir: &Path,
+        now: Instant,
+        jobs: &[PushJob],
+    ) -> Result<DirectoryTarget, DirectoryError> {
         let err = |what, path: &Path| {
             let path = path.to_owned();
             move |source| DirectoryError { path, what, source }
         };
         fs::create_dir_all(dir).map_err(err("cannot create it", dir))?;
-        let old: Vec<ManifestEntry> = fs::read(dir.join(MANIFEST))
-            .ok()
-            .and_then(|b| serde_json::from_slice(&b).ok())
-            .unwrap_or_default();
-        let old: BTreeMap<String, ManifestEntry> =
-            old.into_iter().map(|e| (e.desk.clone(), e)).collect();
+        // `None` when absent, not a regular file or not a manifest: it is
+        // then written anew.
+        let read: Option<Vec<ManifestEntry>> = read_bounded(&dir.join(MANIFEST), MANIFEST_LIMIT)
+            .and_then(|b| serde_json::from_slice(&b).ok());
+        let intact = read.is_some();
+        let old: BTreeMap<String, ManifestEntry> = read
+            .unwrap_or_default()
+            .into_iter()
+            .map(|e| (e.desk.clone(), e))
+            .collect();
+        let in_flight: HashSet<(&str, Sha256)> = jobs
+            .iter()
+            .filter(|j| j.state == PushState::Pending)
+            .map(|j| (j.desk.as_str(), j.sha256))
+            .collect();
+        let in_flight_desks: HashSet<&str> = in_flight.iter().map(|(d, _)| *d).collect();
         let mut manifest = BTreeMap::new();
         for entry in fs::read_dir(dir).map_err(err("cannot list it", dir))? {
             let entry = entry.map_err(err("cannot list it", dir))?;
@@ -92,12 +131,20 @@ impl DirectoryTarget {
             if DeskId::parse(desk).is_err() {
                 continue; // not ours
             }
+            let listed = old.get(desk);
+            if listed.is_none() && !in_flight_desks.contains(desk) {
+                continue; // vigie did not write it: not even read
+            }
             let Some((sha, not_after)) = read_cert(&entry.path()) else {
                 continue;
             };
-            let pushed_at = match old.get(desk) {
-                Some(e) if e.sha256 == sha.to_hex() => e.pushed_at.clone(),
-                _ => rfc3339(now),
+            let kept = listed.filter(|e| e.sha256 == sha.to_hex());
+            if kept.is_none() && !in_flight.contains(&(desk, sha)) {
+                continue; // swapped since vigie wrote it
+            }
+            let pushed_at = match kept {
+                Some(e) => e.pushed_at.clone(),
+                None => rfc3339(now),
             };
             manifest.insert(
                 desk.to_owned(),
@@ -118,7 +165,7 @@ impl DirectoryTarget {
             manifest,
             lines,
         };
-        if target.manifest != old || !dir.join(MANIFEST).exists() {
+        if target.manifest != old || !intact {
             target
                 .write_manifest()
                 .map_err(err("cannot write the manifest", &dir.join(MANIFEST)))?;
@@ -178,7 +225,7 @@ fn entry_line(e: &ManifestEntry) -> String {
 /// The fingerprint and end of validity of a PEM certificate file, or `None`
 /// if it is not one.
 fn read_cert(path: &Path) -> Option<(Sha256, Instant)> {
-    let text = fs::read(path).ok()?;
+    let text = read_bounded(path, CERT_LIMIT)?;
     let block = pem::parse(text).ok()?;
     if block.tag() != "CERTIFICATE" {
         return None;
@@ -189,11 +236,25 @@ fn read_cert(path: &Path) -> Option<(Sha256, Instant)> {
     Some((Sha256::of(der), not_after))
 }
 
+/// The content of `path` if it is a regular file (not a link, a named pipe
+/// or a device: anyone who can write in the folder may have put one there)
+/// of at most `limit` bytes.
+fn read_bounded(path: &Path, limit: u64) -> Option<Vec<u8>> {
+    let (file, meta) = open_regular(path, Links::Refuse).ok()?;
+    if meta.len() > limit {
+        return None;
+    }
+    let mut bytes = Vec::new();
+    // It may have grown since: never read past the limit.
+    file.take(limit + 1).read_to_end(&mut bytes).ok()?;
+    (bytes.len() as u64 <= limit).then_some(bytes)
+}
+
 /// Writes `name` in `dir` so that it is either its old content or the whole
 /// new one, even across a crash or a power cut (see [`crate::fsutil`]), with
-/// the permissions `File::create` would give.
+/// mode [`FILE_MODE`].
 fn write_atomic(dir: &Path, name: &str, bytes: &[u8]) -> std::io::Result<()> {
-    crate::fsutil::write_atomic(&dir.join(name), bytes, crate::fsutil::UMASK_DEFAULT)
+    crate::fsutil::write_atomic_with_mode(&dir.join(name), bytes, FILE_MODE)
 }
 
 #[cfg(test)]
@@ -217,6 +278,20 @@ mod tests {
         p.self_signed(&key).unwrap().der().to_vec()
     }
 
+    fn pending(desk: &str, der: &[u8]) -> PushJob {
+        PushJob {
+            desk: DeskId::parse(desk).unwrap(),
+            sha256: Sha256::of(der),
+            destination: "directory:x".into(),
+            state: PushState::Pending,
+            attempts: 1,
+            next_attempt: None,
+            last_error: None,
+            created_at: parse_instant("2027-01-01T00:00:00Z").unwrap(),
+            done_at: None,
+        }
+    }
+
     fn manifest(dir: &Path) -> Vec<ManifestEntry> {
         serde_json::from_slice(&fs::read(dir.join(MANIFEST)).unwrap()).unwrap()
     }
@@ -226,7 +301,7 @@ mod tests {
         let tmp = tempfile::tempdir().unwrap();
         let dir = tmp.path().join("national");
         let now = parse_instant("2027-01-01T00:00:00Z").unwrap();
-        let mut t = DirectoryTarget::open(&dir, now).unwrap();
+        let mut t = DirectoryTarget::open(&dir, now, &[]).unwrap();
         assert!(manifest(&dir).is_empty());
         let (a, b) = (cert_der("a"), cert_der("b"));
         assert_eq!(t.push(&item("732829320-00001", &a), now), Outcome::Done);
@@ -265,12 +340,64 @@ mod tests {
             br#"[{"desk":"732829320-00003","sha256":"00","not_after":"x","pushed_at":"x"}]"#,
         )
         .unwrap();
-        DirectoryTarget::open(dir, now).unwrap();
+        // The crash came between writing 00001.pem and listing it: its job
+        // is still pending.
+        DirectoryTarget::open(dir, now, &[pending("732829320-00001", &a)]).unwrap();
         let m = manifest(dir);
         assert_eq!(m.len(), 1);
         assert_eq!(m[0].desk, "732829320-00001");
         assert_eq!(m[0].sha256, Sha256::of(&a).to_hex());
         assert!(!dir.join(".vigie-tmp-1-732829320-00002.pem").exists());
         assert!(dir.join("notes.txt").exists());
+    }
+
+    #[test]
+    fn opening_lists_only_what_vigie_wrote() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path();
+        let now = parse_instant("2027-01-01T00:00:00Z").unwrap();
+        let (a, b, c) = (cert_der("a"), cert_der("b"), cert_der("c"));
+        let mut t = DirectoryTarget::open(dir, now, &[]).unwrap();
+        assert_eq!(t.push(&item("732829320-00001", &a), now), Outcome::Done);
+        assert_eq!(t.push(&item("732829320-00002", &b), now), Outcome::Done);
+        // A file for a desk vigie never wrote there, one swapped for another
+        // certificate, and one replaced by a link to a file that holds the
+        // listed certificate.
+        let pem = super::super::normal_pem;
+        fs::write(dir.join("732829320-00003.pem"), pem(&c)).unwrap();
+        fs::write(dir.join("732829320-00001.pem"), pem(&c)).unwrap();
+        fs::write(dir.join("elsewhere"), pem(&b)).unwrap();
+        fs::remove_file(dir.join("732829320-00002.pem")).unwrap();
+        std::os::unix::fs::symlink(dir.join("elsewhere"), dir.join("732829320-00002.pem")).unwrap();
+        // Not in flight either: only a pending job's certificate is adopted.
+        let done = PushJob {
+            state: PushState::Done,
+            ..pending("732829320-00003", &c)
+        };
+        DirectoryTarget::open(dir, now, &[done]).unwrap();
+        assert!(manifest(dir).is_empty(), "{:?}", manifest(dir));
+    }
+
+    #[test]
+    fn a_pipe_where_a_listed_file_was_is_dropped_without_waiting() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path();
+        let now = parse_instant("2027-01-01T00:00:00Z").unwrap();
+        let a = cert_der("a");
+        let mut t = DirectoryTarget::open(dir, now, &[]).unwrap();
+        assert_eq!(t.push(&item("732829320-00001", &a), now), Outcome::Done);
+        let file = dir.join("732829320-00001.pem");
+        fs::remove_file(&file).unwrap();
+        let made = std::process::Command::new("mkfifo")
+            .arg(&file)
+            .status()
+            .unwrap();
+        assert!(made.success());
+        let mut t = DirectoryTarget::open(dir, now, &[pending("732829320-00001", &a)]).unwrap();
+        assert!(manifest(dir).is_empty());
+        // Pushing again puts a file in its place.
+        assert_eq!(t.push(&item("732829320-00001", &a), now), Outcome::Done);
+        assert_eq!(manifest(dir).len(), 1);
+        assert!(fs::symlink_metadata(&file).unwrap().is_file());
     }
 }

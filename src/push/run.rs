@@ -104,7 +104,7 @@ pub fn run_with(
     }
     let national = &config.national;
     let label = destination_label(national, data_dir);
-    let mut target = open_target(config, data_dir, now)?;
+    let mut target = open_target(config, data_dir, now, &jobs)?;
     let cap = national.max_backoff;
     for job in due {
         if stop.load(Ordering::SeqCst) {
@@ -156,16 +156,20 @@ fn missing_cert() -> Outcome {
     Outcome::Refused("the certificate is not in the store".into())
 }
 
+/// Opens the configured destination; `jobs` tell the folder which files a
+/// crash may have left unlisted.
 fn open_target(
     config: &Config,
     data_dir: &Path,
     now: Instant,
+    jobs: &[PushJob],
 ) -> Result<Box<dyn Target>, PushError> {
     let national = &config.national;
     Ok(match &national.destination {
         Destination::Directory(_) => Box::new(DirectoryTarget::open(
             &directory_path(national, data_dir),
             now,
+            jobs,
         )?),
         Destination::Https(https) => Box::new(HttpsTarget::open(https, national.timeout)?),
         Destination::Command(argv) => Box::new(CommandTarget::new(argv.clone(), national.timeout)),

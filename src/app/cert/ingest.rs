@@ -24,6 +24,9 @@ impl Progress for () {
 }
 
 /// The files named, folders expanded to the files directly in them, sorted.
+/// A named pipe, device or socket in a folder is kept, so that reading it
+/// refuses it with a row that names it ("not a regular file") instead of it
+/// vanishing from the report; sub-folders are left out.
 pub fn expand(paths: &[PathBuf]) -> Result<Vec<PathBuf>, AppError> {
     let mut out = Vec::new();
     for p in paths {
@@ -35,7 +38,8 @@ pub fn expand(paths: &[PathBuf]) -> Result<Vec<PathBuf>, AppError> {
                 })?
                 .flatten()
                 .map(|e| e.path())
-                .filter(|p| p.is_file())
+                // Links followed, as reading does; a dangling one is left out.
+                .filter(|p| std::fs::metadata(p).is_ok_and(|m| !m.is_dir()))
                 .collect();
             files.sort();
             out.extend(files);

@@ -4,16 +4,16 @@ use std::io::Read;
 use std::path::Path;
 
 use super::SniffError;
+use crate::fsutil::{open_regular, Links};
 
 /// Reads a file, refusing before reading it all when it is larger than
-/// `limit` bytes.
+/// `limit` bytes, and refusing without waiting anything that is not a
+/// regular file once open (a named pipe, a device such as `/dev/zero`, a
+/// socket, a folder): "not a regular file: a named pipe".
 pub fn read_limited(path: &Path, limit: u64) -> Result<Vec<u8>, SniffError> {
     let unreadable = |e: std::io::Error| SniffError::Unreadable(e.to_string());
-    let file = std::fs::File::open(path).map_err(unreadable)?;
-    let meta = file.metadata().map_err(unreadable)?;
-    if !meta.is_file() {
-        return Err(SniffError::Unreadable("not a regular file".into()));
-    }
+    // The operator names the file: a link to it is followed.
+    let (file, meta) = open_regular(path, Links::Follow).map_err(unreadable)?;
     if meta.len() > limit {
         return Err(SniffError::TooLarge {
             size: meta.len(),
