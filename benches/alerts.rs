@@ -5,14 +5,14 @@
 //!
 //! Run with `cargo bench --bench alerts`; figures go to docs/PERFORMANCE.md.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::HashSet;
 use std::path::Path;
 use std::time::{Duration, Instant as Clock};
 
 use vigie::alerts::plan::{plan, DeskCert, Rules};
 use vigie::alerts::templates::Rendered;
 use vigie::alerts::transport::Transport;
-use vigie::alerts::{deliver, AlertKind, AlertRecord, AlertState};
+use vigie::alerts::{deliver, AlertRecord, AlertSubject};
 use vigie::cert::CertRecord;
 use vigie::config::Config;
 use vigie::desk::{Desk, DeskId, Email, Lang, Mode};
@@ -108,20 +108,15 @@ fn main() {
     };
     let messages: Vec<lettre::Message> = (0..1000)
         .map(|i| {
+            let threshold = AlertSubject::Threshold {
+                desk: DeskId::parse("100000000-00001").unwrap(),
+                cert: Sha256::of(format!("cert {i}").as_bytes()),
+                days: 30,
+            };
             let rec = AlertRecord {
-                desk: None,
-                sha256: None,
-                kind: AlertKind::Threshold,
-                threshold_days: Some(30),
-                slot: None,
-                state: AlertState::Pending,
                 message_id: Some(format!("<bench.{i}@example.org>")),
                 recipients: vec![format!("g{i}@example.org")],
-                created_at: now,
-                sent_at: None,
-                attempts: 0,
-                error: None,
-                details: BTreeMap::new(),
+                ..AlertRecord::pending(threshold, now)
             };
             deliver::build_message(&rec, &rendered, &config, now).unwrap()
         })

@@ -3,7 +3,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Utc};
-use vigie::alerts::{AlertKind, AlertRecord, AlertState};
+use vigie::alerts::{AlertRecord, AlertSubject};
 use vigie::cert::CertRecord;
 use vigie::desk::{Desk, DeskId, Email, Lang, Mode};
 use vigie::fingerprint::Sha256;
@@ -303,19 +303,12 @@ fn refusals_and_confirmations_from_intake_and_push_are_delivered() {
     let case = Case::with_config(&config(server.port()));
     seed(&case, &[seed_desk(1, "2029-06-30T10:00:00Z")]);
     let store = case.store();
+    let refusal = AlertSubject::Refusal {
+        desk: desk_id(1),
+        cert: None,
+        file: "ab".repeat(32).parse().unwrap(),
+    };
     let base = AlertRecord {
-        desk: Some(desk_id(1)),
-        sha256: None,
-        kind: AlertKind::Refusal,
-        threshold_days: None,
-        slot: Some("ab".repeat(32)),
-        state: AlertState::Pending,
-        message_id: None,
-        recipients: vec![],
-        created_at: at("2027-06-18T06:00:00Z"),
-        sent_at: None,
-        attempts: 0,
-        error: None,
         details: BTreeMap::from([
             ("file".into(), "guichet.pfx".into()),
             ("code".into(), "pkcs12".into()),
@@ -325,11 +318,13 @@ fn refusals_and_confirmations_from_intake_and_push_are_delivered() {
             ),
             ("reason_en".into(), "the file holds a private key".into()),
         ]),
+        ..AlertRecord::pending(refusal, at("2027-06-18T06:00:00Z"))
     };
     let confirmation = AlertRecord {
-        kind: AlertKind::Confirmation,
-        slot: None,
-        sha256: Some(cert_for(&desk_id(1), at("2029-06-30T10:00:00Z")).sha256),
+        subject: AlertSubject::Confirmation {
+            desk: desk_id(1),
+            cert: cert_for(&desk_id(1), at("2029-06-30T10:00:00Z")).sha256,
+        },
         details: BTreeMap::new(),
         ..base.clone()
     };

@@ -300,12 +300,15 @@ fn refusals_name_file_desk_and_reason_in_french_and_alert_the_desk() {
     let alerts = store.alerts().unwrap();
     let refusal = alerts
         .iter()
-        .find(|a| a.kind == vigie::alerts::AlertKind::Refusal)
+        .find(|a| a.kind() == vigie::alerts::AlertKind::Refusal)
         .expect("refusal alert");
-    assert_eq!(refusal.desk.as_ref().unwrap().as_str(), "732829320-00001");
+    assert_eq!(refusal.desk().unwrap().as_str(), "732829320-00001");
     assert_eq!(refusal.details["code"], "expired");
     assert!(refusal.details["reason_fr"].contains("a expiré"));
-    assert!(refusal.slot.as_ref().unwrap().len() == 64);
+    let vigie::alerts::AlertSubject::Refusal { file, .. } = &refusal.subject else {
+        panic!("a refusal's subject: {refusal:?}");
+    };
+    assert!(file.to_hex().len() == 64);
     let refused = store
         .audit(None)
         .unwrap()

@@ -119,7 +119,7 @@ fn https_put_carries_the_pem_intact_over_mutual_tls() {
     let store = case.store();
     let alerts = store.alerts().unwrap();
     assert_eq!(alerts.len(), 1);
-    assert_eq!(alerts[0].kind, AlertKind::Confirmation);
+    assert_eq!(alerts[0].kind(), AlertKind::Confirmation);
     assert_eq!(alerts[0].recipients, vec!["guichet@example.org".to_owned()]);
     // A second run has nothing to do.
     drop(store);

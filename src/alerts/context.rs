@@ -194,7 +194,7 @@ pub fn build(
         cert: cert.map(|c| cert_view(c, tz)),
         days_left,
         days_since: days_left.map(|d| (-d).max(0)),
-        threshold_days: rec.threshold_days,
+        threshold_days: rec.threshold_days(),
         escalated: rec
             .recipients
             .iter()

@@ -26,7 +26,7 @@ use super::context;
 use super::plan::{message_id, recipients};
 use super::templates::{Rendered, Templates};
 use super::transport::{SendError, Transport};
-use super::{AlertError, AlertKind, AlertRecord, AlertState, RunSummary};
+use super::{AlertError, AlertRecord, AlertState, AlertSubject, RunSummary};
 use crate::audit::AuditEntry;
 use crate::clock::Instant;
 use crate::config::Config;
@@ -57,13 +57,13 @@ pub fn deliver_pending(
         // Asked to stop (the service got SIGTERM): the message in hand was
         // finished and recorded; the rest stay pending for the next run.
         if stop.load(Ordering::SeqCst) {
-            summary.count(rec.kind, AlertState::Pending);
+            summary.count(rec.kind(), AlertState::Pending);
             continue;
         }
         if let Some(reason) = &unreachable {
             rec.error = Some(format!("not attempted this run: {reason}"));
             store.write(|tx| tx.put_alert(&rec))?;
-            summary.count(rec.kind, AlertState::Pending);
+            summary.count(rec.kind(), AlertState::Pending);
             continue;
         }
         let outcome = prepare_and_send(
@@ -83,8 +83,8 @@ pub fn deliver_pending(
             })
             .detail(format!(
                 "{} {} to {}{}",
-                rec.kind.as_str(),
-                rec.threshold_days
+                rec.kind().as_str(),
+                rec.threshold_days()
                     .map(|t| t.to_string())
                     .unwrap_or_default(),
                 rec.recipients.join(", "),
@@ -93,7 +93,7 @@ pub fn deliver_pending(
                     .map(|e| format!(": {e}"))
                     .unwrap_or_default()
             ));
-        let audit = match (&rec.desk, rec.sha256) {
+        let audit = match (rec.desk(), rec.sha256()) {
             (Some(d), Some(s)) => audit.desk(d).cert(s),
             (Some(d), None) => audit.desk(d),
             _ => audit,
@@ -102,7 +102,7 @@ pub fn deliver_pending(
             tx.put_alert(&rec)?;
             tx.audit(&audit)
         })?;
-        summary.count(rec.kind, rec.state);
+        summary.count(rec.kind(), rec.state);
         if let Some(SendError::Unreachable(e)) = outcome {
             unreachable = Some(e);
         }
@@ -120,27 +120,26 @@ fn prepare_and_send(
     now: Instant,
     rec: &mut AlertRecord,
 ) -> Result<Option<SendError>, AlertError> {
-    let desk = match &rec.desk {
+    let desk = match rec.desk() {
         Some(id) => match store.desk(id)? {
             Some(d) => Some(d),
             None => {
-                fail(rec, format!("desk {id} is no longer in the inventory"));
+                let why = format!("desk {id} is no longer in the inventory");
+                fail(rec, why);
                 return Ok(Some(SendError::Permanent(String::new())));
             }
         },
         None => None,
     };
-    let cert = match rec.sha256 {
+    let cert = match rec.sha256() {
         Some(sha) => store.cert(&sha)?,
         None => None,
     };
     // A newer certificate silences every alert about the old one.
-    if matches!(rec.kind, AlertKind::Threshold | AlertKind::Expired) {
-        let current = match &rec.desk {
-            Some(d) => store.current_sha(d)?,
-            None => None,
-        };
-        if current != rec.sha256 {
+    if let AlertSubject::Threshold { desk, cert, .. } | AlertSubject::Expired { desk, cert, .. } =
+        &rec.subject
+    {
+        if store.current_sha(desk)? != Some(*cert) {
             rec.supersede();
             return Ok(Some(SendError::Permanent(String::new())));
         }
@@ -164,7 +163,7 @@ fn prepare_and_send(
     }
     let lang = desk.as_ref().map_or(Lang::Fr, |d| d.lang);
     let ctx = context::build(rec, desk.as_ref(), cert.as_ref(), config, now);
-    let rendered = match templates.message(rec.kind, lang, &ctx.value()) {
+    let rendered = match templates.message(rec.kind(), lang, &ctx.value()) {
         Ok(r) => r,
         Err(e) => {
             // A broken template is the operator's to fix; the message waits.

@@ -10,7 +10,7 @@ use super::deliver::{deliver_pending, team_or_manager, Outlet};
 use super::plan::{message_id, Rules};
 use super::templates::Templates;
 use super::transport::Transport;
-use super::{plan_store, AlertError, AlertKind, AlertRecord, AlertState, RunSummary};
+use super::{plan_store, AlertError, AlertKind, AlertRecord, AlertSubject, RunSummary};
 use crate::audit::AuditEntry;
 use crate::clock::{days_between, french_date, local_date, Instant};
 use crate::config::Config;
@@ -35,23 +35,16 @@ pub fn digest(
         ..RunSummary::default()
     };
     let data = gather(store, config, now)?;
+    let digest = AlertSubject::Digest {
+        date: local_date(now, rules.tz),
+    };
     let mut rec = AlertRecord {
-        desk: None,
-        sha256: None,
-        kind: AlertKind::Digest,
-        threshold_days: None,
-        slot: Some(local_date(now, rules.tz).to_string()),
-        state: AlertState::Pending,
-        message_id: None,
         recipients: team_or_manager(config),
-        created_at: now,
-        sent_at: None,
-        attempts: 0,
-        error: None,
         details: BTreeMap::from([(
             "data".to_owned(),
             serde_json::to_string(&data).unwrap_or_default(),
         )]),
+        ..AlertRecord::pending(digest, now)
     };
     let key = alert_key(&rec);
     rec.message_id = Some(message_id(&key, &rules.message_id_domain));

@@ -17,12 +17,12 @@ use std::collections::{BTreeMap, HashSet};
 use std::path::Path;
 use std::sync::atomic::AtomicBool;
 
-pub use crate::model::{AlertKind, AlertRecord, AlertState};
+pub use crate::model::{AlertKind, AlertRecord, AlertState, AlertSubject};
 pub use context::{DigestData, MessageContext};
 pub use digest::digest;
 
 use crate::audit::AuditEntry;
-use crate::clock::Instant;
+use crate::clock::{days_between, Instant};
 use crate::config::Config;
 use crate::desk::DeskId;
 use crate::model::CertRecord;
@@ -216,15 +216,15 @@ fn record(store: &Store, due: &[AlertRecord], now: Instant, actor: &str) -> Resu
                 tx.put_alert(rec)?;
                 let mut e = AuditEntry::new(now, actor, "alert.plan").detail(format!(
                     "{} {}",
-                    rec.kind.as_str(),
-                    rec.threshold_days
+                    rec.kind().as_str(),
+                    rec.threshold_days()
                         .map(|t| t.to_string())
                         .unwrap_or_default()
                 ));
-                if let Some(d) = &rec.desk {
+                if let Some(d) = rec.desk() {
                     e = e.desk(d);
                 }
-                if let Some(s) = rec.sha256 {
+                if let Some(s) = rec.sha256() {
                     e = e.cert(s);
                 }
                 tx.audit(&e)?;
@@ -242,7 +242,7 @@ pub fn preview(
     config: &Config,
     now: Instant,
     desk: &DeskId,
-) -> Result<Vec<(AlertRecord, Rendered)>, AlertError> {
+) -> Result<Vec<Preview>, AlertError> {
     let d = store
         .desk(desk)?
         .ok_or_else(|| AlertError::UnknownDesk(desk.clone()))?;
@@ -255,36 +255,61 @@ pub fn preview(
         cert: summary.as_ref(),
     }];
     let mut due = plan::plan(&dc, &keys, &rules, now).due;
-    if due.is_empty() {
+    let due_now = !due.is_empty();
+    if !due_now {
         let Some(c) = &cert else {
             return Ok(Vec::new());
         };
+        // The sample is never recorded nor keyed: its figure is today's
+        // (days left, or days since expiry), the threshold it will cross
+        // being unknown.
+        let days_left = days_between(now, c.not_after, rules.tz);
+        let (desk, cert) = (d.id.clone(), c.sha256);
+        let subject = if now >= c.not_after {
+            AlertSubject::Expired {
+                desk,
+                cert,
+                days_since: (-days_left).max(0),
+            }
+        } else {
+            AlertSubject::Threshold {
+                desk,
+                cert,
+                days: days_left,
+            }
+        };
         due.push(AlertRecord {
-            desk: Some(d.id.clone()),
-            sha256: Some(c.sha256),
-            kind: if now >= c.not_after {
-                AlertKind::Expired
-            } else {
-                AlertKind::Threshold
-            },
-            threshold_days: None,
-            slot: None,
-            state: AlertState::Pending,
-            message_id: None,
             recipients: plan::recipients(&d, &config.manager.team, false),
-            created_at: now,
-            sent_at: None,
-            attempts: 0,
-            error: None,
-            details: BTreeMap::new(),
+            ..AlertRecord::pending(subject, now)
         });
     }
     let templates = Templates::new(config.templates_dir.as_deref());
     due.into_iter()
         .map(|rec| {
-            let ctx = context::build(&rec, Some(&d), cert.as_ref(), config, now);
-            let r = templates.message(rec.kind, d.lang, &ctx.value())?;
-            Ok((rec, r))
+            let mut ctx = context::build(&rec, Some(&d), cert.as_ref(), config, now);
+            if !due_now {
+                // A sample crosses no threshold: templates see none, as they
+                // always have in a preview.
+                ctx.threshold_days = None;
+            }
+            let rendered = templates.message(rec.kind(), d.lang, &ctx.value())?;
+            Ok(Preview {
+                rec,
+                rendered,
+                due: due_now,
+            })
         })
         .collect()
+}
+
+/// One message `vigie alerts preview` shows.
+#[derive(Debug)]
+pub struct Preview {
+    /// The message: one due now, or, when none is, a sample of how the next
+    /// alert reads (with today's figures; never recorded).
+    pub rec: AlertRecord,
+    /// As the desk would receive it.
+    pub rendered: Rendered,
+    /// Whether the message is due now; `false` for the sample.
+    pub due: bool,
 }

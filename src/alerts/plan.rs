@@ -25,7 +25,7 @@ use std::collections::HashSet;
 
 use chrono_tz::Tz;
 
-use super::{AlertKind, AlertRecord, AlertState};
+use super::{AlertRecord, AlertSubject};
 use crate::clock::{days_between, Instant};
 use crate::config::Config;
 use crate::desk::{Desk, DeskId, Email};
@@ -138,16 +138,25 @@ fn due_for(
     now: Instant,
 ) -> Option<AlertRecord> {
     let days_left = days_between(now, cert.not_after, rules.tz);
-    let record = |kind, n: i64| {
-        let mut r = pending(desk, cert, kind, n, now);
+    let record = |subject| {
+        let mut r = AlertRecord::pending(subject, now);
         r.message_id = Some(message_id(&alert_key(&r), &rules.message_id_domain));
         r
+    };
+    let threshold = |days| AlertSubject::Threshold {
+        desk: desk.id.clone(),
+        cert: cert.sha256,
+        days,
     };
     if now >= cert.not_after {
         let every = i64::from(rules.expired_every_days.max(1));
         let since = (-days_left).max(0);
         let latest = since / every * every;
-        let rec = record(AlertKind::Expired, latest);
+        let rec = record(AlertSubject::Expired {
+            desk: desk.id.clone(),
+            cert: cert.sha256,
+            days_since: latest,
+        });
         if log.contains(&alert_key(&rec)) {
             return None;
         }
@@ -164,43 +173,17 @@ fn due_for(
         .iter()
         .map(|&t| i64::from(t))
         .filter(|&t| t <= most_urgent)
-        .any(|t| {
-            log.contains(&alert_key(&pending(
-                desk,
-                cert,
-                AlertKind::Threshold,
-                t,
-                now,
-            )))
-        });
+        .any(|t| log.contains(&threshold(t).key()));
     if sent {
         return None;
     }
     let escalate = days_left <= i64::from(rules.escalate_days);
     Some(with_recipients(
-        record(AlertKind::Threshold, most_urgent),
+        record(threshold(most_urgent)),
         desk,
         rules,
         escalate,
     ))
-}
-
-fn pending(desk: &Desk, cert: &CertSummary, kind: AlertKind, n: i64, now: Instant) -> AlertRecord {
-    AlertRecord {
-        desk: Some(desk.id.clone()),
-        sha256: Some(cert.sha256),
-        kind,
-        threshold_days: Some(n),
-        slot: None,
-        state: AlertState::Pending,
-        message_id: None,
-        recipients: Vec::new(),
-        created_at: now,
-        sent_at: None,
-        attempts: 0,
-        error: None,
-        details: Default::default(),
-    }
 }
 
 /// The desk's addresses, plus the team when escalating; the team alone when

@@ -57,7 +57,7 @@ pub fn snapshot(env: &Env) -> Result<Snapshot, AppError> {
             .unwrap_or_default();
         *snap
             .alerts
-            .entry((a.kind.as_str().to_owned(), state))
+            .entry((a.kind().as_str().to_owned(), state))
             .or_default() += 1;
     }
     for j in store.push_jobs()? {

@@ -20,7 +20,7 @@ use crate::clock::Instant;
 use crate::config::Config;
 use crate::desk::DeskId;
 use crate::fingerprint::Sha256;
-use crate::model::{alert_key, AlertKind, AlertRecord, AlertState, PushJob, PushState};
+use crate::model::{alert_key, AlertRecord, AlertSubject, PushJob, PushState};
 use crate::store::{Store, StoreError};
 
 /// What became of one file.
@@ -463,20 +463,14 @@ impl Writer<'_> {
                     details.insert("code".to_owned(), refusal.code().to_owned());
                     details.insert("reason_fr".to_owned(), refusal.fr(self.tz));
                     details.insert("reason_en".to_owned(), refusal.en(self.tz));
+                    let subject = AlertSubject::Refusal {
+                        desk: desk.clone(),
+                        cert: *sha256,
+                        file: fsha,
+                    };
                     ops.push(Op::Alert(AlertRecord {
-                        desk: Some(desk.clone()),
-                        sha256: *sha256,
-                        kind: AlertKind::Refusal,
-                        threshold_days: None,
-                        slot: Some(fsha.to_hex()),
-                        state: AlertState::Pending,
-                        message_id: None,
-                        recipients: Vec::new(),
-                        created_at: self.now,
-                        sent_at: None,
-                        attempts: 0,
-                        error: None,
                         details,
+                        ..AlertRecord::pending(subject, self.now)
                     }));
                 }
             }

@@ -4,7 +4,7 @@
 use super::output::alerts::ListRow;
 use super::output::{self, Table};
 use super::{CliError, Context};
-use crate::alerts::RunSummary;
+use crate::alerts::{Preview, RunSummary};
 use crate::app;
 use crate::clock::rfc3339;
 use crate::desk::DeskId;
@@ -63,8 +63,13 @@ pub fn run(ctx: &Context, cmd: Command) -> Result<(), CliError> {
                     "{id} has no certificate: nothing to preview (the team digest lists it)"
                 ));
             }
-            for (rec, r) in msgs {
-                if rec.threshold_days.is_none() {
+            for Preview {
+                rec,
+                rendered: r,
+                due,
+            } in msgs
+            {
+                if !due {
                     ctx.note("nothing is due now; this is how the next alert reads");
                 }
                 println!("To: {}", rec.recipients.join(", "));
@@ -89,9 +94,13 @@ fn list(ctx: &Context, json: bool) -> Result<(), CliError> {
     for r in recs {
         t.row(vec![
             rfc3339(r.created_at),
-            r.desk.map(|d| d.to_string()).unwrap_or_else(|| "-".into()),
-            r.kind.as_str().into(),
-            r.threshold_days.map(|d| d.to_string()).unwrap_or_default(),
+            r.desk()
+                .map(|d| d.to_string())
+                .unwrap_or_else(|| "-".into()),
+            r.kind().as_str().into(),
+            r.threshold_days()
+                .map(|d| d.to_string())
+                .unwrap_or_default(),
             r.state.as_str().to_owned(),
             r.sent_at.map(rfc3339).unwrap_or_default(),
             r.error.unwrap_or_default(),
@@ -107,9 +116,11 @@ fn report(ctx: &Context, s: &RunSummary, dry_run: bool) -> Result<(), CliError> 
         for r in &s.planned {
             ctx.note(format!(
                 "due: {} {} {} to {}",
-                r.kind.as_str(),
-                r.desk.as_ref().map(|d| d.as_str()).unwrap_or("team"),
-                r.threshold_days.map(|t| t.to_string()).unwrap_or_default(),
+                r.kind().as_str(),
+                r.desk().map(|d| d.as_str()).unwrap_or("team"),
+                r.threshold_days()
+                    .map(|t| t.to_string())
+                    .unwrap_or_default(),
                 r.recipients.join(", ")
             ));
         }

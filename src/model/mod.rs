@@ -22,7 +22,9 @@ mod push;
 mod roster;
 mod sha256;
 
-pub use alert::{alert_key, AlertKind, AlertRecord, AlertState, SUPERSEDED};
+pub use alert::{
+    alert_key, AlertKind, AlertRecord, AlertState, AlertSubject, SubjectError, SUPERSEDED,
+};
 pub use audit::AuditEntry;
 pub use cert::{CertRecord, CertSummary};
 pub use desk::{check_name, Department, Desk, Lang, Mode};

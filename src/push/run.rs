@@ -20,7 +20,7 @@ use super::{destination_label, directory_path, normal_pem, PushItem, PushJob, Pu
 use crate::audit::AuditEntry;
 use crate::clock::{rfc3339, Instant};
 use crate::config::{Config, Destination};
-use crate::model::{AlertKind, AlertRecord, AlertState};
+use crate::model::{AlertRecord, AlertSubject};
 use crate::store::{alert_key, Store, StoreError};
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -202,20 +202,14 @@ fn record(
                 let mut detail = format!("{label}, attempt {}", j.attempts);
                 match desk {
                     Some(desk) => {
+                        let confirmation = AlertSubject::Confirmation {
+                            desk: j.desk.clone(),
+                            cert: j.sha256,
+                        };
                         let alert = AlertRecord {
-                            desk: Some(j.desk.clone()),
-                            sha256: Some(j.sha256),
-                            kind: AlertKind::Confirmation,
-                            threshold_days: None,
-                            slot: None,
-                            state: AlertState::Pending,
-                            message_id: None,
                             recipients: desk.emails.iter().map(|e| e.to_string()).collect(),
-                            created_at: now,
-                            sent_at: None,
-                            attempts: 0,
-                            error: None,
                             details: BTreeMap::from([("destination".into(), label.to_owned())]),
+                            ..AlertRecord::pending(confirmation, now)
                         };
                         // One confirmation per certificate, even if it is
                         // pushed again later.

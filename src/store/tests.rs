@@ -1,3 +1,4 @@
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 use super::*;
@@ -299,6 +300,36 @@ fn the_audit_log_of_one_desk_skips_lines_that_only_mention_it() {
     assert_eq!(actions(None).len(), 4);
 }
 
+/// Alert subjects named "a" and "b" (threshold alerts of `desk`, in key
+/// order) and "c" and "d" (digests, in key order), for tests that follow
+/// records through the store's queries by name.
+fn alert_names(desk: &DeskId) -> BTreeMap<&'static str, crate::model::AlertSubject> {
+    use crate::model::AlertSubject;
+    let threshold = |days| AlertSubject::Threshold {
+        desk: desk.clone(),
+        cert: Sha256::of(b"a certificate"),
+        days,
+    };
+    let digest = |day| AlertSubject::Digest {
+        date: chrono::NaiveDate::from_ymd_opt(2027, 1, day).unwrap(),
+    };
+    BTreeMap::from([
+        ("a", threshold(1)),
+        ("b", threshold(2)),
+        ("c", digest(3)),
+        ("d", digest(4)),
+    ])
+}
+
+/// The name `names` gives the subject of `rec`.
+fn name_of(
+    names: &BTreeMap<&str, crate::model::AlertSubject>,
+    rec: &crate::model::AlertRecord,
+) -> String {
+    let found = names.iter().find(|(_, s)| **s == rec.subject);
+    found.map(|(n, _)| n.to_string()).unwrap()
+}
+
 #[test]
 fn alert_and_audit_queries_skip_records_without_decoding_them_wrongly() {
     use crate::model::{AlertKind, AlertRecord, AlertState};
@@ -306,40 +337,28 @@ fn alert_and_audit_queries_skip_records_without_decoding_them_wrongly() {
     let store = Store::open(dir.path(), Duration::from_secs(1)).unwrap();
     let at = crate::clock::parse_instant("2027-01-01T00:00:00Z").unwrap();
     let d = DeskId::parse("732829320-00001").unwrap();
-    let rec = |kind, slot: &str, state, error: Option<&str>| AlertRecord {
-        desk: Some(d.clone()),
-        sha256: None,
-        kind,
-        threshold_days: None,
-        slot: Some(slot.into()),
+    // Records "a" and "b" are threshold alerts, "c" and "d" digests, each
+    // with a subject of its own; `slots` names them back.
+    let names = alert_names(&d);
+    let rec = |name: &str, state, error: Option<&str>| AlertRecord {
         state,
-        message_id: None,
-        recipients: vec![],
-        created_at: at,
-        sent_at: None,
-        attempts: 0,
         // An error that quotes another state must not fool the query.
         error: error.map(str::to_owned),
-        details: Default::default(),
+        ..AlertRecord::pending(names[name].clone(), at)
     };
     store
         .write(|tx| {
-            tx.put_alert(&rec(AlertKind::Threshold, "a", AlertState::Pending, None))?;
-            tx.put_alert(&rec(
-                AlertKind::Threshold,
-                "b",
-                AlertState::Sent,
-                Some(r#""state":"pending""#),
-            ))?;
-            tx.put_alert(&rec(AlertKind::Digest, "c", AlertState::Failed, None))?;
-            tx.put_alert(&rec(AlertKind::Digest, "d", AlertState::Pending, None))?;
+            tx.put_alert(&rec("a", AlertState::Pending, None))?;
+            tx.put_alert(&rec("b", AlertState::Sent, Some(r#""state":"pending""#)))?;
+            tx.put_alert(&rec("c", AlertState::Failed, None))?;
+            tx.put_alert(&rec("d", AlertState::Pending, None))?;
             tx.audit(&AuditEntry::new(at, "t", "cert.ingest").outcome("refused"))?;
             tx.audit(&AuditEntry::new(at, "t", "cert.ingest"))?;
             tx.audit(&AuditEntry::new(at, "t", "push.run").outcome("refused"))
         })
         .unwrap();
     let slots = |recs: Vec<AlertRecord>| -> Vec<String> {
-        recs.into_iter().filter_map(|r| r.slot).collect()
+        recs.into_iter().map(|r| name_of(&names, &r)).collect()
     };
     assert_eq!(
         slots(store.alerts_in(AlertState::Pending).unwrap()),
@@ -357,24 +376,17 @@ fn alert_and_audit_queries_skip_records_without_decoding_them_wrongly() {
 
 #[test]
 fn superseded_alerts_are_stored_as_failed_and_queried_apart() {
-    use crate::model::{AlertKind, AlertRecord, AlertState, SUPERSEDED};
+    use crate::model::{AlertRecord, AlertState, SUPERSEDED};
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(dir.path(), Duration::from_secs(1)).unwrap();
     let at = crate::clock::parse_instant("2027-01-01T00:00:00Z").unwrap();
-    let rec = |slot: &str, state| AlertRecord {
-        desk: None,
-        sha256: None,
-        kind: AlertKind::Threshold,
-        threshold_days: None,
-        slot: Some(slot.into()),
+    // "s" and "f" are threshold alerts, named back by `slots`.
+    let names = alert_names(&DeskId::parse("732829320-00001").unwrap());
+    let (s, f) = (names["a"].clone(), names["b"].clone());
+    let names = BTreeMap::from([("s", s), ("f", f)]);
+    let rec = |name: &str, state| AlertRecord {
         state,
-        message_id: None,
-        recipients: vec![],
-        created_at: at,
-        sent_at: None,
-        attempts: 0,
-        error: None,
-        details: Default::default(),
+        ..AlertRecord::pending(names[name].clone(), at)
     };
     let mut superseded = rec("s", AlertState::Pending);
     superseded.supersede();
@@ -390,10 +402,41 @@ fn superseded_alerts_are_stored_as_failed_and_queried_apart() {
     assert!(text.contains(SUPERSEDED), "{text}");
     let slots = |state| -> Vec<String> {
         let recs = store.alerts_in(state).unwrap();
-        recs.into_iter().filter_map(|r| r.slot).collect()
+        recs.into_iter().map(|r| name_of(&names, &r)).collect()
     };
     assert_eq!(slots(AlertState::Failed), ["f"]);
     assert_eq!(slots(AlertState::Superseded), ["s"]);
+}
+
+#[test]
+fn an_alert_record_that_fits_no_subject_is_a_decode_error_naming_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path(), Duration::from_secs(1)).unwrap();
+    // A threshold alert with neither desk nor certificate: no release wrote
+    // one, so it was damaged or edited by hand.
+    let key = b"threshold|-|-|s";
+    let value = concat!(
+        r#"{"desk":null,"sha256":null,"kind":"threshold","threshold_days":null,"#,
+        r#""slot":"s","state":"pending","message_id":null,"recipients":[],"#,
+        r#""created_at":"2027-01-01T00:00:00Z","sent_at":null,"attempts":0,"error":null}"#
+    );
+    let mut bytes = vec![codec::VALUE_VERSION];
+    bytes.extend_from_slice(value.as_bytes());
+    store.t.alerts.insert(key, bytes).unwrap();
+    for err in [
+        store.alerts().unwrap_err(),
+        store.alert(key).unwrap_err(),
+        store
+            .alerts_in(crate::model::AlertState::Pending)
+            .unwrap_err(),
+    ] {
+        let StoreError::Decode { tree, key, reason } = &err else {
+            panic!("{err:?}");
+        };
+        assert_eq!((tree.as_str(), key.as_str()), ("alerts", "threshold|-|-|s"));
+        assert!(reason.contains("«threshold» alert"), "{reason}");
+        assert!(err.to_string().contains("vigie restore"), "{err}");
+    }
 }
 
 #[test]

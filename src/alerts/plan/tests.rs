@@ -3,6 +3,7 @@ use std::collections::HashSet;
 use proptest::prelude::*;
 
 use super::*;
+use crate::alerts::AlertKind;
 use crate::clock::parse_instant;
 use crate::desk::{Email, Lang, Mode};
 use crate::fingerprint::Sha256;
@@ -68,14 +69,14 @@ fn daily_runs_send_each_threshold_once_then_weekly_reminders() {
     let sent = simulate(&dc, &days);
     let th: Vec<i64> = sent
         .iter()
-        .filter(|r| r.kind == AlertKind::Threshold)
-        .map(|r| r.threshold_days.unwrap())
+        .filter(|r| r.kind() == AlertKind::Threshold)
+        .map(|r| r.threshold_days().unwrap())
         .collect();
     assert_eq!(th, [90, 60, 30, 15, 7, 1]);
     let ex: Vec<i64> = sent
         .iter()
-        .filter(|r| r.kind == AlertKind::Expired)
-        .map(|r| r.threshold_days.unwrap())
+        .filter(|r| r.kind() == AlertKind::Expired)
+        .map(|r| r.threshold_days().unwrap())
         .collect();
     // Expired on 30/06 at 17:00 Paris; first run after it is 01/07 (1 day since).
     assert_eq!(ex.first(), Some(&0));
@@ -118,7 +119,7 @@ fn catch_up_sends_only_the_most_urgent_and_never_the_skipped() {
     let sent = simulate(&dc, &instants);
     let th: Vec<i64> = sent
         .iter()
-        .map(|r| r.threshold_days.unwrap())
+        .map(|r| r.threshold_days().unwrap())
         .take(4)
         .collect();
     assert_eq!(th, [30, 15, 7, 1]);
@@ -172,7 +173,7 @@ fn per_desk_thresholds_override() {
         cert: Some(&c),
     }];
     let p = plan(&dc, &HashSet::new(), &rules(), at("2027-05-30T08:00:00Z"));
-    assert_eq!(p.due[0].threshold_days, Some(45));
+    assert_eq!(p.due[0].threshold_days(), Some(45));
 }
 
 #[test]
@@ -214,10 +215,10 @@ proptest! {
         let sent = simulate(&dc, &instants);
         let mut seen = HashSet::new();
         for r in &sent {
-            prop_assert!(seen.insert((r.kind, r.sha256, r.threshold_days)));
+            prop_assert!(seen.insert((r.kind(), r.sha256(), r.threshold_days())));
         }
         // Thresholds come out in decreasing urgency order, one per run at most.
-        let th: Vec<i64> = sent.iter().filter(|r| r.kind == AlertKind::Threshold).map(|r| r.threshold_days.unwrap()).collect();
+        let th: Vec<i64> = sent.iter().filter(|r| r.kind() == AlertKind::Threshold).map(|r| r.threshold_days().unwrap()).collect();
         prop_assert!(th.windows(2).all(|w| w[0] > w[1]));
     }
 }
