@@ -80,3 +80,109 @@ fn a_closed_pipe_ends_output_quietly() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(!err.contains("panicked"), "{err}");
 }
+
+/// Runs vigie with its stdout a pipe whose reader is gone before it writes.
+fn with_stdout_closed(case: &Case, args: &[&str]) -> std::process::Output {
+    let mut child = case
+        .std_cmd()
+        .args(args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    child.wait_with_output().unwrap()
+}
+
+fn fixture(name: &str) -> String {
+    crate::support::fixtures_dir()
+        .join(name)
+        .display()
+        .to_string()
+}
+
+/// Issue 14: `cert ingest`, `alerts preview` and `push run` panicked (exit
+/// 101) on a closed stdout; `cert normalize` said "Broken pipe" and exited 1.
+/// A listing ends quietly with exit 0, like ripgrep; a command that has
+/// acted still reports on stderr and keeps its exit code.
+#[test]
+fn every_printing_command_ends_quietly_on_a_closed_stdout() {
+    const NOW: &str = "2027-03-01T09:00:00Z";
+    let case = Case::new();
+    for id in ["732829320-00001", "732829320-00002"] {
+        case.ok(&["desk", "add", id, "--name", "A", "--email", "a@example.org"]);
+    }
+    let (valid, expired) = (fixture("valid.der.cer"), fixture("expired.cer"));
+    let ingest = [
+        "--now",
+        NOW,
+        "cert",
+        "ingest",
+        valid.as_str(),
+        expired.as_str(),
+    ];
+    let out = with_stdout_closed(&case, &ingest);
+    let err = crate::support::stderr(&out);
+    assert!(
+        !err.contains("panicked") && !err.contains("Broken pipe"),
+        "{err}"
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "a refusal is still exit 3: {err}"
+    );
+    assert!(
+        err.contains("expired.cer") && err.contains("refusé"),
+        "{err}"
+    );
+    let mut json = ingest.to_vec();
+    json.push("--json");
+    let out = with_stdout_closed(&case, &json);
+    let err = crate::support::stderr(&out);
+    assert_eq!(out.status.code(), Some(3), "{err}");
+    assert!(err.contains("expired.cer"), "{err}");
+
+    let runs: &[&[&str]] = &[
+        &["push", "run"],
+        &["alerts", "preview", "732829320-00001"],
+        &["-v", "alerts", "preview", "732829320-00001"],
+        &["alerts", "list"],
+        &["alerts", "list", "--json"],
+        &["push", "status"],
+        &["push", "status", "--json"],
+        &["status"],
+        &["status", "--json"],
+        &["status", "--csv"],
+        &["check"],
+        &["log"],
+        &["log", "--json"],
+        &["log", "--desk", "732829320-00001"],
+        &["desk", "list"],
+        &["desk", "list", "--json"],
+        &["desk", "show", "732829320-00001"],
+        &["desk", "show", "732829320-00001", "--json"],
+        &["cert", "history", "732829320-00001"],
+        &["cert", "history", "732829320-00001", "--json"],
+        &["cert", "inspect", &valid],
+        &["cert", "inspect", "--json", &valid],
+        &["cert", "normalize", &valid],
+        &["cert", "normalize", "--der", &valid],
+        &["completions", "bash"],
+        &["man"],
+    ];
+    for args in runs {
+        let mut args = args.to_vec();
+        args.splice(0..0, ["--now", NOW]);
+        let out = with_stdout_closed(&case, &args);
+        let err = crate::support::stderr(&out);
+        assert!(
+            !err.contains("panicked") && !err.contains("Broken pipe"),
+            "vigie {args:?}: {err}"
+        );
+        // `check` keeps its verdict (1: a desk has no certificate); the rest
+        // end as their output would have.
+        let expected = if args.contains(&"check") { 1 } else { 0 };
+        assert_eq!(out.status.code(), Some(expected), "vigie {args:?}: {err}");
+    }
+}

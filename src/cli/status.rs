@@ -142,7 +142,7 @@ pub fn check(ctx: &Context, a: CheckArgs) -> Result<(), CliError> {
         count(State::Missing),
         count(State::Ok),
     );
-    output::bytes(format!("{line}\n").as_bytes())?;
+    output::report(format!("{line}\n").as_bytes())?;
     if level == 0 {
         Ok(())
     } else {
