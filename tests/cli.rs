@@ -186,3 +186,72 @@ fn every_printing_command_ends_quietly_on_a_closed_stdout() {
         assert_eq!(out.status.code(), Some(expected), "vigie {args:?}: {err}");
     }
 }
+
+/// Issue 14: the read-only commands created an empty data directory and
+/// store wherever `--data-dir` pointed, and `check` answered OK there.
+#[test]
+fn read_only_commands_never_create_a_store() {
+    let case = Case::new();
+    let data = case.data().display().to_string();
+    let reads: &[&[&str]] = &[
+        &["status"],
+        &["status", "--json"],
+        &["log"],
+        &["log", "--desk", "732829320-00001"],
+        &["alerts", "list"],
+        &["push", "status"],
+        &["desk", "list"],
+        &["desk", "show", "732829320-00001"],
+        &["cert", "history", "732829320-00001"],
+    ];
+    // A missing data directory, then one that exists but holds no store.
+    for made in [false, true] {
+        if made {
+            std::fs::create_dir(case.data()).unwrap();
+        }
+        for args in reads {
+            let out = case.run(args);
+            let err = crate::support::stderr(&out);
+            assert_eq!(out.status.code(), Some(1), "vigie {args:?}: {err}");
+            assert!(
+                err.contains(&data) && err.contains("vigie init") && err.contains("desk add"),
+                "vigie {args:?} names the directory and how to create a store: {err}"
+            );
+            assert!(out.stdout.is_empty(), "vigie {args:?}");
+        }
+        let out = case.run(&["check"]);
+        assert_eq!(out.status.code(), Some(3), "check answers UNKNOWN");
+        let line = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            line.starts_with("VIGIE UNKNOWN - ") && line.contains(&data),
+            "{line}"
+        );
+        assert_eq!(case.data().exists(), made, "no data directory was created");
+        if made {
+            let left: Vec<_> = std::fs::read_dir(case.data()).unwrap().collect();
+            assert!(left.is_empty(), "nothing was created in it: {left:?}");
+        }
+    }
+    // Once a store exists, they read it.
+    case.ok(&["init", "--write-config", "vigie.toml"]);
+    case.ok(&["status"]);
+    assert_eq!(case.run(&["check"]).status.code(), Some(0));
+}
+
+/// Issue 14: a configuration error made `check` exit 2, which a monitoring
+/// system reads as CRITICAL; it is UNKNOWN (3).
+#[test]
+fn check_answers_unknown_on_a_bad_configuration() {
+    let case = Case::with_config("[status]\nwarn_days = \"soon\"\n");
+    let out = case.run(&["check"]);
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "{}",
+        crate::support::stderr(&out)
+    );
+    let line = String::from_utf8_lossy(&out.stdout);
+    assert!(line.starts_with("VIGIE UNKNOWN - "), "{line}");
+    // Other commands keep exit 2 for a bad configuration.
+    assert_eq!(case.run(&["status"]).status.code(), Some(2));
+}

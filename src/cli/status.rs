@@ -149,3 +149,18 @@ pub fn check(ctx: &Context, a: CheckArgs) -> Result<(), CliError> {
         Err(CliError::silent(level))
     }
 }
+
+/// What `vigie check` answers when it cannot judge: the plugin line `VIGIE
+/// UNKNOWN - …` on stdout, which a monitoring system shows, and exit 3; the
+/// full report (with its hint) still goes to stderr. A verdict (exit 1 or
+/// 2, already printed) passes through.
+pub fn unknown(e: CliError) -> CliError {
+    if let CliError::Silent(_) = e {
+        return e;
+    }
+    let message = e.message();
+    let first = message.lines().next().unwrap_or("");
+    // Should stdout fail, the report on stderr still says it all.
+    let _ = output::bytes(format!("VIGIE UNKNOWN - {first}\n").as_bytes());
+    CliError::Unknown(Box::new(e))
+}
