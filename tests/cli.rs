@@ -255,3 +255,59 @@ fn check_answers_unknown_on_a_bad_configuration() {
     // Other commands keep exit 2 for a bad configuration.
     assert_eq!(case.run(&["status"]).status.code(), Some(2));
 }
+
+/// Issue 14: `check` named missing desks before expired ones, said "1
+/// desks", and `--warn 0` still warned about a desk without a certificate.
+#[test]
+fn check_names_the_most_urgent_desks_first() {
+    let case = Case::new();
+    case.ok(&[
+        "desk",
+        "add",
+        "552100554-00001",
+        "--name",
+        "M",
+        "--email",
+        "m@example.org",
+    ]);
+    let out = case.run(&["check"]);
+    assert_eq!(out.status.code(), Some(1));
+    let line = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(line.starts_with("VIGIE WARNING - 1 desk: "), "{line}");
+    // No warning band: a missing certificate is no warning either.
+    let out = case.run(&["check", "--warn", "0", "--crit", "0"]);
+    let line = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert_eq!(out.status.code(), Some(0), "{line}");
+    assert!(
+        line.starts_with("VIGIE OK - 1 desk: ") && line.contains("1 missing"),
+        "{line}"
+    );
+
+    for id in ["732829320-00001", "732829320-00002"] {
+        case.ok(&["desk", "add", id, "--name", "A", "--email", "a@example.org"]);
+    }
+    for f in ["valid.der.cer", "rsa-2048-desk2.cer"] {
+        case.ok(&[
+            "--now",
+            "2027-03-01T09:00:00Z",
+            "cert",
+            "ingest",
+            &fixture(f),
+        ]);
+    }
+    // 00001 ends on 2029-11-25 (5 days left), 00002 ended on 2029-08-17.
+    let out = case.run(&["--now", "2029-11-20T09:00:00Z", "check"]);
+    assert_eq!(out.status.code(), Some(2));
+    let line = String::from_utf8_lossy(&out.stdout).into_owned();
+    let names = line
+        .split_once("; ")
+        .and_then(|(_, rest)| rest.split_once(" | "))
+        .map(|(names, _)| names)
+        .unwrap_or_else(|| panic!("{line}"));
+    assert_eq!(
+        names,
+        "732829320-00002 expired (-95 d), 732829320-00001 critical (5 d), 552100554-00001 missing",
+        "{line}"
+    );
+    assert!(line.starts_with("VIGIE CRITICAL - 3 desks: "), "{line}");
+}

@@ -128,8 +128,8 @@ pub fn check(ctx: &Context, a: CheckArgs) -> Result<(), CliError> {
         })
         .collect();
     let line = format!(
-        "VIGIE {word} - {} desks: {} expired, {} critical, {} warning, {} missing{}{} | expired={} critical={} warning={} missing={} ok={}",
-        total,
+        "VIGIE {word} - {total} {}: {} expired, {} critical, {} warning, {} missing{}{} | expired={} critical={} warning={} missing={} ok={}",
+        if total == 1 { "desk" } else { "desks" },
         count(State::Expired),
         count(State::Critical),
         count(State::Warning),
