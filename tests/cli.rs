@@ -80,3 +80,234 @@ fn a_closed_pipe_ends_output_quietly() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(!err.contains("panicked"), "{err}");
 }
+
+/// Runs vigie with its stdout a pipe whose reader is gone before it writes.
+fn with_stdout_closed(case: &Case, args: &[&str]) -> std::process::Output {
+    let mut child = case
+        .std_cmd()
+        .args(args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    child.wait_with_output().unwrap()
+}
+
+fn fixture(name: &str) -> String {
+    crate::support::fixtures_dir()
+        .join(name)
+        .display()
+        .to_string()
+}
+
+/// Issue 14: `cert ingest`, `alerts preview` and `push run` panicked (exit
+/// 101) on a closed stdout; `cert normalize` said "Broken pipe" and exited 1.
+/// A listing ends quietly with exit 0, like ripgrep; a command that has
+/// acted still reports on stderr and keeps its exit code.
+#[test]
+fn every_printing_command_ends_quietly_on_a_closed_stdout() {
+    const NOW: &str = "2027-03-01T09:00:00Z";
+    let case = Case::new();
+    for id in ["732829320-00001", "732829320-00002"] {
+        case.ok(&["desk", "add", id, "--name", "A", "--email", "a@example.org"]);
+    }
+    let (valid, expired) = (fixture("valid.der.cer"), fixture("expired.cer"));
+    let ingest = [
+        "--now",
+        NOW,
+        "cert",
+        "ingest",
+        valid.as_str(),
+        expired.as_str(),
+    ];
+    let out = with_stdout_closed(&case, &ingest);
+    let err = crate::support::stderr(&out);
+    assert!(
+        !err.contains("panicked") && !err.contains("Broken pipe"),
+        "{err}"
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "a refusal is still exit 3: {err}"
+    );
+    assert!(
+        err.contains("expired.cer") && err.contains("refusé"),
+        "{err}"
+    );
+    let mut json = ingest.to_vec();
+    json.push("--json");
+    let out = with_stdout_closed(&case, &json);
+    let err = crate::support::stderr(&out);
+    assert_eq!(out.status.code(), Some(3), "{err}");
+    assert!(err.contains("expired.cer"), "{err}");
+
+    let runs: &[&[&str]] = &[
+        &["push", "run"],
+        &["alerts", "preview", "732829320-00001"],
+        &["-v", "alerts", "preview", "732829320-00001"],
+        &["alerts", "list"],
+        &["alerts", "list", "--json"],
+        &["push", "status"],
+        &["push", "status", "--json"],
+        &["status"],
+        &["status", "--json"],
+        &["status", "--csv"],
+        &["check"],
+        &["log"],
+        &["log", "--json"],
+        &["log", "--desk", "732829320-00001"],
+        &["desk", "list"],
+        &["desk", "list", "--json"],
+        &["desk", "show", "732829320-00001"],
+        &["desk", "show", "732829320-00001", "--json"],
+        &["cert", "history", "732829320-00001"],
+        &["cert", "history", "732829320-00001", "--json"],
+        &["cert", "inspect", &valid],
+        &["cert", "inspect", "--json", &valid],
+        &["cert", "normalize", &valid],
+        &["cert", "normalize", "--der", &valid],
+        &["completions", "bash"],
+        &["man"],
+    ];
+    for args in runs {
+        let mut args = args.to_vec();
+        args.splice(0..0, ["--now", NOW]);
+        let out = with_stdout_closed(&case, &args);
+        let err = crate::support::stderr(&out);
+        assert!(
+            !err.contains("panicked") && !err.contains("Broken pipe"),
+            "vigie {args:?}: {err}"
+        );
+        // `check` keeps its verdict (1: a desk has no certificate); the rest
+        // end as their output would have.
+        let expected = if args.contains(&"check") { 1 } else { 0 };
+        assert_eq!(out.status.code(), Some(expected), "vigie {args:?}: {err}");
+    }
+}
+
+/// Issue 14: the read-only commands created an empty data directory and
+/// store wherever `--data-dir` pointed, and `check` answered OK there.
+#[test]
+fn read_only_commands_never_create_a_store() {
+    let case = Case::new();
+    let data = case.data().display().to_string();
+    let reads: &[&[&str]] = &[
+        &["status"],
+        &["status", "--json"],
+        &["log"],
+        &["log", "--desk", "732829320-00001"],
+        &["alerts", "list"],
+        &["push", "status"],
+        &["desk", "list"],
+        &["desk", "show", "732829320-00001"],
+        &["cert", "history", "732829320-00001"],
+    ];
+    // A missing data directory, then one that exists but holds no store.
+    for made in [false, true] {
+        if made {
+            std::fs::create_dir(case.data()).unwrap();
+        }
+        for args in reads {
+            let out = case.run(args);
+            let err = crate::support::stderr(&out);
+            assert_eq!(out.status.code(), Some(1), "vigie {args:?}: {err}");
+            assert!(
+                err.contains(&data) && err.contains("vigie init") && err.contains("desk add"),
+                "vigie {args:?} names the directory and how to create a store: {err}"
+            );
+            assert!(out.stdout.is_empty(), "vigie {args:?}");
+        }
+        let out = case.run(&["check"]);
+        assert_eq!(out.status.code(), Some(3), "check answers UNKNOWN");
+        let line = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            line.starts_with("VIGIE UNKNOWN - ") && line.contains(&data),
+            "{line}"
+        );
+        assert_eq!(case.data().exists(), made, "no data directory was created");
+        if made {
+            let left: Vec<_> = std::fs::read_dir(case.data()).unwrap().collect();
+            assert!(left.is_empty(), "nothing was created in it: {left:?}");
+        }
+    }
+    // Once a store exists, they read it.
+    case.ok(&["init", "--write-config", "vigie.toml"]);
+    case.ok(&["status"]);
+    assert_eq!(case.run(&["check"]).status.code(), Some(0));
+}
+
+/// Issue 14: a configuration error made `check` exit 2, which a monitoring
+/// system reads as CRITICAL; it is UNKNOWN (3).
+#[test]
+fn check_answers_unknown_on_a_bad_configuration() {
+    let case = Case::with_config("[status]\nwarn_days = \"soon\"\n");
+    let out = case.run(&["check"]);
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "{}",
+        crate::support::stderr(&out)
+    );
+    let line = String::from_utf8_lossy(&out.stdout);
+    assert!(line.starts_with("VIGIE UNKNOWN - "), "{line}");
+    // Other commands keep exit 2 for a bad configuration.
+    assert_eq!(case.run(&["status"]).status.code(), Some(2));
+}
+
+/// Issue 14: `check` named missing desks before expired ones, said "1
+/// desks", and `--warn 0` still warned about a desk without a certificate.
+#[test]
+fn check_names_the_most_urgent_desks_first() {
+    let case = Case::new();
+    case.ok(&[
+        "desk",
+        "add",
+        "552100554-00001",
+        "--name",
+        "M",
+        "--email",
+        "m@example.org",
+    ]);
+    let out = case.run(&["check"]);
+    assert_eq!(out.status.code(), Some(1));
+    let line = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(line.starts_with("VIGIE WARNING - 1 desk: "), "{line}");
+    // No warning band: a missing certificate is no warning either.
+    let out = case.run(&["check", "--warn", "0", "--crit", "0"]);
+    let line = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert_eq!(out.status.code(), Some(0), "{line}");
+    assert!(
+        line.starts_with("VIGIE OK - 1 desk: ") && line.contains("1 missing"),
+        "{line}"
+    );
+
+    for id in ["732829320-00001", "732829320-00002"] {
+        case.ok(&["desk", "add", id, "--name", "A", "--email", "a@example.org"]);
+    }
+    for f in ["valid.der.cer", "rsa-2048-desk2.cer"] {
+        case.ok(&[
+            "--now",
+            "2027-03-01T09:00:00Z",
+            "cert",
+            "ingest",
+            &fixture(f),
+        ]);
+    }
+    // 00001 ends on 2029-11-25 (5 days left), 00002 ended on 2029-08-17.
+    let out = case.run(&["--now", "2029-11-20T09:00:00Z", "check"]);
+    assert_eq!(out.status.code(), Some(2));
+    let line = String::from_utf8_lossy(&out.stdout).into_owned();
+    let names = line
+        .split_once("; ")
+        .and_then(|(_, rest)| rest.split_once(" | "))
+        .map(|(names, _)| names)
+        .unwrap_or_else(|| panic!("{line}"));
+    assert_eq!(
+        names,
+        "732829320-00002 expired (-95 d), 732829320-00001 critical (5 d), 552100554-00001 missing",
+        "{line}"
+    );
+    assert!(line.starts_with("VIGIE CRITICAL - 3 desks: "), "{line}");
+}

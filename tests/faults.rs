@@ -72,6 +72,8 @@ fn a_damaged_store_fails_clearly_and_points_to_restore() {
     }
     // Moved aside as the message says, a backup restores into a new store.
     std::fs::rename(case.data().join("store"), case.data().join("store.damaged")).unwrap();
+    // A read-only command creates no store (DESIGN §13): `init` does.
+    case.ok(&["init", "--write-config", "vigie.toml"]);
     case.ok(&["desk", "list"]);
 }
 
@@ -574,6 +576,8 @@ fn check_missing(case: &Case, args: &[&str], key: &str) {
 #[test]
 fn hostile_desk_ids_and_names_are_refused_on_the_command_line_and_in_csv() {
     let case = Case::new();
+    // A store to list at the end: `desk list` creates none (DESIGN §13).
+    case.ok(&["init", "--write-config", "vigie.toml"]);
     for (id, name, email) in [
         (
             "732829320-00001",

@@ -6,9 +6,24 @@ use std::time::Duration;
 
 use chrono_tz::Tz;
 
+use crate::app::AppError;
 use crate::clock::Instant;
 use crate::config::Config;
-use crate::store::{Store, StoreError};
+use crate::store::Store;
+
+/// Whether an operation may create the store it opens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Opening {
+    /// The data directory and the store are created when missing: the
+    /// commands that write (`init`, `desk add`, `cert ingest`…).
+    #[default]
+    CreateMissing,
+    /// Only an existing store is opened; a missing one is
+    /// [`AppError::NoStore`]. The commands that only read (`status`, `check`,
+    /// `log`…) must not leave an empty store behind a mistyped `--data-dir`
+    /// (DESIGN §13).
+    ExistingOnly,
+}
 
 /// The environment of one operation.
 #[derive(Debug, Clone)]
@@ -25,6 +40,8 @@ pub struct Env {
     pub actor: String,
     /// How long to wait for another process to release the store.
     pub lock_wait: Duration,
+    /// Whether a missing store may be created.
+    pub opening: Opening,
 }
 
 /// How long a command waits for another one to release the store.
@@ -41,11 +58,19 @@ impl Env {
             tz,
             actor,
             lock_wait: LOCK_WAIT,
+            opening: Opening::CreateMissing,
         }
     }
 
-    /// Opens the store, waiting for another command to finish with it.
-    pub(crate) fn store(&self) -> Result<Store, StoreError> {
-        Store::open(&self.data_dir, self.lock_wait)
+    /// Opens the store, waiting for another command to finish with it, and
+    /// creating it only when [`Env::opening`] allows.
+    pub(crate) fn store(&self) -> Result<Store, AppError> {
+        match self.opening {
+            Opening::CreateMissing => Ok(Store::open(&self.data_dir, self.lock_wait)?),
+            Opening::ExistingOnly => Store::open_existing(&self.data_dir, self.lock_wait)?
+                .ok_or_else(|| AppError::NoStore {
+                    data_dir: self.data_dir.clone(),
+                }),
+        }
     }
 }

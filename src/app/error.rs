@@ -131,6 +131,12 @@ pub enum AppError {
         /// Why.
         source: CertgenError,
     },
+    /// A command that only reads found no store: it creates none.
+    #[error("no vigie store in the data directory {}", data_dir.display())]
+    NoStore {
+        /// The data directory, as given.
+        data_dir: std::path::PathBuf,
+    },
 }
 
 /// What kept the store from being used, when that is what failed: the shells

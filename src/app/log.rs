@@ -17,8 +17,7 @@ pub fn each<E: From<AppError>>(
     env: &Env,
     mut each: impl FnMut(AuditEntry) -> Result<(), E>,
 ) -> Result<(), E> {
-    env.store()
-        .map_err(AppError::from)?
+    env.store()?
         .audit_each(|e| each(e).map_err(Streamed::Sink))
         .map_err(Streamed::into_sink)
 }

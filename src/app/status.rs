@@ -94,12 +94,37 @@ pub fn check(env: &Env, bands: &config::Status) -> Result<Check, AppError> {
         }
         Ok::<(), AppError>(())
     })?;
-    let level = check_level(&worst);
-    worst.sort_by_key(|r| (std::cmp::Reverse(r.state), r.days_left));
+    // A desk without a certificate is a warning only while there is a
+    // warning band: `--warn 0` asks for no warnings (issue 14). It is still
+    // counted and named.
+    let level = if bands.warn_days == 0 {
+        let judged: Vec<StatusRow> = worst
+            .iter()
+            .filter(|r| r.state != State::Missing)
+            .cloned()
+            .collect();
+        check_level(&judged)
+    } else {
+        check_level(&worst)
+    };
+    worst.sort_by_key(|r| (urgency(r.state), r.days_left));
     Ok(Check {
         level,
         total,
         counts,
         worst,
     })
+}
+
+/// The order `vigie check` names desks in, most urgent first: expired, then
+/// critical, then warning; a desk without a certificate comes last, since it
+/// has no date to miss.
+fn urgency(state: State) -> u8 {
+    match state {
+        State::Expired => 0,
+        State::Critical => 1,
+        State::Warning => 2,
+        State::Missing => 3,
+        State::Ok => 4,
+    }
 }

@@ -72,12 +72,16 @@ pub fn run(ctx: &Context, cmd: Command) -> Result<(), CliError> {
                 if !due {
                     ctx.note("nothing is due now; this is how the next alert reads");
                 }
-                println!("To: {}", rec.recipients.join(", "));
-                println!("Subject: {}\n", r.subject);
-                println!("{}", r.text);
+                let mut text = format!(
+                    "To: {}\nSubject: {}\n\n{}\n",
+                    rec.recipients.join(", "),
+                    r.subject,
+                    r.text
+                );
                 if ctx.verbose > 0 {
-                    println!("--- HTML ---\n{}", r.html);
+                    text.push_str(&format!("--- HTML ---\n{}\n", r.html));
                 }
+                output::bytes(text.as_bytes())?;
             }
             Ok(())
         }

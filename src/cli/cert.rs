@@ -148,9 +148,7 @@ fn normalize(ctx: &Context, a: NormalizeArgs) -> Result<(), CliError> {
     match a.output {
         Some(p) => std::fs::write(&p, &out)
             .map_err(|e| CliError::operational(format!("cannot write {}: {e}", p.display()))),
-        None => std::io::stdout()
-            .write_all(&out)
-            .map_err(|e| CliError::operational(format!("writing output: {e}"))),
+        None => output::bytes(&out),
     }
 }
 
@@ -196,7 +194,7 @@ fn ingest(ctx: &Context, a: IngestArgs) -> Result<(), CliError> {
     let count = |o: &str| rows.iter().filter(|r| r.outcome == o).count();
     let (accepted, unchanged, refused) = (count("accepted"), count("unchanged"), count("refused"));
     if a.json {
-        output::json(&rows)?;
+        output::report(&output::json_text(&rows)?)?;
     } else {
         let mut out = String::new();
         for r in &rows {
@@ -219,7 +217,7 @@ fn ingest(ctx: &Context, a: IngestArgs) -> Result<(), CliError> {
                 _ => {}
             }
         }
-        print!("{out}");
+        output::report(out.as_bytes())?;
     }
     for r in rows.iter().filter(|r| r.outcome == "refused") {
         let desk = r

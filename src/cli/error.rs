@@ -19,6 +19,9 @@ pub mod code {
     pub const USAGE: u8 = 2;
     /// Some input file or record was refused.
     pub const REFUSED: u8 = 3;
+    /// `vigie check` could not judge: UNKNOWN, the monitoring-plugin
+    /// convention (DESIGN §13).
+    pub const UNKNOWN: u8 = 3;
 }
 
 /// An error that ends a command.
@@ -51,6 +54,10 @@ pub enum CliError {
     Config(ConfigError),
     /// An application operation failed; its kind decides the exit code.
     App(AppError),
+    /// `vigie check` could not judge (no store, a bad configuration…): exit
+    /// 3, UNKNOWN to a monitoring system, which would read any other code as
+    /// a verdict on the desks. Reported as the error it wraps.
+    Unknown(Box<CliError>),
 }
 
 impl CliError {
@@ -102,6 +109,7 @@ impl CliError {
             CliError::Refused { .. } => code::REFUSED,
             CliError::Silent(c) => *c,
             CliError::App(e) => app_code(e),
+            CliError::Unknown(_) => code::UNKNOWN,
         }
     }
 
@@ -114,6 +122,7 @@ impl CliError {
             CliError::Silent(_) => String::new(),
             CliError::Config(e) => e.to_string(),
             CliError::App(e) => e.to_string(),
+            CliError::Unknown(e) => e.message(),
         }
     }
 
@@ -131,6 +140,7 @@ impl CliError {
             // The refusal's reason code, which the desks' e-mails quote too.
             CliError::App(AppError::Refused { code, .. }) => Some(format!("code {code}")),
             CliError::App(e) => app_hint(e).map(str::to_owned),
+            CliError::Unknown(e) => e.hint(),
         }
     }
 
@@ -170,7 +180,8 @@ fn app_code(e: &AppError) -> u8 {
         | AppError::NoDesk(_)
         | AppError::NoFailedPush(_)
         | AppError::ClearDemo { .. }
-        | AppError::Demo { .. } => code::OPERATIONAL,
+        | AppError::Demo { .. }
+        | AppError::NoStore { .. } => code::OPERATIONAL,
     }
 }
 
@@ -193,6 +204,9 @@ fn app_hint(e: &AppError) -> Option<&'static str> {
             Some("`vigie templates check` renders every template with sample data")
         }
         AppError::NoFailedPush(_) => Some("`vigie push status` lists the pushes and their states"),
+        AppError::NoStore { .. } => Some(
+            "`vigie init` creates it, and so does a first `vigie desk add` or `vigie desk import`; --data-dir or VIGIE_DATA_DIR name another one",
+        ),
         _ => None,
     }
 }

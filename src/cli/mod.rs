@@ -24,6 +24,8 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+use crate::app::Opening;
+
 pub use context::Context;
 pub use error::{code, CliError};
 
@@ -80,7 +82,7 @@ pub enum Command {
     /// One row per desk: its certificate and where it stands.
     #[command(after_help = "Examples:\n  vigie status\n  vigie status --within 30 --json")]
     Status(status::Args),
-    /// Monitoring-plugin check: exit 0 ok, 1 warning, 2 critical.
+    /// Monitoring-plugin check: exit 0 ok, 1 warning, 2 critical, 3 unknown.
     #[command(after_help = "Example:\n  vigie check --warn 30 --crit 7")]
     Check(status::CheckArgs),
     /// Run the cron-driven service (alerts, pushes, digest, backups).
@@ -144,13 +146,18 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Command::Man => return completions::man(),
         _ => {}
     }
-    let ctx = Context::from_cli(&cli)?;
+    let check = matches!(cli.command, Command::Check(_));
+    let mut ctx =
+        Context::from_cli(&cli).map_err(|e| if check { status::unknown(e) } else { e })?;
+    if reads_only(&cli.command) {
+        ctx.env.opening = Opening::ExistingOnly;
+    }
     match cli.command {
         Command::Init(a) => init::run(&ctx, a),
         Command::Demo(a) => demo::run(&ctx, a),
         Command::Desk(c) => desk::run(&ctx, c),
         Command::Status(a) => status::run(&ctx, a),
-        Command::Check(a) => status::check(&ctx, a),
+        Command::Check(a) => status::check(&ctx, a).map_err(status::unknown),
         Command::Log(a) => log::run(&ctx, a),
         Command::Completions(_) | Command::Man => Ok(()),
         Command::Serve(a) => serve::run(&ctx, a),
@@ -160,5 +167,26 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Command::Cert(c) => cert::run(&ctx, c),
         Command::Alerts(c) => alerts::run(&ctx, c),
         Command::Templates(c) => templates::run(&ctx, c),
+    }
+}
+
+/// The commands that only read (DESIGN §13): they never create a data
+/// directory or a store, so that a mistyped `--data-dir` or a monitoring
+/// check run before `vigie init` fails instead of leaving an empty store.
+fn reads_only(command: &Command) -> bool {
+    match command {
+        Command::Status(_) | Command::Check(_) | Command::Log(_) => true,
+        Command::Alerts(c) => matches!(c, alerts::Command::List { .. }),
+        Command::Push(c) => matches!(c, push::Command::Status(_)),
+        Command::Desk(c) => matches!(c, desk::Command::List(_) | desk::Command::Show(_)),
+        Command::Cert(c) => matches!(c, cert::Command::History(_)),
+        Command::Demo(_)
+        | Command::Init(_)
+        | Command::Serve(_)
+        | Command::Backup(_)
+        | Command::Restore(_)
+        | Command::Completions(_)
+        | Command::Man
+        | Command::Templates(_) => false,
     }
 }

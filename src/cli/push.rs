@@ -70,11 +70,13 @@ fn run_due(ctx: &Context) -> Result<(), CliError> {
             )),
         }
     }
-    println!(
-        "push: {} done, {} retried, {} failed",
-        summary.done, summary.retried, summary.failed
-    );
-    Ok(())
+    output::report(
+        format!(
+            "push: {} done, {} retried, {} failed\n",
+            summary.done, summary.retried, summary.failed
+        )
+        .as_bytes(),
+    )
 }
 
 fn status(ctx: &Context, a: StatusArgs) -> Result<(), CliError> {

@@ -128,8 +128,8 @@ pub fn check(ctx: &Context, a: CheckArgs) -> Result<(), CliError> {
         })
         .collect();
     let line = format!(
-        "VIGIE {word} - {} desks: {} expired, {} critical, {} warning, {} missing{}{} | expired={} critical={} warning={} missing={} ok={}",
-        total,
+        "VIGIE {word} - {total} {}: {} expired, {} critical, {} warning, {} missing{}{} | expired={} critical={} warning={} missing={} ok={}",
+        if total == 1 { "desk" } else { "desks" },
         count(State::Expired),
         count(State::Critical),
         count(State::Warning),
@@ -142,10 +142,25 @@ pub fn check(ctx: &Context, a: CheckArgs) -> Result<(), CliError> {
         count(State::Missing),
         count(State::Ok),
     );
-    output::bytes(format!("{line}\n").as_bytes())?;
+    output::report(format!("{line}\n").as_bytes())?;
     if level == 0 {
         Ok(())
     } else {
         Err(CliError::silent(level))
     }
+}
+
+/// What `vigie check` answers when it cannot judge: the plugin line `VIGIE
+/// UNKNOWN - …` on stdout, which a monitoring system shows, and exit 3; the
+/// full report (with its hint) still goes to stderr. A verdict (exit 1 or
+/// 2, already printed) passes through.
+pub fn unknown(e: CliError) -> CliError {
+    if let CliError::Silent(_) = e {
+        return e;
+    }
+    let message = e.message();
+    let first = message.lines().next().unwrap_or("");
+    // Should stdout fail, the report on stderr still says it all.
+    let _ = output::bytes(format!("VIGIE UNKNOWN - {first}\n").as_bytes());
+    CliError::Unknown(Box::new(e))
 }

@@ -94,3 +94,18 @@ fn restrict_permissions(path: &Path) {
         let _ = std::fs::set_permissions(entry.path(), std::fs::Permissions::from_mode(mode));
     }
 }
+
+impl Store {
+    /// Opens the store of a data directory only if it holds one already, for
+    /// the commands that only read (DESIGN §13): `Ok(None)` when there is no
+    /// store, and then nothing was created — neither the data directory, nor
+    /// its lock file, nor sled's files.
+    pub fn open_existing(data_dir: &Path, wait: Duration) -> Result<Option<Store>, StoreError> {
+        // sled's database file is there from a store's first opening on, in
+        // every release (older stores have no "initialised" marker).
+        if !data_dir.join("store").join("db").is_file() {
+            return Ok(None);
+        }
+        Store::open(data_dir, wait).map(Some)
+    }
+}

@@ -16,13 +16,16 @@ use std::io::Write;
 
 use serde::Serialize;
 
-use super::CliError;
+use super::{code, CliError};
 
 /// What a failed write to stdout becomes: a reader that went away (`vigie
-/// status | head`) ends the command quietly; anything else is an error.
+/// status | head`) ends the command quietly with exit 0, as ripgrep does (its
+/// output was the result, and the reader has what it wanted); anything else
+/// is an error. Nothing in the command line prints with `print!`, which
+/// panics on a closed stdout.
 pub fn write_error(e: std::io::Error) -> CliError {
     if e.kind() == std::io::ErrorKind::BrokenPipe {
-        CliError::silent(0)
+        CliError::silent(code::OK)
     } else {
         CliError::operational(format!("writing output: {e}"))
     }
@@ -34,6 +37,18 @@ pub fn bytes(b: &[u8]) -> Result<(), CliError> {
     out.write_all(b)
         .and_then(|_| out.flush())
         .map_err(write_error)
+}
+
+/// Prints the outcome of a command whose exit code is its result (`cert
+/// ingest`, `push run`, `check`): a reader that went away loses this output
+/// only. The command goes on to report on stderr and ends with the exit code
+/// of what it did or found (3 for a refused file, 2 for a critical desk),
+/// which a script needs more than the lines it did not read.
+pub fn report(b: &[u8]) -> Result<(), CliError> {
+    match bytes(b) {
+        Err(CliError::Silent(code::OK)) => Ok(()),
+        other => other,
+    }
 }
 
 /// Prints a JSON array of rows on stdout.
