@@ -338,6 +338,19 @@ fn smtp(s: raw::Smtp, invalid: &impl Fn(&str, String) -> ConfigError) -> Result<
         (None, None) => None,
     };
     let auth = s.username.map(|username| SmtpAuth { username, password });
+    // AUTH over a plain connection gives the password to anyone on the path;
+    // only a relay on this machine is safe without TLS.
+    if auth.is_some() && s.tls == SmtpTls::None && !is_loopback_host(&s.host) {
+        return Err(invalid(
+            "smtp.tls",
+            format!(
+                "a user name is set, so the password would go in clear to {}: \
+                 use tls = \"starttls\" or \"implicit\" (plain text is allowed only to \
+                 this machine: localhost, 127.0.0.1, ::1)",
+                s.host
+            ),
+        ));
+    }
     let port = s.port.unwrap_or(match s.tls {
         SmtpTls::None => 25,
         SmtpTls::Starttls => 587,
@@ -425,6 +438,16 @@ fn service(
         keep_backups: s.keep_backups,
         listen,
     })
+}
+
+/// Whether `host` names this machine without asking a resolver: `localhost`
+/// or a loopback address.
+fn is_loopback_host(host: &str) -> bool {
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
 }
 
 /// Whether `url` is an `http://[user:password@]host[:port][/]` proxy URL.
@@ -540,6 +563,33 @@ mod tests {
             c.national.destination,
             Destination::Command(vec!["/bin/up".into(), "-x".into()])
         );
+    }
+
+    #[test]
+    fn authentication_without_tls_goes_only_to_this_machine() {
+        let text = |host: &str, tls: &str| {
+            format!(
+                "[smtp]\nhost = \"{host}\"\ntls = \"{tls}\"\nusername = \"u\"\n\
+                 password_env = \"VIGIE_TEST_PW\"\n"
+            )
+        };
+        let err = Config::parse(&text("smtp.example.org", "none"), Path::new("x.toml"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("smtp.tls"), "{err}");
+        assert!(err.contains("in clear to smtp.example.org"), "{err}");
+        for host in ["127.0.0.1", "localhost", "::1", "127.0.0.53"] {
+            Config::parse(&text(host, "none"), Path::new("x.toml")).unwrap();
+        }
+        for tls in ["starttls", "implicit"] {
+            Config::parse(&text("smtp.example.org", tls), Path::new("x.toml")).unwrap();
+        }
+        // Without a user name nothing secret is sent: plain text is allowed.
+        Config::parse(
+            "[smtp]\nhost = \"relay.example.org\"\n",
+            Path::new("x.toml"),
+        )
+        .unwrap();
     }
 
     #[test]
