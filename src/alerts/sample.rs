@@ -158,4 +158,41 @@ mod tests {
         let m = t.message(AlertKind::Expired, Lang::En, &ctx).unwrap();
         assert!(m.subject.contains("fin de vie") && m.subject.contains("732829320-00001"));
     }
+
+    #[test]
+    fn expiry_on_the_day_says_today_not_zero_days_ago() {
+        let config = Config::default();
+        let t = Templates::new(None);
+        let mut ctx = context(AlertKind::Expired, &config);
+        ctx.days_left = Some(0);
+        ctx.days_since = Some(0);
+        let ctx = ctx.value();
+        for (lang, today, never) in [
+            (
+                Lang::Fr,
+                "aujourd'hui",
+                ["il y a 0 jour", ": 0 jour", ">0 jour"],
+            ),
+            (Lang::En, "today", [", 0 day", ": 0 day", ">0 day"]),
+        ] {
+            let m = t.message(AlertKind::Expired, lang, &ctx).unwrap();
+            for (part, body) in [("text", &m.text), ("html", &m.html)] {
+                assert!(
+                    body.contains(today),
+                    "{lang:?} {part} lacks «{today}»:\n{body}"
+                );
+                for bad in never {
+                    assert!(!body.contains(bad), "{lang:?} {part} says «{bad}»:\n{body}");
+                }
+            }
+        }
+        // A day later the count is back.
+        let mut ctx = context(AlertKind::Expired, &config);
+        ctx.days_left = Some(-1);
+        ctx.days_since = Some(1);
+        let m = t
+            .message(AlertKind::Expired, Lang::Fr, &ctx.value())
+            .unwrap();
+        assert!(m.text.contains("il y a 1 jour."), "{}", m.text);
+    }
 }
