@@ -159,6 +159,7 @@ fn desk(i: u32) -> Desk {
         mode: Mode::Async,
         lang: Lang::Fr,
         thresholds: None,
+        suspended: false,
     }
 }
 

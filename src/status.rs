@@ -24,9 +24,27 @@ pub enum State {
     Expired,
     /// No certificate on record.
     Missing,
+    /// Suspended by the team (`vigie desk suspend`): no reminders, whatever
+    /// its certificate's dates.
+    Suspended,
 }
 
 impl State {
+    /// Every state, most urgent first.
+    pub const ALL: [State; 6] = [
+        State::Expired,
+        State::Critical,
+        State::Warning,
+        State::Missing,
+        State::Ok,
+        State::Suspended,
+    ];
+
+    /// The state of this name (as tables and JSON write it).
+    pub fn from_name(name: &str) -> Option<State> {
+        State::ALL.into_iter().find(|s| s.as_str() == name)
+    }
+
     /// The name used in tables and JSON.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -35,7 +53,58 @@ impl State {
             State::Critical => "critical",
             State::Expired => "expired",
             State::Missing => "missing",
+            State::Suspended => "suspended",
         }
+    }
+
+    /// The rank of the state in listings, most urgent first: expired, then
+    /// critical, then warning; a desk without a certificate comes after
+    /// them, since it has no date to miss; suspended desks come last, as
+    /// the team set them aside.
+    pub fn urgency(self) -> u8 {
+        match self {
+            State::Expired => 0,
+            State::Critical => 1,
+            State::Warning => 2,
+            State::Missing => 3,
+            State::Ok => 4,
+            State::Suspended => 5,
+        }
+    }
+}
+
+/// The order of status rows by urgency: the state's rank, then the days
+/// left (fewest first), then the desk id.
+pub fn by_urgency(a: &StatusRow, b: &StatusRow) -> std::cmp::Ordering {
+    (a.state.urgency(), a.days_left, &a.desk).cmp(&(b.state.urgency(), b.days_left, &b.desk))
+}
+
+/// Which status rows a listing keeps: every condition given must hold.
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    /// Only desks whose certificate ends within this many days (or is
+    /// expired, or missing).
+    pub within: Option<i64>,
+    /// Only desks of these departments (any of them).
+    pub departments: Vec<String>,
+    /// Only desks in these states (any of them).
+    pub states: Vec<State>,
+}
+
+impl Filter {
+    /// Whether `row` is kept.
+    pub fn keeps(&self, row: &StatusRow) -> bool {
+        let within = match self.within {
+            None => true,
+            Some(w) => row.days_left.is_none_or(|d| d <= w) || row.state == State::Expired,
+        };
+        let department = self.departments.is_empty()
+            || row
+                .department
+                .as_ref()
+                .is_some_and(|d| self.departments.contains(d));
+        let state = self.states.is_empty() || self.states.contains(&row.state);
+        within && department && state
     }
 }
 
@@ -109,6 +178,9 @@ pub fn row(
         row.issuer = Some(c.issuer.clone());
         row.not_after = Some(rfc3339(c.not_after));
     }
+    if desk.suspended {
+        row.state = State::Suspended;
+    }
     row
 }
 
@@ -118,7 +190,7 @@ pub fn row(
 pub fn check_level(rows: &[StatusRow]) -> u8 {
     rows.iter()
         .map(|r| match r.state {
-            State::Ok => 0,
+            State::Ok | State::Suspended => 0,
             State::Warning | State::Missing => 1,
             State::Critical | State::Expired => 2,
         })
@@ -130,6 +202,48 @@ pub fn check_level(rows: &[StatusRow]) -> u8 {
 mod tests {
     use super::*;
     use crate::clock::parse_instant;
+
+    fn row(desk: &str, department: Option<&str>, state: State, days: Option<i64>) -> StatusRow {
+        StatusRow {
+            desk: desk.into(),
+            name: String::new(),
+            department: department.map(str::to_owned),
+            state,
+            sha256: None,
+            subject: None,
+            issuer: None,
+            not_after: None,
+            days_left: days,
+            push_state: None,
+        }
+    }
+
+    #[test]
+    fn filters_and_urgency() {
+        let mut rows = [
+            row("1", Some("69"), State::Ok, Some(200)),
+            row("2", Some("42"), State::Suspended, Some(3)),
+            row("3", Some("69"), State::Missing, None),
+            row("4", Some("69"), State::Critical, Some(9)),
+            row("5", None, State::Expired, Some(-4)),
+            row("6", Some("69"), State::Critical, Some(2)),
+        ];
+        rows.sort_by(by_urgency);
+        let order: Vec<&str> = rows.iter().map(|r| r.desk.as_str()).collect();
+        assert_eq!(order, ["5", "6", "4", "3", "1", "2"]);
+        let f = Filter {
+            departments: vec!["69".into()],
+            states: vec![State::Critical, State::Missing],
+            within: None,
+        };
+        let kept: Vec<&str> = rows
+            .iter()
+            .filter(|r| f.keeps(r))
+            .map(|r| r.desk.as_str())
+            .collect();
+        assert_eq!(kept, ["6", "4", "3"]);
+        assert!(rows.iter().all(|r| Filter::default().keeps(r)));
+    }
 
     #[test]
     fn bands() {

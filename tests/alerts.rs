@@ -73,6 +73,7 @@ fn seed(case: &Case, seeds: &[Seed]) {
                     mode: Mode::Both,
                     lang: Lang::Fr,
                     thresholds: None,
+                    suspended: false,
                 })?;
                 if let Some(na) = s.not_after {
                     let c = cert_for(&id, na);

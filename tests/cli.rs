@@ -311,3 +311,315 @@ fn check_names_the_most_urgent_desks_first() {
     );
     assert!(line.starts_with("VIGIE CRITICAL - 3 desks: "), "{line}");
 }
+
+/// Issue 14 (DESIGN §8): exit codes agree across commands. An unknown desk
+/// is 1 wherever it is named; a missing input path is 1, before anything is
+/// done; a push the national side refused for good is 3, like an alert.
+#[test]
+fn exit_codes_agree_across_commands() {
+    const UNKNOWN: &str = "552100554-00001";
+    let case = Case::with_config(
+        "[national]\ndestination = \"command\"\ncommand = [\"/bin/sh\", \"-c\", \"echo refusé >&2; exit 65\"]\n",
+    );
+    case.ok(&[
+        "desk",
+        "add",
+        "732829320-00001",
+        "--name",
+        "A",
+        "--email",
+        "a@example.org",
+    ]);
+    let valid = fixture("valid.der.cer");
+    let unknown: &[&[&str]] = &[
+        &["desk", "show", UNKNOWN],
+        &["desk", "remove", UNKNOWN],
+        &["desk", "edit", UNKNOWN, "--name", "X"],
+        &["desk", "suspend", UNKNOWN],
+        &["desk", "resume", UNKNOWN],
+        &["cert", "history", UNKNOWN],
+        &["cert", "ingest", "--desk", UNKNOWN, &valid],
+        &["log", "--desk", UNKNOWN],
+        &["alerts", "list", "--desk", UNKNOWN],
+        &["alerts", "preview", UNKNOWN],
+        &["push", "retry", UNKNOWN],
+    ];
+    for args in unknown {
+        let out = case.run(args);
+        let err = crate::support::stderr(&out);
+        assert_eq!(out.status.code(), Some(1), "vigie {args:?}: {err}");
+        assert!(err.contains(UNKNOWN), "vigie {args:?}: {err}");
+    }
+    let missing: &[&[&str]] = &[
+        &["cert", "ingest", "absent.cer"],
+        &["cert", "ingest", "--dry-run", &valid, "absent.cer"],
+        &["cert", "inspect", "absent.cer"],
+        &["cert", "normalize", "absent.cer"],
+        &["desk", "import", "absent.csv"],
+        &["restore", "absent.json"],
+    ];
+    for args in missing {
+        let out = case.run(args);
+        let err = crate::support::stderr(&out);
+        assert_eq!(out.status.code(), Some(1), "vigie {args:?}: {err}");
+        assert!(err.contains("absent."), "vigie {args:?}: {err}");
+    }
+    // Nothing was ingested by the run naming a missing file with a good one.
+    assert_eq!(
+        case.count(&["cert", "history", "732829320-00001", "--json"]),
+        0
+    );
+
+    case.ok(&["--now", "2027-03-01T09:00:00Z", "cert", "ingest", &valid]);
+    let out = case.run(&["--now", "2027-03-01T09:00:00Z", "push", "run"]);
+    let err = crate::support::stderr(&out);
+    assert_eq!(out.status.code(), Some(3), "{err}");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        "push: 0 done, 0 retried, 1 failed"
+    );
+}
+
+/// Issue 14: `log --since DATE --desk ID` and `alerts list --desk ID`.
+#[test]
+fn log_and_alerts_list_filter_by_date_and_desk() {
+    let case = Case::new();
+    for (id, now) in [
+        ("732829320-00001", "2027-03-01T09:00:00Z"),
+        ("732829320-00002", "2027-03-05T09:00:00Z"),
+    ] {
+        case.ok(&[
+            "--now",
+            now,
+            "desk",
+            "add",
+            id,
+            "--name",
+            "A",
+            "--email",
+            "a@example.org",
+        ]);
+    }
+    case.ok(&[
+        "--now",
+        "2027-03-06T09:00:00Z",
+        "desk",
+        "edit",
+        "732829320-00001",
+        "--name",
+        "B",
+    ]);
+    let actions = |args: &[&str]| -> Vec<String> {
+        let mut all = vec!["log", "--json"];
+        all.extend_from_slice(args);
+        case.json(&all)
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| {
+                format!(
+                    "{} {}",
+                    e["action"].as_str().unwrap(),
+                    e["desk"].as_str().unwrap()
+                )
+            })
+            .collect()
+    };
+    assert_eq!(
+        actions(&["--since", "2027-03-05"]),
+        ["desk.add 732829320-00002", "desk.edit 732829320-00001"]
+    );
+    assert_eq!(
+        actions(&["--since", "2027-03-05", "--desk", "732829320-00001"]),
+        ["desk.edit 732829320-00001"]
+    );
+    assert_eq!(
+        actions(&["--since", "2027-03-06T10:00:00+01:00"]),
+        ["desk.edit 732829320-00001"]
+    );
+    let out = case.run(&["log", "--since", "last week"]);
+    assert_eq!(out.status.code(), Some(2));
+
+    // Two desks with a certificate each; a reminder is due for both.
+    for f in ["valid.der.cer", "rsa-2048-desk2.cer"] {
+        case.ok(&[
+            "--now",
+            "2027-03-01T09:00:00Z",
+            "cert",
+            "ingest",
+            &fixture(f),
+        ]);
+    }
+    let out = case.run(&["--now", "2029-08-30T09:00:00Z", "alerts", "run"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        crate::support::stderr(&out)
+    );
+    let all = case.count(&["alerts", "list", "--json"]);
+    let one = case.json(&["alerts", "list", "--json", "--desk", "732829320-00002"]);
+    assert!(all >= 2, "{all}");
+    let one = one.as_array().unwrap();
+    assert!(!one.is_empty() && one.len() < all);
+    assert!(
+        one.iter().all(|r| r["desk"] == "732829320-00002"),
+        "{one:?}"
+    );
+}
+
+/// The name `id -un` gives the test's user.
+fn user_name() -> String {
+    let out = std::process::Command::new("id")
+        .arg("-un")
+        .output()
+        .unwrap();
+    String::from_utf8(out.stdout).unwrap().trim().to_owned()
+}
+
+/// Issue 14: the audit's "who" is the uid's name, and `SUDO_USER` when run
+/// through sudo; never `$USER` alone, which anyone may set.
+#[test]
+fn the_audit_names_the_real_user() {
+    let me = user_name();
+    let case = Case::new();
+    let add = |id: &str, sudo: Option<&str>| {
+        let mut cmd = case.cmd();
+        cmd.env("USER", "mallory").env("LOGNAME", "mallory");
+        match sudo {
+            Some(s) => cmd.env("SUDO_USER", s),
+            None => cmd.env_remove("SUDO_USER"),
+        };
+        let out = cmd
+            .args(["desk", "add", id, "--name", "A", "--email", "a@example.org"])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", crate::support::stderr(&out));
+    };
+    add("732829320-00001", None);
+    add("732829320-00002", Some("alice"));
+    let log = case.json(&["log", "--json"]);
+    let actors: Vec<&str> = log
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["actor"].as_str().unwrap())
+        .collect();
+    let expected = if me == "alice" {
+        me.clone()
+    } else {
+        format!("alice (sudo as {me})")
+    };
+    assert_eq!(actors, [me.as_str(), expected.as_str()]);
+}
+
+/// The command lines of the README's tour, as written.
+fn readme_tour() -> Vec<String> {
+    let readme = include_str!("../README.md");
+    let tour = readme
+        .split_once("## A ten-minute tour")
+        .and_then(|(_, rest)| rest.split_once("```sh\n"))
+        .and_then(|(_, rest)| rest.split_once("```"))
+        .map(|(block, _)| block)
+        .expect("the README has a tour in a sh block");
+    tour.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(str::to_owned)
+        .collect()
+}
+
+/// Issue 14: the README tour works literally: every line, run by a shell in
+/// an empty folder with `vigie` on the PATH, does what it says (the service
+/// excepted: it runs until stopped).
+#[test]
+fn the_readme_tour_works_as_written() {
+    let case = Case::new();
+    let bin = assert_cmd::cargo::cargo_bin("vigie");
+    let path = format!(
+        "{}:{}",
+        bin.parent().unwrap().display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let lines = readme_tour();
+    assert!(lines.len() >= 20, "{lines:?}");
+    for line in lines.iter().filter(|l| !l.contains(" serve")) {
+        let mut cmd = std::process::Command::new("/bin/sh");
+        for var in crate::support::PROXY_VARIABLES {
+            cmd.env_remove(var);
+        }
+        let out = cmd
+            .args(["-c", line])
+            .env("PATH", &path)
+            .env_remove("VIGIE_CONFIG")
+            .env_remove("VIGIE_DATA_DIR")
+            .current_dir(case.dir.path())
+            .output()
+            .unwrap();
+        let code = out.status.code();
+        let ok = if line.starts_with("vigie check") {
+            matches!(code, Some(0..=2))
+        } else {
+            code == Some(0)
+        };
+        assert!(
+            ok,
+            "README tour: `{line}` exited {code:?}\nstdout: {}\nstderr: {}",
+            String::from_utf8_lossy(&out.stdout),
+            crate::support::stderr(&out)
+        );
+    }
+    let csv = std::fs::read(case.path("etat-des-guichets.csv")).unwrap();
+    assert!(csv.starts_with(b"\xEF\xBB\xBFdesk;"));
+    assert!(case.path("vigie-data/national/manifest.json").exists());
+    assert!(case.path("vigie.toml").exists());
+}
+
+/// Issue 14: `vigie man DIR` writes a page per command, each with EXIT
+/// STATUS, FILES, ENVIRONMENT and EXAMPLES; bash completion offers the
+/// values an option takes from a fixed list.
+#[test]
+fn man_pages_per_command_and_completion_of_enumerated_values() {
+    let case = Case::new();
+    let dir = case.path("man");
+    let out = case.run(&["man", dir.to_str().unwrap()]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        crate::support::stderr(&out)
+    );
+    let mut expected: Vec<String> = leaf_commands()
+        .iter()
+        .map(|p| format!("vigie-{}.1", p.join("-")))
+        .collect();
+    expected.extend(["vigie.1".to_owned(), "vigie-desk.1".to_owned()]);
+    for name in &expected {
+        let page =
+            std::fs::read_to_string(dir.join(name)).unwrap_or_else(|e| panic!("{name}: {e}"));
+        for section in [
+            ".SH \"EXIT STATUS\"",
+            ".SH FILES",
+            ".SH ENVIRONMENT",
+            ".SH EXAMPLES",
+        ] {
+            assert!(page.contains(section), "{name} lacks {section}");
+        }
+    }
+    let add = std::fs::read_to_string(dir.join("vigie-desk-add.1")).unwrap();
+    assert!(add.contains(".TH vigie-desk-add 1"), "{add}");
+    assert!(add.contains("vigie desk add 732829320\\-00001"), "{add}");
+    let check = std::fs::read_to_string(dir.join("vigie-check.1")).unwrap();
+    assert!(check.contains("3 UNKNOWN"), "{check}");
+    assert!(!case.data().exists());
+
+    let bash = case.ok(&["completions", "bash"]);
+    for values in [
+        "async ws both",
+        "fr en",
+        "expired critical warning missing ok suspended",
+        "urgency desk",
+    ] {
+        assert!(bash.contains(values), "bash completion lacks «{values}»");
+    }
+}

@@ -321,6 +321,7 @@ fn seed_alerting(case: &Case, n: usize) {
                     mode: Default::default(),
                     lang: Default::default(),
                     thresholds: None,
+                    suspended: false,
                 })?;
                 let not_after = now + chrono::Duration::days(10);
                 let c = CertRecord {

@@ -213,7 +213,8 @@ fn a_409_fails_for_good_until_push_retry_re_arms_it() {
     let case = https_case(&server, &pki, false);
     one_desk(&case);
     let out = case.run(&["--now", T0, "push", "run"]);
-    assert!(out.status.success());
+    // Issue 14: a push refused for good is exit 3, like a refused alert.
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
     assert_eq!(
         String::from_utf8_lossy(&out.stdout).trim(),
         "push: 0 done, 0 retried, 1 failed"

@@ -116,6 +116,12 @@ impl Plan {
     /// Adds what is due for one desk at `now`: desks are planned one at a
     /// time as the store is read, so that the whole roster is never held.
     pub fn consider(&mut self, dc: DeskCert<'_>, log: &dyn AlertLog, rules: &Rules, now: Instant) {
+        // A suspended desk gets no reminders (DESIGN §13), and is not
+        // reported as lacking an address or a certificate: the team set it
+        // aside on purpose.
+        if dc.desk.suspended {
+            return;
+        }
         if dc.desk.emails.is_empty() {
             self.no_email.push(dc.desk.id.clone());
         }

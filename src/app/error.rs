@@ -64,6 +64,19 @@ pub enum AppError {
         /// Why it cannot be read as a roster.
         reason: String,
     },
+    /// Rows of a desk roster are wrong: each, `(line, reason)`, in line
+    /// order; nothing was imported.
+    #[error(
+        "{file}: {} wrong; nothing was imported{}",
+        rows_count(rows),
+        rows_list(file, rows)
+    )]
+    RosterRows {
+        /// The file.
+        file: String,
+        /// The bad rows: line number and what is wrong.
+        rows: Vec<(u64, String)>,
+    },
     /// A backup could not be encoded.
     #[error("encoding the backup: {0}")]
     EncodeBackup(serde_json::Error),
@@ -137,6 +150,22 @@ pub enum AppError {
         /// The data directory, as given.
         data_dir: std::path::PathBuf,
     },
+}
+
+/// "1 row is" or "3 rows are".
+fn rows_count(rows: &[(u64, String)]) -> String {
+    match rows.len() {
+        1 => "1 row is".into(),
+        n => format!("{n} rows are"),
+    }
+}
+
+/// One line per bad row, each naming the file and the line, as compilers
+/// and editors point at them.
+fn rows_list(file: &str, rows: &[(u64, String)]) -> String {
+    rows.iter()
+        .map(|(line, reason)| format!("\n  {file}, line {line}: {reason}"))
+        .collect()
 }
 
 /// What kept the store from being used, when that is what failed: the shells

@@ -89,7 +89,7 @@ pub fn check(env: &Env, bands: &config::Status) -> Result<Check, AppError> {
     each_row(env, bands, |r| {
         total += 1;
         *counts.entry(r.state).or_default() += 1;
-        if r.state != State::Ok {
+        if r.state != State::Ok && r.state != State::Suspended {
             worst.push(r);
         }
         Ok::<(), AppError>(())
@@ -107,24 +107,11 @@ pub fn check(env: &Env, bands: &config::Status) -> Result<Check, AppError> {
     } else {
         check_level(&worst)
     };
-    worst.sort_by_key(|r| (urgency(r.state), r.days_left));
+    worst.sort_by_key(|r| (r.state.urgency(), r.days_left));
     Ok(Check {
         level,
         total,
         counts,
         worst,
     })
-}
-
-/// The order `vigie check` names desks in, most urgent first: expired, then
-/// critical, then warning; a desk without a certificate comes last, since it
-/// has no date to miss.
-fn urgency(state: State) -> u8 {
-    match state {
-        State::Expired => 0,
-        State::Critical => 1,
-        State::Warning => 2,
-        State::Missing => 3,
-        State::Ok => 4,
-    }
 }

@@ -22,11 +22,16 @@ pub enum Command {
         dry_run: bool,
     },
     /// The alert log.
-    #[command(after_help = "Example:\n  vigie alerts list --json")]
+    #[command(
+        after_help = "Examples:\n  vigie alerts list --json\n  vigie alerts list --desk 732829320-00001"
+    )]
     List {
         /// Print a JSON array.
         #[arg(long)]
         json: bool,
+        /// Only the messages about this desk.
+        #[arg(long, value_name = "ID")]
+        desk: Option<String>,
     },
     /// Print what a desk would receive now, without sending.
     #[command(after_help = "Example:\n  vigie alerts preview 732829320-00001")]
@@ -54,7 +59,7 @@ pub fn run(ctx: &Context, cmd: Command) -> Result<(), CliError> {
             let s = app::alerts::digest(&ctx.env, dry_run)?;
             report(ctx, &s, dry_run)
         }
-        Command::List { json } => list(ctx, json),
+        Command::List { json, desk } => list(ctx, json, desk.as_deref()),
         Command::Preview { desk } => {
             let id = DeskId::parse(&desk).map_err(|e| CliError::usage(e.to_string()))?;
             let msgs = app::alerts::preview(&ctx.env, &id)?;
@@ -88,8 +93,19 @@ pub fn run(ctx: &Context, cmd: Command) -> Result<(), CliError> {
     }
 }
 
-fn list(ctx: &Context, json: bool) -> Result<(), CliError> {
-    let recs = app::alerts::list(&ctx.env)?;
+fn list(ctx: &Context, json: bool, desk: Option<&str>) -> Result<(), CliError> {
+    let desk = desk
+        .map(DeskId::parse)
+        .transpose()
+        .map_err(|e| CliError::usage(format!("--desk: {e}")))?;
+    let mut recs = app::alerts::list(&ctx.env)?;
+    if let Some(id) = &desk {
+        recs.retain(|r| r.desk() == Some(id));
+        // Nothing about a desk vigie never heard of: a mistyped id, exit 1.
+        if recs.is_empty() && !app::desk::known(&ctx.env, id)? {
+            return Err(crate::app::AppError::NoHistory(id.clone()).into());
+        }
+    }
     if json {
         let rows: Vec<ListRow> = recs.into_iter().map(ListRow::from).collect();
         return output::json(&rows);

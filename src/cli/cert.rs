@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use super::output::cert::{HistoryRow, IngestRow, InspectRow};
 use super::output::{self, Table};
 use super::{CliError, Context};
-use crate::app;
+use crate::app::{self, AppError};
 use crate::desk::DeskId;
 
 /// The certificate commands.
@@ -102,6 +102,7 @@ pub fn run(ctx: &Context, cmd: Command) -> Result<(), CliError> {
 /// `output::json` prints.
 fn inspect(ctx: &Context, a: InspectArgs) -> Result<(), CliError> {
     use serde::ser::{SerializeSeq, Serializer as _};
+    require_paths(&a.files)?;
     let limit = ctx.env.config.intake.max_file_bytes;
     let inspect_one = |f| InspectRow::from(app::cert::inspect(f, limit));
     let mut none = false;
@@ -139,6 +140,7 @@ fn inspect(ctx: &Context, a: InspectArgs) -> Result<(), CliError> {
 }
 
 fn normalize(ctx: &Context, a: NormalizeArgs) -> Result<(), CliError> {
+    require_paths(std::slice::from_ref(&a.file))?;
     let out = app::cert::normalize(
         &a.file,
         ctx.env.config.intake.max_file_bytes,
@@ -174,6 +176,24 @@ impl app::cert::Progress for Bar {
     }
 }
 
+/// Fails, naming the first one, unless every path given exists: a missing
+/// input path is an operational error (exit 1) before anything is done,
+/// never a row of refusals.
+pub(super) fn require_paths(paths: &[std::path::PathBuf]) -> Result<(), CliError> {
+    for p in paths {
+        if let Err(source) = std::fs::metadata(p) {
+            if source.kind() == std::io::ErrorKind::NotFound {
+                return Err(AppError::Read {
+                    file: p.display().to_string(),
+                    source,
+                }
+                .into());
+            }
+        }
+    }
+    Ok(())
+}
+
 fn ingest(ctx: &Context, a: IngestArgs) -> Result<(), CliError> {
     let named = a
         .desk
@@ -181,6 +201,14 @@ fn ingest(ctx: &Context, a: IngestArgs) -> Result<(), CliError> {
         .map(DeskId::parse)
         .transpose()
         .map_err(|e| CliError::usage(format!("--desk: {e}")))?;
+    // A desk or a path that is not there is the command's error (exit 1),
+    // not a refusal of some desk's file (issue 14).
+    if let Some(id) = &named {
+        if !app::desk::exists(&ctx.env, id)? {
+            return Err(AppError::NoDesk(id.clone()).into());
+        }
+    }
+    require_paths(&a.files)?;
     let files = app::cert::expand(&a.files)?;
     let mut bar = Bar(None, std::io::stderr().is_terminal() && !ctx.quiet);
     let decisions = app::cert::ingest(&ctx.env, &files, named, a.force, a.dry_run, &mut bar)?;

@@ -6,6 +6,7 @@ use super::output::desk::{ListRow, ShowView};
 use super::output::{self, Table};
 use super::{CliError, Context};
 use crate::app;
+use crate::desk::edit::Changes;
 use crate::desk::{check_name, Department, Desk, DeskId, Email, Lang, Mode};
 
 /// The desk commands.
@@ -16,11 +17,13 @@ pub enum Command {
         after_help = "Example:\n  vigie desk add 732829320-00001 --name \"OPH du Rhône\" --email guichet@example.org --department 69"
     )]
     Add(AddArgs),
-    /// Import desks from a CSV file (`,` or `;`, UTF-8 or Windows-1252,
-    /// French or English headers).
+    /// Import desks from a CSV file (`,`, `;` or tabs, UTF-8 or
+    /// Windows-1252, French or English headers).
     #[command(
-        after_help = "The header row names the columns, in any order: identifiant (or guichet, id), nom (or name),\n\
-département, courriel(s) (or email, several columns or several addresses per cell), mode, langue.\n\n\
+        after_help = "The header row names the columns, in any order: identifiant (or guichet, id), nom (or nom du guichet, name),\n\
+département, courriel(s) (or mél, email, several columns or several addresses per cell), mode, langue.\n\
+Other columns are ignored, with a warning. An empty cell leaves the desk's value as it is.\n\
+Every bad row is reported (file, line, reason), and then nothing is imported.\n\n\
 Example:\n  vigie desk import guichets.csv --dry-run"
     )]
     Import(ImportArgs),
@@ -33,6 +36,40 @@ Example:\n  vigie desk import guichets.csv --dry-run"
     /// Remove a desk from the inventory (its history is kept).
     #[command(after_help = "Example:\n  vigie desk remove 732829320-00001")]
     Remove(ShowArgs),
+    /// Change a desk's name, addresses, department or language; the fields
+    /// not named stay as they are.
+    #[command(
+        after_help = "--email replaces every address of the desk; repeat it to give several.\n\n\
+Examples:\n  vigie desk edit 732829320-00001 --email nouveau@example.org --email chef@example.org\n  vigie desk edit 732829320-00001 --name \"OPH du Rhône, agence Est\" --lang en"
+    )]
+    Edit(EditArgs),
+    /// Suspend a desk's reminders (it stays in the inventory, status
+    /// `suspended`) until `vigie desk resume`.
+    #[command(after_help = "Example:\n  vigie desk suspend 732829320-00001")]
+    Suspend(IdArgs),
+    /// Resume the reminders of a suspended desk.
+    #[command(after_help = "Example:\n  vigie desk resume 732829320-00001")]
+    Resume(IdArgs),
+}
+
+/// The exchange modes `--mode` takes, offered by shell completion; the
+/// French and long spellings the roster accepts are aliases.
+fn modes() -> clap::builder::PossibleValuesParser {
+    use clap::builder::PossibleValue;
+    clap::builder::PossibleValuesParser::new([
+        PossibleValue::new("async").aliases(["asynchrone", "asynchronous", "mail"]),
+        PossibleValue::new("ws").aliases(["webservice", "web-service"]),
+        PossibleValue::new("both").aliases(["mixte", "async+ws"]),
+    ])
+}
+
+/// The languages `--lang` takes, offered by shell completion.
+fn langs() -> clap::builder::PossibleValuesParser {
+    use clap::builder::PossibleValue;
+    clap::builder::PossibleValuesParser::new([
+        PossibleValue::new("fr").aliases(["français", "francais", "french"]),
+        PossibleValue::new("en").aliases(["anglais", "english"]),
+    ])
 }
 
 /// Arguments of `desk add`.
@@ -50,10 +87,10 @@ pub struct AddArgs {
     #[arg(long)]
     pub department: Option<String>,
     /// async, ws or both.
-    #[arg(long, default_value = "async")]
+    #[arg(long, default_value = "async", value_parser = modes(), ignore_case = true)]
     pub mode: String,
     /// fr or en.
-    #[arg(long, default_value = "fr")]
+    #[arg(long, default_value = "fr", value_parser = langs(), ignore_case = true)]
     pub lang: String,
     /// Alert thresholds for this desk, in days (default: the configuration's).
     #[arg(long, value_delimiter = ',', value_name = "DAYS")]
@@ -81,6 +118,32 @@ pub struct ListArgs {
     pub json: bool,
 }
 
+/// Arguments of `desk edit`.
+#[derive(Debug, clap::Args)]
+pub struct EditArgs {
+    /// Desk id.
+    pub id: String,
+    /// The desk's new name.
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Its addresses, replacing the old ones (repeat for several).
+    #[arg(long = "email", value_name = "E")]
+    pub emails: Vec<String>,
+    /// Its department code (01–95, 2A, 2B, 971–976).
+    #[arg(long)]
+    pub department: Option<String>,
+    /// The language of its e-mails.
+    #[arg(long, value_parser = langs(), ignore_case = true)]
+    pub lang: Option<String>,
+}
+
+/// Arguments naming one desk, for a command that prints nothing.
+#[derive(Debug, clap::Args)]
+pub struct IdArgs {
+    /// Desk id.
+    pub id: String,
+}
+
 /// Arguments naming one desk.
 #[derive(Debug, clap::Args)]
 pub struct ShowArgs {
@@ -99,6 +162,9 @@ pub fn run(ctx: &Context, cmd: Command) -> Result<(), CliError> {
         Command::List(a) => list(ctx, a),
         Command::Show(a) => show(ctx, a),
         Command::Remove(a) => remove(ctx, a),
+        Command::Edit(a) => edit(ctx, a),
+        Command::Suspend(a) => suspend(ctx, a, true),
+        Command::Resume(a) => suspend(ctx, a, false),
     }
 }
 
@@ -126,6 +192,7 @@ fn add(ctx: &Context, a: AddArgs) -> Result<(), CliError> {
         mode: a.mode.parse::<Mode>().map_err(|e| usage("--mode", e))?,
         lang: a.lang.parse::<Lang>().map_err(|e| usage("--lang", e))?,
         thresholds: a.thresholds,
+        suspended: false,
         id,
     };
     if desk
@@ -154,10 +221,10 @@ fn import(ctx: &Context, a: ImportArgs) -> Result<(), CliError> {
     let diff = &report.diff;
     let verb = if a.dry_run { "would add" } else { "added" };
     ctx.note(format!(
-        "{name}: {} desks read ({}, '{}'); {verb} {}, {} {}, {} unchanged",
+        "{name}: {} desks read ({}, {}); {verb} {}, {} {}, {} unchanged",
         report.read,
         report.detected.encoding,
-        report.detected.delimiter as char,
+        report.detected.delimiter_name(),
         diff.added.len(),
         if a.dry_run { "would update" } else { "updated" },
         diff.changed.len(),
@@ -189,7 +256,11 @@ fn list(ctx: &Context, a: ListArgs) -> Result<(), CliError> {
     for d in desks {
         t.row(vec![
             d.id.to_string(),
-            d.name,
+            if d.suspended {
+                format!("{} (suspended)", d.name)
+            } else {
+                d.name
+            },
             d.department.map(|d| d.to_string()).unwrap_or_default(),
             d.mode.to_string(),
             d.lang.to_string(),
@@ -222,6 +293,9 @@ fn show(ctx: &Context, a: ShowArgs) -> Result<(), CliError> {
     ]);
     t.row(vec!["mode".into(), d.mode.to_string()]);
     t.row(vec!["language".into(), d.lang.to_string()]);
+    if d.suspended {
+        t.row(vec!["suspended".into(), "yes: no reminders".into()]);
+    }
     t.row(vec![
         "e-mail".into(),
         d.emails
@@ -251,6 +325,69 @@ fn show(ctx: &Context, a: ShowArgs) -> Result<(), CliError> {
         }
         c.print()?;
     }
+    Ok(())
+}
+
+fn edit(ctx: &Context, a: EditArgs) -> Result<(), CliError> {
+    let id = parse_id(&a.id)?;
+    let usage = |what: &str, e: String| CliError::usage(format!("{what}: {e}"));
+    let changes = Changes {
+        name: a
+            .name
+            .as_deref()
+            .map(check_name)
+            .transpose()
+            .map_err(|e| usage("--name", e))?,
+        emails: if a.emails.is_empty() {
+            None
+        } else {
+            Some(
+                a.emails
+                    .iter()
+                    .map(|e| Email::parse(e).map_err(|e| usage("--email", e.to_string())))
+                    .collect::<Result<_, _>>()?,
+            )
+        },
+        department: a
+            .department
+            .as_deref()
+            .map(Department::parse)
+            .transpose()
+            .map_err(|e| usage("--department", e))?,
+        mode: None,
+        lang: a
+            .lang
+            .as_deref()
+            .map(str::parse::<Lang>)
+            .transpose()
+            .map_err(|e| usage("--lang", e))?,
+    };
+    if changes.is_empty() {
+        return Err(CliError::usage(
+            "desk edit: name what to change (--name, --email, --department, --lang)",
+        ));
+    }
+    let edited = app::desk::edit(&ctx.env, &id, &changes)?;
+    let what = crate::desk::edit::describe(&edited.old, &edited.new);
+    if what.is_empty() {
+        ctx.note(format!("{id} is already so; nothing changed"));
+    } else {
+        ctx.note(format!("{id}: {what}"));
+    }
+    Ok(())
+}
+
+fn suspend(ctx: &Context, a: IdArgs, suspended: bool) -> Result<(), CliError> {
+    let id = parse_id(&a.id)?;
+    let changed = app::desk::set_suspended(&ctx.env, &id, suspended)?;
+    ctx.note(match (suspended, changed) {
+        (true, true) => {
+            format!("{id} suspended: it gets no reminders until `vigie desk resume {id}`")
+        }
+        (true, false) => format!("{id} was already suspended"),
+        (false, true) => format!("{id} resumed: its reminders go out as usual"),
+        (false, false) => format!("{id} was not suspended"),
+    });
     Ok(())
 }
 

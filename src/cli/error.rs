@@ -162,9 +162,9 @@ fn app_code(e: &AppError) -> u8 {
         AppError::Alert(AlertError::Config(_))
         | AppError::Push(PushError::Https(_))
         | AppError::Trust(_)
-        | AppError::NoHistory(_)
         | AppError::NotADemo(_) => code::USAGE,
         AppError::Roster { .. }
+        | AppError::RosterRows { .. }
         | AppError::NotABackup { .. }
         | AppError::Restore { .. }
         | AppError::Refused { .. } => code::REFUSED,
@@ -177,7 +177,10 @@ fn app_code(e: &AppError) -> u8 {
         | AppError::Remove { .. }
         | AppError::EncodeBackup(_)
         | AppError::NotEmpty { .. }
+        // An unknown desk is an operational error wherever it is named
+        // (issue 14): the command was well formed, the desk is not there.
         | AppError::NoDesk(_)
+        | AppError::NoHistory(_)
         | AppError::NoFailedPush(_)
         | AppError::ClearDemo { .. }
         | AppError::Demo { .. }
@@ -197,7 +200,9 @@ fn app_hint(e: &AppError) -> Option<&'static str> {
         None => {}
     }
     match e {
-        AppError::Alert(AlertError::UnknownDesk(_)) | AppError::NoDesk(_) => {
+        AppError::Alert(AlertError::UnknownDesk(_))
+        | AppError::NoDesk(_)
+        | AppError::NoHistory(_) => {
             Some("`vigie desk list` shows the desks")
         }
         AppError::Alert(AlertError::Template(_)) => {
@@ -257,9 +262,13 @@ mod tests {
             refused.to_string(),
             "a.pem: clé privée\n  hint: code private_key"
         );
+        // Issue 14 made an unknown desk exit 1 everywhere (it was 2 here).
         let history = CliError::from(AppError::NoHistory(desk));
-        assert_eq!(history.code(), code::USAGE);
-        assert_eq!(history.hint(), None);
+        assert_eq!(history.code(), code::OPERATIONAL);
+        assert_eq!(
+            history.hint().as_deref(),
+            Some("`vigie desk list` shows the desks")
+        );
         assert_eq!(CliError::silent(2).code(), 2);
         assert_eq!(CliError::silent(2).report(), None);
         let usage = CliError::usage("--now: bad").with_hint("give RFC 3339");

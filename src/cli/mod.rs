@@ -101,9 +101,12 @@ pub enum Command {
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     #[command(after_help = "Example:\n  vigie completions bash > /etc/bash_completion.d/vigie")]
     Completions(completions::Args),
-    /// Print the man page (roff).
-    #[command(after_help = "Example:\n  vigie man > /usr/local/share/man/man1/vigie.1")]
-    Man,
+    /// Print the man page (roff), or write one page per command into a
+    /// folder.
+    #[command(
+        after_help = "Examples:\n  vigie man > /usr/local/share/man/man1/vigie.1\n  vigie man /usr/local/share/man/man1"
+    )]
+    Man(completions::ManArgs),
     /// Inspect, normalise and ingest certificates; a desk's history.
     #[command(subcommand)]
     Cert(cert::Command),
@@ -143,7 +146,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
     // These two need no configuration and no store.
     match cli.command {
         Command::Completions(a) => return completions::completions(a),
-        Command::Man => return completions::man(),
+        Command::Man(a) => return completions::man(a),
         _ => {}
     }
     let check = matches!(cli.command, Command::Check(_));
@@ -159,7 +162,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Command::Status(a) => status::run(&ctx, a),
         Command::Check(a) => status::check(&ctx, a).map_err(status::unknown),
         Command::Log(a) => log::run(&ctx, a),
-        Command::Completions(_) | Command::Man => Ok(()),
+        Command::Completions(_) | Command::Man(_) => Ok(()),
         Command::Serve(a) => serve::run(&ctx, a),
         Command::Backup(a) => backup::backup(&ctx, a),
         Command::Restore(a) => backup::restore(&ctx, a),
@@ -186,7 +189,7 @@ fn reads_only(command: &Command) -> bool {
         | Command::Backup(_)
         | Command::Restore(_)
         | Command::Completions(_)
-        | Command::Man
+        | Command::Man(_)
         | Command::Templates(_) => false,
     }
 }

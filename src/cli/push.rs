@@ -76,7 +76,16 @@ fn run_due(ctx: &Context) -> Result<(), CliError> {
             summary.done, summary.retried, summary.failed
         )
         .as_bytes(),
-    )
+    )?;
+    // A push the national side refused for good is input refused, exit 3,
+    // as for an alert an address refused (DESIGN §8, issue 14).
+    if summary.failed > 0 {
+        return Err(
+            CliError::refused(format!("{} push(es) refused for good", summary.failed))
+                .with_hint("`vigie push status` shows why; once fixed, `vigie push retry DESK`"),
+        );
+    }
+    Ok(())
 }
 
 fn status(ctx: &Context, a: StatusArgs) -> Result<(), CliError> {

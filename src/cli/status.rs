@@ -1,11 +1,14 @@
 //! `vigie status` and `vigie check`.
 
-use super::output::status::{csv_record, CSV_HEADER};
+use std::io::Write;
+
+use super::output::status::{csv_record, CSV_BOM, CSV_HEADER};
 use super::output::{self, Table};
 use super::{CliError, Context};
 use crate::app;
 use crate::config;
-use crate::status::{State, StatusRow};
+use crate::desk::Department;
+use crate::status::{by_urgency, Filter, State};
 
 /// Arguments of `vigie status`.
 #[derive(Debug, clap::Args)]
@@ -14,12 +17,30 @@ pub struct Args {
     /// expired, or missing).
     #[arg(long, value_name = "DAYS")]
     pub within: Option<i64>,
+    /// Only desks of this department (repeat, or separate by commas, for
+    /// several).
+    #[arg(long, value_name = "D", value_delimiter = ',')]
+    pub department: Vec<String>,
+    /// Only desks in this state (repeat, or separate by commas, for several).
+    #[arg(long, value_name = "STATE", value_delimiter = ',', value_parser = states())]
+    pub state: Vec<String>,
+    /// The order of the rows: most urgent first (the table's default), or
+    /// by desk id (the default of --json and --csv, which print the rows as
+    /// the store is read).
+    #[arg(long, value_parser = ["urgency", "desk"])]
+    pub sort: Option<String>,
     /// Print a JSON array.
     #[arg(long, conflicts_with = "csv")]
     pub json: bool,
-    /// Print CSV (`;`-separated, for spreadsheets).
+    /// Print CSV for a French spreadsheet: UTF-8 with a byte-order mark,
+    /// `;`-separated, dates as dd/mm/yyyy.
     #[arg(long)]
     pub csv: bool,
+}
+
+/// The states `--state` takes, offered by shell completion.
+fn states() -> clap::builder::PossibleValuesParser {
+    clap::builder::PossibleValuesParser::new(State::ALL.map(State::as_str))
 }
 
 /// Arguments of `vigie check`.
@@ -33,18 +54,30 @@ pub struct CheckArgs {
     pub crit: Option<u32>,
 }
 
-/// Runs `vigie status`. JSON and CSV rows are printed as the store is read;
-/// the table waits for every row to size its columns.
+/// Runs `vigie status`. JSON and CSV rows in desk order are printed as the
+/// store is read; the table, and any listing sorted by urgency, waits for
+/// every row.
 pub fn run(ctx: &Context, a: Args) -> Result<(), CliError> {
     let env = &ctx.env;
-    let keep = |r: &StatusRow| match a.within {
-        None => true,
-        Some(within) => r.days_left.is_none_or(|d| d <= within) || r.state == State::Expired,
+    let filter = Filter {
+        within: a.within,
+        departments: a
+            .department
+            .iter()
+            .map(|d| Department::parse(d).map(|d| d.to_string()))
+            .collect::<Result<_, _>>()
+            .map_err(|e| CliError::usage(format!("--department: {e}")))?,
+        // The parser only lets the states' own names through.
+        states: a.state.iter().filter_map(|s| State::from_name(s)).collect(),
     };
-    if a.json {
+    let by_urgency_order = match a.sort.as_deref() {
+        Some(s) => s == "urgency",
+        None => !(a.json || a.csv),
+    };
+    if a.json && !by_urgency_order {
         let mut out = output::JsonArray::stdout();
         app::status::each_row(env, &env.config.status, |r| {
-            if keep(&r) {
+            if filter.keeps(&r) {
                 out.push(&r)?;
             }
             Ok::<(), CliError>(())
@@ -52,26 +85,45 @@ pub fn run(ctx: &Context, a: Args) -> Result<(), CliError> {
         return out.finish();
     }
     if a.csv {
+        // The header only once the store has answered, as for the JSON.
+        let roster = app::status::open(env)?;
+        let mut out = std::io::stdout().lock();
+        out.write_all(CSV_BOM).map_err(output::write_error)?;
         let mut w = csv::WriterBuilder::new()
             .delimiter(b';')
-            .from_writer(std::io::stdout().lock());
+            // Excel's own line ends.
+            .terminator(csv::Terminator::CRLF)
+            .from_writer(out);
         let fail = |e: csv::Error| match e.into_kind() {
             csv::ErrorKind::Io(io) => output::write_error(io),
             other => CliError::operational(format!("writing CSV: {other:?}")),
         };
-        // The header only once the store has answered, as for the JSON.
-        let roster = app::status::open(env)?;
         w.write_record(CSV_HEADER).map_err(fail)?;
+        let mut sorted = Vec::new();
         roster.each(&env.config.status, |r| {
-            if keep(&r) {
-                w.write_record(csv_record(&r)).map_err(fail)?;
+            if filter.keeps(&r) {
+                if by_urgency_order {
+                    sorted.push(r);
+                } else {
+                    w.write_record(csv_record(&r, env.tz)).map_err(fail)?;
+                }
             }
             Ok::<(), CliError>(())
         })?;
+        sorted.sort_by(by_urgency);
+        for r in &sorted {
+            w.write_record(csv_record(r, env.tz)).map_err(fail)?;
+        }
         return w.flush().map_err(output::write_error);
     }
     let mut rows = app::status::rows(env, &env.config.status)?;
-    rows.retain(keep);
+    rows.retain(|r| filter.keeps(r));
+    if by_urgency_order {
+        rows.sort_by(by_urgency);
+    }
+    if a.json {
+        return output::json(&rows);
+    }
     let mut t = Table::new(&[
         "DESK",
         "NAME",

@@ -2,13 +2,17 @@
 //!
 //! The team keeps its desk list in a spreadsheet; in France, Excel saves CSV with
 //! `;` as the delimiter and Windows-1252 as the encoding, while other tools write
-//! `,` and UTF-8 (sometimes with a byte-order mark). All four are detected from
-//! the content. Columns are found by their header, in French or English, in any
-//! order. The whole file is checked before anything is returned, so one bad row
-//! stops the import with its line number and nothing is half-written.
+//! `,` or tabs (a copy from a spreadsheet) and UTF-8 (sometimes with a
+//! byte-order mark). All are detected from the content. Columns are found by
+//! their header, in French or English, in any order ("Nom du guichet",
+//! "Mél"…); a column vigie does not know is named in a warning. The whole
+//! file is checked before anything is returned: every bad row is reported at
+//! once, with its line number, and nothing is half-written. An empty cell
+//! leaves the desk's stored value as it is.
 
 use std::collections::HashMap;
 
+use super::edit::Changes;
 use super::{check_name, Department, Desk, DeskId, Email, Lang, Mode};
 
 /// A problem that stops an import, located in the file.
@@ -25,6 +29,39 @@ pub enum ImportError {
         /// What is wrong, naming the column and the value.
         reason: String,
     },
+    /// Several data rows are wrong: each, in line order, with its reason.
+    #[error("{} rows are wrong: {}", .0.len(), rows_text(.0))]
+    Rows(Vec<(u64, String)>),
+}
+
+impl ImportError {
+    /// The bad rows, `(line, reason)`, in line order; empty for a header
+    /// problem.
+    pub fn rows(&self) -> Vec<(u64, String)> {
+        match self {
+            ImportError::Header(_) => Vec::new(),
+            ImportError::Row { line, reason } => vec![(*line, reason.clone())],
+            ImportError::Rows(rows) => rows.clone(),
+        }
+    }
+
+    /// The error for these bad rows: one row, or several.
+    pub fn of_rows(mut rows: Vec<(u64, String)>) -> ImportError {
+        rows.sort_by_key(|(line, _)| *line);
+        if rows.len() == 1 {
+            let (line, reason) = rows.remove(0);
+            ImportError::Row { line, reason }
+        } else {
+            ImportError::Rows(rows)
+        }
+    }
+}
+
+fn rows_text(rows: &[(u64, String)]) -> String {
+    rows.iter()
+        .map(|(line, reason)| format!("line {line}: {reason}"))
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 /// What was detected about the file, for the report.
@@ -36,13 +73,60 @@ pub struct Detected {
     pub encoding: &'static str,
 }
 
+impl Detected {
+    /// The delimiter as a person names it: `';'`, `','` or `tab`.
+    pub fn delimiter_name(&self) -> String {
+        match self.delimiter {
+            b'\t' => "tab".into(),
+            d => format!("'{}'", d as char),
+        }
+    }
+}
+
+/// One row of a roster: a desk id and the values its cells give. An empty
+/// cell gives nothing (`None` in [`Changes`]): an existing desk keeps its
+/// value, a new one gets the default.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RosterRow {
+    /// The desk.
+    pub id: DeskId,
+    /// What the row's non-empty cells say.
+    pub changes: Changes,
+}
+
+impl RosterRow {
+    /// The desk this row makes when the inventory has none with its id; an
+    /// error when its name cell is empty, since a new desk needs one.
+    pub fn new_desk(&self) -> Result<Desk, String> {
+        let Some(name) = self.changes.name.clone() else {
+            return Err(format!(
+                "nom: the name is empty and {} is not in the inventory yet",
+                self.id
+            ));
+        };
+        Ok(Desk {
+            id: self.id.clone(),
+            name,
+            emails: self.changes.emails.clone().unwrap_or_default(),
+            department: self.changes.department.clone(),
+            mode: self.changes.mode.unwrap_or_default(),
+            lang: self.changes.lang.unwrap_or_default(),
+            thresholds: None,
+            suspended: false,
+        })
+    }
+}
+
 /// The desks read from a file, with the line each came from, and warnings
 /// (such as a SIREN failing its Luhn check) that do not stop the import.
 #[derive(Debug, Clone)]
 pub struct Parsed {
-    /// Desks in file order, each with its line number.
-    pub desks: Vec<(u64, Desk)>,
-    /// Non-fatal remarks, each naming its line.
+    /// Rows in file order, each with its line number.
+    pub desks: Vec<(u64, RosterRow)>,
+    /// The bad rows, `(line, reason)`: [`parse`] fails when there is any,
+    /// [`read`] leaves them to the caller.
+    pub problems: Vec<(u64, String)>,
+    /// Non-fatal remarks, each naming its line or column.
     pub warnings: Vec<String>,
     /// Delimiter and encoding found.
     pub detected: Detected,
@@ -73,20 +157,26 @@ pub fn decode(bytes: &[u8]) -> (String, &'static str) {
     }
 }
 
-/// Picks `;` or `,` by counting each, outside quotes, on the header line.
+/// Picks `;`, tab or `,`, whichever appears most, outside quotes, on the
+/// header line (`;` first on a tie, as French spreadsheets write it).
 fn detect_delimiter(text: &str) -> u8 {
     let header = text.lines().next().unwrap_or("");
-    let (mut semi, mut comma, mut quoted) = (0, 0, false);
+    let (mut semi, mut tab, mut comma, mut quoted) = (0, 0, 0, false);
     for c in header.chars() {
         match c {
             '"' => quoted = !quoted,
             ';' if !quoted => semi += 1,
+            '\t' if !quoted => tab += 1,
             ',' if !quoted => comma += 1,
             _ => {}
         }
     }
-    if semi >= comma && semi > 0 {
+    if semi == 0 && tab == 0 && comma == 0 {
+        b','
+    } else if semi >= tab && semi >= comma {
         b';'
+    } else if tab >= comma {
+        b'\t'
     } else {
         b','
     }
@@ -114,20 +204,53 @@ fn column_of(header: &str) -> Option<Column> {
     let key = fold(header);
     let key = key.trim_end_matches(|c: char| c.is_ascii_digit());
     Some(match key {
-        "identifiant" | "identifiantguichet" | "guichet" | "idguichet" | "codeguichet" | "id"
-        | "desk" | "deskid" | "identifier" => Column::Id,
-        "nom" | "nomguichet" | "name" | "deskname" | "raisonsociale" | "libelle" => Column::Name,
+        "identifiant"
+        | "identifiantguichet"
+        | "identifiantduguichet"
+        | "guichet"
+        | "idguichet"
+        | "codeguichet"
+        | "codeduguichet"
+        | "nguichet"
+        | "numeroguichet"
+        | "numeroduguichet"
+        | "id"
+        | "desk"
+        | "deskid"
+        | "identifier" => Column::Id,
+        "nom" | "nomguichet" | "nomduguichet" | "nomdeguichet" | "name" | "deskname"
+        | "raisonsociale" | "libelle" | "libelleguichet" | "libelleduguichet" => Column::Name,
         "departement" | "dept" | "dep" | "department" | "codedepartement" => Column::Department,
-        "courriel" | "courriels" | "email" | "emails" | "mail" | "mails" | "adressemail"
-        | "adressesmail" | "adressecourriel" | "contact" | "contacts" => Column::Email,
+        "courriel" | "courriels" | "email" | "emails" | "mail" | "mails" | "mel" | "mels"
+        | "adressemail" | "adressesmail" | "adressemel" | "adressesmel" | "adressecourriel"
+        | "adressescourriel" | "contact" | "contacts" => Column::Email,
         "mode" | "modeechange" | "modedechange" => Column::Mode,
         "langue" | "lang" | "language" => Column::Lang,
         _ => return None,
     })
 }
 
-/// Parses a whole CSV desk inventory. Fails on the first bad row, naming its line.
+/// The columns vigie knows, as the unknown-column warning lists them.
+const KNOWN_COLUMNS: &str =
+    "identifiant (or nom du guichet…), nom, département, courriel (or mél, email), mode, langue";
+
+/// Parses a whole CSV desk inventory. Fails on any bad row, naming every one
+/// with its line; a row whose name cell is empty is taken as one that leaves
+/// the name as it is (see [`RosterRow::new_desk`]).
 pub fn parse(bytes: &[u8]) -> Result<Parsed, ImportError> {
+    let parsed = read(bytes)?;
+    if parsed.problems.is_empty() {
+        Ok(parsed)
+    } else {
+        Err(ImportError::of_rows(parsed.problems))
+    }
+}
+
+/// Reads a whole CSV desk inventory: fails only when the file cannot be a
+/// roster (its header); the bad rows are in [`Parsed::problems`], so that
+/// the caller may add its own (a new desk without a name) and report them
+/// all at once.
+pub fn read(bytes: &[u8]) -> Result<Parsed, ImportError> {
     let (text, encoding) = decode(bytes);
     // The csv crate counts a CRLF as two line ends in record positions; fold
     // them so that reported line numbers match what an editor shows.
@@ -143,9 +266,15 @@ pub fn parse(bytes: &[u8]) -> Result<Parsed, ImportError> {
         .map_err(|e| ImportError::Header(e.to_string()))?
         .clone();
     let mut columns: HashMap<Column, Vec<usize>> = HashMap::new();
+    let mut warnings = Vec::new();
     for (i, h) in headers.iter().enumerate() {
-        if let Some(c) = column_of(h) {
-            columns.entry(c).or_default().push(i);
+        match column_of(h) {
+            Some(c) => columns.entry(c).or_default().push(i),
+            None if h.trim().is_empty() => {}
+            None => warnings.push(format!(
+                "the column «{}» is not one vigie knows and is ignored (known: {KNOWN_COLUMNS})",
+                super::printable(h.trim())
+            )),
         }
     }
     for (col, names) in [
@@ -169,90 +298,28 @@ pub fn parse(bytes: &[u8]) -> Result<Parsed, ImportError> {
     }
 
     let mut desks = Vec::new();
-    let mut warnings = Vec::new();
+    let mut problems = Vec::new();
     let mut seen: HashMap<DeskId, u64> = HashMap::new();
     for record in reader.records() {
-        let record = record.map_err(|e| ImportError::Row {
-            line: e.position().map(|p| p.line()).unwrap_or(0),
-            reason: e.to_string(),
-        })?;
+        let record = match record {
+            Ok(r) => r,
+            Err(e) => {
+                problems.push((e.position().map(|p| p.line()).unwrap_or(0), e.to_string()));
+                continue;
+            }
+        };
         let line = record.position().map(|p| p.line()).unwrap_or(0);
         if record.iter().all(|f| f.trim().is_empty()) {
             continue;
         }
-        let row_err = |reason: String| ImportError::Row { line, reason };
-        let cell = |c: Column| -> Option<&str> {
-            columns
-                .get(&c)
-                .and_then(|idx| record.get(idx[0]))
-                .map(str::trim)
-                .filter(|s| !s.is_empty())
-        };
-        let id = DeskId::parse(cell(Column::Id).unwrap_or(""))
-            .map_err(|e| row_err(format!("identifiant: {e}")))?;
-        if let Some(first) = seen.insert(id.clone(), line) {
-            return Err(row_err(format!(
-                "the desk {id} already appears on line {first}"
-            )));
+        match row(&record, &columns, line, &mut seen, &mut warnings) {
+            Ok(r) => desks.push((line, r)),
+            Err(reason) => problems.push((line, reason)),
         }
-        if !id.siren_luhn_ok() {
-            warnings.push(format!(
-                "line {line}: the SIREN of {id} fails its check digit (Luhn); kept as written"
-            ));
-        }
-        let name = check_name(cell(Column::Name).unwrap_or(""))
-            .map_err(|e| row_err(format!("nom: {e}")))?;
-        let mut emails = Vec::new();
-        for &i in columns
-            .get(&Column::Email)
-            .map(Vec::as_slice)
-            .unwrap_or(&[])
-        {
-            let raw = record.get(i).unwrap_or("");
-            for part in raw
-                .split(|c: char| c == ',' || c == ';' || c == '|' || c.is_whitespace())
-                .filter(|p| !p.is_empty())
-            {
-                let e = Email::parse(part).map_err(|e| row_err(format!("courriel: {e}")))?;
-                if !emails.contains(&e) {
-                    emails.push(e);
-                }
-            }
-        }
-        if emails.is_empty() {
-            warnings.push(format!(
-                "line {line}: {id} has no e-mail address; its alerts will go to the team"
-            ));
-        }
-        let department = cell(Column::Department)
-            .map(Department::parse)
-            .transpose()
-            .map_err(|e| row_err(format!("département: {e}")))?;
-        let mode = cell(Column::Mode)
-            .map(str::parse::<Mode>)
-            .transpose()
-            .map_err(|e| row_err(format!("mode: {e}")))?
-            .unwrap_or_default();
-        let lang = cell(Column::Lang)
-            .map(str::parse::<Lang>)
-            .transpose()
-            .map_err(|e| row_err(format!("langue: {e}")))?
-            .unwrap_or_default();
-        desks.push((
-            line,
-            Desk {
-                id,
-                name,
-                emails,
-                department,
-                mode,
-                lang,
-                thresholds: None,
-            },
-        ));
     }
     Ok(Parsed {
         desks,
+        problems,
         warnings,
         detected: Detected {
             delimiter,
@@ -261,9 +328,89 @@ pub fn parse(bytes: &[u8]) -> Result<Parsed, ImportError> {
     })
 }
 
+/// Reads one data row on `line`; the first thing wrong with it, naming the
+/// column, is its error.
+fn row(
+    record: &csv::StringRecord,
+    columns: &HashMap<Column, Vec<usize>>,
+    line: u64,
+    seen: &mut HashMap<DeskId, u64>,
+    warnings: &mut Vec<String>,
+) -> Result<RosterRow, String> {
+    let cell = |c: Column| -> Option<&str> {
+        columns
+            .get(&c)
+            .and_then(|idx| record.get(idx[0]))
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+    };
+    let id =
+        DeskId::parse(cell(Column::Id).unwrap_or("")).map_err(|e| format!("identifiant: {e}"))?;
+    if let Some(first) = seen.insert(id.clone(), line) {
+        return Err(format!("the desk {id} already appears on line {first}"));
+    }
+    if !id.siren_luhn_ok() {
+        warnings.push(format!(
+            "line {line}: the SIREN of {id} fails its check digit (Luhn); kept as written"
+        ));
+    }
+    let name = cell(Column::Name)
+        .map(check_name)
+        .transpose()
+        .map_err(|e| format!("nom: {e}"))?;
+    let mut emails = Vec::new();
+    for &i in columns
+        .get(&Column::Email)
+        .map(Vec::as_slice)
+        .unwrap_or(&[])
+    {
+        let raw = record.get(i).unwrap_or("");
+        for part in raw
+            .split(|c: char| c == ',' || c == ';' || c == '|' || c.is_whitespace())
+            .filter(|p| !p.is_empty())
+        {
+            let e = Email::parse(part).map_err(|e| format!("courriel: {e}"))?;
+            if !emails.contains(&e) {
+                emails.push(e);
+            }
+        }
+    }
+    let department = cell(Column::Department)
+        .map(Department::parse)
+        .transpose()
+        .map_err(|e| format!("département: {e}"))?;
+    let mode = cell(Column::Mode)
+        .map(str::parse::<Mode>)
+        .transpose()
+        .map_err(|e| format!("mode: {e}"))?;
+    let lang = cell(Column::Lang)
+        .map(str::parse::<Lang>)
+        .transpose()
+        .map_err(|e| format!("langue: {e}"))?;
+    Ok(RosterRow {
+        id,
+        changes: Changes {
+            name,
+            emails: (!emails.is_empty()).then_some(emails),
+            department,
+            mode,
+            lang,
+        },
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The desks the rows make when the inventory is empty.
+    fn new_desks(parsed: &Parsed) -> Vec<(u64, Desk)> {
+        parsed
+            .desks
+            .iter()
+            .map(|(line, r)| (*line, r.new_desk().unwrap()))
+            .collect()
+    }
 
     #[test]
     fn semicolon_windows_1252_with_french_headers() {
@@ -275,11 +422,12 @@ mod tests {
         assert_eq!(parsed.detected.delimiter, b';');
         assert_eq!(parsed.detected.encoding, "Windows-1252");
         assert_eq!(parsed.desks.len(), 2);
-        let (line, d) = &parsed.desks[1];
+        let desks = new_desks(&parsed);
+        let (line, d) = &desks[1];
         assert_eq!(*line, 3);
         assert_eq!(d.name, "Mairie de Saint-Étienne");
         assert_eq!(d.department.as_ref().unwrap().as_str(), "42");
-        assert_eq!(parsed.desks[0].1.emails.len(), 2);
+        assert_eq!(desks[0].1.emails.len(), 2);
     }
 
     #[test]
@@ -289,7 +437,8 @@ mod tests {
         let parsed = parse(text.as_bytes()).unwrap();
         assert_eq!(parsed.detected.delimiter, b',');
         assert_eq!(parsed.detected.encoding, "UTF-8 (BOM)");
-        let d = &parsed.desks[0].1;
+        let desks = new_desks(&parsed);
+        let d = &desks[0].1;
         assert_eq!(d.id.as_str(), "732829320-00003");
         assert_eq!(d.name, "Bailleur, Social");
         assert_eq!(d.mode, Mode::Ws);
@@ -299,16 +448,16 @@ mod tests {
     #[test]
     fn quoted_field_holding_the_delimiter() {
         let text = "guichet;nom;courriel\n732829320-00004;\"HLM; section nord\";\"a@example.org;b@example.org\"\n";
-        let parsed = parse(text.as_bytes()).unwrap();
-        assert_eq!(parsed.desks[0].1.name, "HLM; section nord");
-        assert_eq!(parsed.desks[0].1.emails.len(), 2);
+        let desks = new_desks(&parse(text.as_bytes()).unwrap());
+        assert_eq!(desks[0].1.name, "HLM; section nord");
+        assert_eq!(desks[0].1.emails.len(), 2);
     }
 
     #[test]
     fn several_email_columns() {
         let text = "id,nom,email,email2\n732829320-00005,X,a@example.org,b@example.org\n";
-        let parsed = parse(text.as_bytes()).unwrap();
-        assert_eq!(parsed.desks[0].1.emails.len(), 2);
+        let desks = new_desks(&parse(text.as_bytes()).unwrap());
+        assert_eq!(desks[0].1.emails.len(), 2);
     }
 
     #[test]
@@ -348,6 +497,87 @@ mod tests {
         assert_eq!(parsed.desks.len(), 1);
         assert!(parsed.warnings.iter().any(|w| w.contains("Luhn")));
     }
+
+    /// Issue 14: the headers a French team writes, tab-separated text as a
+    /// copy from a spreadsheet gives, and a column vigie does not know.
+    #[test]
+    fn french_headers_tabs_and_unknown_columns() {
+        let text = "N° guichet\tNom du guichet\tMél\tTéléphone\n\
+                    732829320-00001\tOffice public\ta@example.org\t04 00 00 00 00\n";
+        let parsed = parse(text.as_bytes()).unwrap();
+        assert_eq!(parsed.detected.delimiter, b'\t');
+        assert_eq!(parsed.detected.delimiter_name(), "tab");
+        let desks = new_desks(&parsed);
+        assert_eq!(desks[0].1.name, "Office public");
+        assert_eq!(desks[0].1.emails[0].as_str(), "a@example.org");
+        assert!(
+            parsed
+                .warnings
+                .iter()
+                .any(|w| w.contains("«Téléphone»") && w.contains("ignored")),
+            "{:?}",
+            parsed.warnings
+        );
+        let mel = "identifiant;nom du guichet;Mel\n732829320-00001;A;b@example.org\n";
+        assert_eq!(
+            new_desks(&parse(mel.as_bytes()).unwrap())[0].1.emails[0].as_str(),
+            "b@example.org"
+        );
+    }
+
+    /// Issue 14: every bad row at once, not the first alone.
+    #[test]
+    fn every_bad_row_is_reported() {
+        let text = "id;nom;courriel;département\n\
+                    73282932-BAD;A;a@example.org;69\n\
+                    732829320-00002;B;pas-une-adresse;69\n\
+                    732829320-00003;C;c@example.org;69\n\
+                    732829320-00004;D;d@example.org;99\n";
+        let err = parse(text.as_bytes()).unwrap_err();
+        let lines: Vec<u64> = err.rows().iter().map(|(l, _)| *l).collect();
+        assert_eq!(lines, [2, 3, 5], "{err}");
+        let rows = err.rows();
+        assert!(rows[0].1.contains("identifiant"), "{err}");
+        assert!(rows[1].1.contains("courriel"), "{err}");
+        assert!(rows[2].1.contains("département"), "{err}");
+    }
+
+    /// Issue 14: an empty cell keeps what the inventory holds; a new desk
+    /// still needs a name.
+    #[test]
+    fn an_empty_cell_keeps_the_stored_value() {
+        let stored = Desk {
+            id: DeskId::parse("732829320-00001").unwrap(),
+            name: "Office public".into(),
+            emails: vec![Email::parse("a@example.org").unwrap()],
+            department: Some(Department::parse("69").unwrap()),
+            mode: Mode::Ws,
+            lang: Lang::En,
+            thresholds: Some(vec![30]),
+            suspended: true,
+        };
+        let text = "identifiant;nom;courriel;département;mode;langue\n\
+                    732829320-00001;;;42;;\n\
+                    732829320-00002;;;;;\n";
+        let parsed = read(text.as_bytes()).unwrap();
+        assert!(parsed.problems.is_empty(), "{:?}", parsed.problems);
+        let known = stored.clone();
+        let lookup = |id: &DeskId| (*id == known.id).then(|| known.clone());
+        let problems = diff(&parsed.desks, lookup).unwrap_err();
+        assert_eq!(problems.len(), 1);
+        assert_eq!(problems[0].0, 3);
+        assert!(problems[0].1.contains("nom"), "{problems:?}");
+        let d = diff(&parsed.desks[..1], lookup).unwrap();
+        let (new, old) = &d.changed[0];
+        assert_eq!(*old, stored);
+        assert_eq!(
+            *new,
+            Desk {
+                department: Some(Department::parse("42").unwrap()),
+                ..stored
+            }
+        );
+    }
 }
 
 /// What an import would change in the inventory.
@@ -359,25 +589,54 @@ pub struct Diff {
     pub changed: Vec<(Desk, Desk)>,
     /// How many desks are already exactly as the file says.
     pub unchanged: usize,
+    /// Remarks on the result, each naming its line (a desk left without an
+    /// address).
+    pub warnings: Vec<String>,
 }
 
-/// Compares the desks of a file with those stored (looked up by `existing`).
-/// Settings the file cannot carry (per-desk thresholds) are kept.
-pub fn diff(parsed: &[(u64, Desk)], existing: impl Fn(&DeskId) -> Option<Desk>) -> Diff {
+/// Compares the rows of a file with the desks stored (looked up by
+/// `existing`). An empty cell keeps the stored value, and so do the settings
+/// a file cannot carry (per-desk thresholds, the suspended flag). A new desk
+/// whose name cell is empty is a bad row: every such row is returned,
+/// `(line, reason)`.
+pub fn diff(
+    parsed: &[(u64, RosterRow)],
+    existing: impl Fn(&DeskId) -> Option<Desk>,
+) -> Result<Diff, Vec<(u64, String)>> {
     let mut d = Diff::default();
-    for (_, new) in parsed {
-        match existing(&new.id) {
-            None => d.added.push(new.clone()),
+    let mut problems = Vec::new();
+    for (line, row) in parsed {
+        let new = match existing(&row.id) {
+            None => match row.new_desk() {
+                Ok(desk) => {
+                    d.added.push(desk.clone());
+                    desk
+                }
+                Err(reason) => {
+                    problems.push((*line, reason));
+                    continue;
+                }
+            },
             Some(old) => {
-                let mut merged = new.clone();
-                merged.thresholds.clone_from(&old.thresholds);
+                let merged = row.changes.apply(&old);
                 if merged == old {
                     d.unchanged += 1;
                 } else {
-                    d.changed.push((merged, old));
+                    d.changed.push((merged.clone(), old));
                 }
+                merged
             }
+        };
+        if new.emails.is_empty() {
+            d.warnings.push(format!(
+                "line {line}: {} has no e-mail address; its alerts will go to the team",
+                new.id
+            ));
         }
     }
-    d
+    if problems.is_empty() {
+        Ok(d)
+    } else {
+        Err(problems)
+    }
 }

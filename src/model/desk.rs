@@ -157,6 +157,17 @@ pub struct Desk {
     /// Alert thresholds for this desk, overriding the installation's.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub thresholds: Option<Vec<u32>>,
+    /// Set by `vigie desk suspend`: the desk stays in the inventory but is
+    /// sent no reminders. Records written before the flag existed have no
+    /// such field and read as not suspended; it is written only when set, so
+    /// that those records and the JSON of active desks stay as they were.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub suspended: bool,
+}
+
+/// Whether a flag is unset, for `skip_serializing_if`.
+fn is_false(flag: &bool) -> bool {
+    !*flag
 }
 
 /// Checks a desk name: not empty, no control characters (they would end up in
@@ -200,6 +211,22 @@ mod tests {
         assert!("pigeon".parse::<Mode>().is_err());
         assert_eq!("Français".parse::<Lang>().unwrap(), Lang::Fr);
         assert!("de".parse::<Lang>().is_err());
+    }
+
+    #[test]
+    fn records_without_the_suspended_flag_still_decode() {
+        let old = r#"{"id":"732829320-00001","name":"A","emails":[],"department":null,"mode":"async","lang":"fr"}"#;
+        let desk: Desk = serde_json::from_str(old).unwrap();
+        assert!(!desk.suspended);
+        // An active desk is written exactly as before the flag existed.
+        assert_eq!(serde_json::to_string(&desk).unwrap(), old);
+        let suspended = Desk {
+            suspended: true,
+            ..desk
+        };
+        let text = serde_json::to_string(&suspended).unwrap();
+        assert!(text.ends_with(r#""suspended":true}"#), "{text}");
+        assert_eq!(serde_json::from_str::<Desk>(&text).unwrap(), suspended);
     }
 
     #[test]

@@ -13,6 +13,7 @@ fn desk(id: &str) -> Desk {
         mode: Mode::Async,
         lang: Lang::Fr,
         thresholds: None,
+        suspended: false,
     }
 }
 

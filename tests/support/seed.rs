@@ -59,6 +59,7 @@ pub fn desk_with_pending_push(
         mode: Default::default(),
         lang: Default::default(),
         thresholds: None,
+        suspended: false,
     })?;
     let sha = Sha256::of(der);
     tx.put_cert(&CertRecord {

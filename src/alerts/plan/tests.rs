@@ -18,6 +18,7 @@ pub(crate) fn desk(n: u32, emails: &[&str]) -> Desk {
         mode: Mode::Async,
         lang: Lang::Fr,
         thresholds: None,
+        suspended: false,
     }
 }
 

@@ -20,7 +20,8 @@ pub struct ImportReport {
 
 /// Reads the roster `file` (named `name` in messages and the audit log) and
 /// adds or updates its desks, unless `dry_run`. Each warning about the file
-/// goes to `warn` before anything is written.
+/// goes to `warn` before anything is written. Every bad row is reported at
+/// once ([`AppError::RosterRows`]), and then nothing is written.
 pub fn import(
     env: &Env,
     file: &Path,
@@ -32,7 +33,7 @@ pub fn import(
         file: name.to_owned(),
         source,
     })?;
-    let parsed = desk::import::parse(&bytes).map_err(|e| AppError::Roster {
+    let parsed = desk::import::read(&bytes).map_err(|e| AppError::Roster {
         file: name.to_owned(),
         reason: e.to_string(),
     })?;
@@ -44,6 +45,24 @@ pub fn import(
         .collect();
     let diff = desk::import::diff(&parsed.desks, |id| existing.get(id).cloned());
     for w in &parsed.warnings {
+        warn(&format!("{name}: {w}"));
+    }
+    let mut problems = parsed.problems.clone();
+    let diff = match diff {
+        Ok(diff) => diff,
+        Err(more) => {
+            problems.extend(more);
+            Diff::default()
+        }
+    };
+    if !problems.is_empty() {
+        problems.sort_by_key(|(line, _)| *line);
+        return Err(AppError::RosterRows {
+            file: name.to_owned(),
+            rows: problems,
+        });
+    }
+    for w in &diff.warnings {
         warn(&format!("{name}: {w}"));
     }
     if !dry_run && (!diff.added.is_empty() || !diff.changed.is_empty()) {

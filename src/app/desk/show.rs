@@ -29,3 +29,18 @@ pub fn show(env: &Env, id: &DeskId) -> Result<DeskView, AppError> {
         current,
     })
 }
+
+/// Whether vigie knows desk `id`: it is in the inventory, or the history or
+/// the audit log still speaks of it (a removed desk). The listings filtered
+/// by desk use it to tell "nothing yet" from a mistyped id.
+pub fn known(env: &Env, id: &DeskId) -> Result<bool, AppError> {
+    let store = env.store()?;
+    Ok(store.desk(id)?.is_some()
+        || !store.history(id)?.is_empty()
+        || !store.audit(Some(id))?.is_empty())
+}
+
+/// Whether desk `id` is in the inventory.
+pub fn exists(env: &Env, id: &DeskId) -> Result<bool, AppError> {
+    Ok(env.store()?.desk(id)?.is_some())
+}

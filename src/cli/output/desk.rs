@@ -81,6 +81,7 @@ pub(crate) mod tests {
             mode: Mode::Async,
             lang: Lang::Fr,
             thresholds,
+            suspended: false,
         }
     }
 
