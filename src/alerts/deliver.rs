@@ -17,7 +17,7 @@
 //! window without the SMTP server's cooperation; it is documented in
 //! `docs/alerts.md`.
 
-use lettre::message::header::ContentType;
+use lettre::message::header::{ContentType, HeaderName, HeaderValue};
 use lettre::message::{Mailbox, MultiPart, SinglePart};
 use lettre::Message;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -266,7 +266,17 @@ pub fn build_message(
         )?)
         .subject(super::templates::one_line(&r.subject))
         .message_id(rec.message_id.clone())
-        .date(now.into());
+        // Every message vigie sends is automatic: RFC 3834 asks auto-responders
+        // (vacation replies) not to answer it, and Exchange/Outlook honour
+        // only their own header for the same purpose.
+        .raw_header(HeaderValue::new(
+            HeaderName::new_from_ascii_str("Auto-Submitted"),
+            "auto-generated".to_owned(),
+        ))
+        .raw_header(HeaderValue::new(
+            HeaderName::new_from_ascii_str("X-Auto-Response-Suppress"),
+            "All".to_owned(),
+        ));
     let team: Vec<&str> = config.manager.team.iter().map(Email::as_str).collect();
     let (cc, to): (Vec<&String>, Vec<&String>) = rec
         .recipients
@@ -286,18 +296,32 @@ pub fn build_message(
     for a in cc {
         b = b.cc(mailbox(None, a)?);
     }
-    b.multipart(
-        MultiPart::alternative()
-            .singlepart(
-                SinglePart::builder()
-                    .header(ContentType::TEXT_PLAIN)
-                    .body(r.text.clone()),
-            )
-            .singlepart(
-                SinglePart::builder()
-                    .header(ContentType::TEXT_HTML)
-                    .body(r.html.clone()),
-            ),
-    )
-    .map_err(|e| e.to_string())
+    let mut message = b
+        .multipart(
+            MultiPart::alternative()
+                .singlepart(
+                    SinglePart::builder()
+                        .header(ContentType::TEXT_PLAIN)
+                        .body(r.text.clone()),
+                )
+                .singlepart(
+                    SinglePart::builder()
+                        .header(ContentType::TEXT_HTML)
+                        .body(r.html.clone()),
+                ),
+        )
+        .map_err(|e| e.to_string())?;
+    // The date as the desk's clock reads it, with its offset (RFC 5322
+    // §3.3). lettre's builder writes only UTC and replaces, at build time,
+    // a Date it cannot parse back, so it is set on the built message.
+    message.headers_mut().insert_raw(HeaderValue::new(
+        HeaderName::new_from_ascii_str("Date"),
+        local_date(now, config.tz()),
+    ));
+    Ok(message)
+}
+
+/// An RFC 5322 date-time in zone `tz`, with its numeric offset.
+pub fn local_date(at: Instant, tz: chrono_tz::Tz) -> String {
+    at.with_timezone(&tz).to_rfc2822()
 }
