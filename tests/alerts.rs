@@ -342,7 +342,7 @@ fn refusals_and_confirmations_from_intake_and_push_are_delivered() {
     assert!(
         subjects
             .iter()
-            .any(|s| s.contains("non accepté") && s.contains("guichet.pfx")),
+            .any(|s| s.contains("non accepté") && !s.contains("guichet.pfx")),
         "{subjects:?}"
     );
     assert!(

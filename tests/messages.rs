@@ -150,9 +150,12 @@ fn refusal_for(fixture: &str, name: &str) -> (Case, Parsed) {
     ]);
     let bytes = std::fs::read(crate::support::fixtures_dir().join(fixture)).unwrap();
     let path = case.file(&format!("Dossiers privés/équipe gestion/{name}"), bytes);
+    // The fixtures' own instant (certs-fixtures/manifest.json).
     let out = case.run(&[
         "cert",
         "ingest",
+        "--now",
+        "2027-03-01T09:00:00Z",
         "--desk",
         "732829320-00001",
         path.to_str().unwrap(),
@@ -163,14 +166,13 @@ fn refusal_for(fixture: &str, name: &str) -> (Case, Parsed) {
         "{}",
         crate::support::stderr(&out)
     );
-    case.ok(&["alerts", "run"]);
+    case.ok(&["alerts", "run", "--now", "2027-03-01T09:05:00Z"]);
     let mut msgs = outbox_parsed(&case);
     assert_eq!(msgs.len(), 1, "{msgs:?}");
     (case, msgs.remove(0))
 }
 
 #[test]
-#[ignore = "item 2: not built yet"]
 fn a_refusal_shows_only_the_file_base_name_in_the_body_and_advice_by_reason() {
     // A hostile or clumsy name: bidi override, zero-width, line break.
     let name = "export-sne\u{202e}rec.exe\u{200b}\n\u{7}Bcc: x.pem";
@@ -201,7 +203,14 @@ fn a_refusal_shows_only_the_file_base_name_in_the_body_and_advice_by_reason() {
             "{part} lacks the revocation advice:\n{body}"
         );
     }
-    assert!(!m.all().contains("Bcc: x"), "{}", m.all());
+    // The line break stays inside the name: no line of the message starts
+    // with what followed it.
+    assert!(m.header("Bcc").is_none());
+    assert!(
+        !m.all().lines().any(|l| l.starts_with("Bcc")),
+        "{}",
+        m.all()
+    );
 
     // Expired: a new certificate, not the export steps.
     let (_, m) = refusal_for("expired.cer", "guichet.cer");
@@ -221,7 +230,6 @@ fn a_refusal_shows_only_the_file_base_name_in_the_body_and_advice_by_reason() {
 }
 
 #[test]
-#[ignore = "item 3: not built yet"]
 fn from_seven_days_the_subject_says_urgent_and_the_text_says_to_call() {
     let case = Case::new();
     seed(
@@ -283,7 +291,6 @@ const HIDDEN: [char; 16] = [
 ];
 
 #[test]
-#[ignore = "item 5: not built yet"]
 fn hidden_characters_are_neutralised_far_dates_print_and_huge_certificates_stay_small() {
     use vigie::alerts::{AlertRecord, AlertSubject};
     let case = Case::new();

@@ -12,7 +12,7 @@ use super::templates::Templates;
 use super::transport::Transport;
 use super::{plan_store, AlertError, AlertKind, AlertRecord, AlertSubject, RunSummary};
 use crate::audit::AuditEntry;
-use crate::clock::{days_between, french_date, local_date, Instant};
+use crate::clock::{days_between, local_date, Instant};
 use crate::config::Config;
 use crate::model::PushState;
 use crate::store::{alert_key, Store, StoreError};
@@ -89,7 +89,7 @@ fn gather(store: &Store, config: &Config, now: Instant) -> Result<DigestData, Al
         .map(|r| r.created_at)
         .max();
     let mut data = DigestData {
-        since: since.map(|s| french_date(s, tz)),
+        since: since.map(|s| super::clean::date(s, tz)),
         ..DigestData::default()
     };
     store.roster(|e| {
@@ -109,7 +109,7 @@ fn gather(store: &Store, config: &Config, now: Instant) -> Result<DigestData, Al
             Some(c) => {
                 let days = days_between(now, c.not_after, tz);
                 let l = line(
-                    french_date(c.not_after, tz),
+                    super::clean::date(c.not_after, tz),
                     Some(days),
                     super::context::issuer_name(&c.issuer),
                 );
@@ -127,7 +127,7 @@ fn gather(store: &Store, config: &Config, now: Instant) -> Result<DigestData, Al
     for e in store.audit_of("cert.ingest", "refused")? {
         if since.is_none_or(|s| e.at > s) && e.at <= now {
             data.refused.push(DigestRefusal {
-                date: french_date(e.at, tz),
+                date: super::clean::date(e.at, tz),
                 desk: e.desk.map(|d| d.to_string()).unwrap_or_default(),
                 detail: e.detail,
             });

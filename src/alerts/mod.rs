@@ -4,6 +4,7 @@
 //!
 //! The service and the CLI call [`run`] and [`digest`].
 
+mod clean;
 mod context;
 pub mod deliver;
 mod digest;

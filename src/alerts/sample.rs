@@ -5,8 +5,7 @@
 use std::collections::BTreeMap;
 
 use super::context::{
-    CertView, DeskView, DigestData, DigestDesk, DigestPush, DigestRefusal, ManagerView,
-    MessageContext,
+    CertView, DeskView, DigestData, DigestDesk, DigestPush, DigestRefusal, MessageContext,
 };
 use super::templates::{TemplateError, Templates};
 use super::AlertKind;
@@ -101,11 +100,10 @@ pub fn context(kind: AlertKind, config: &Config) -> MessageContext {
         days_since: days_left.map(|d| (-d).max(0)),
         threshold_days: days_left.map(|_| 15),
         escalated: true,
+        urgent: false,
+        advice: (kind == AlertKind::Refusal).then_some("revoke"),
         no_desk_email: false,
-        manager: ManagerView {
-            name: config.manager.name.clone(),
-            email: config.manager.email.to_string(),
-        },
+        manager: super::context::manager_view(config),
         details,
         digest,
         today: "18/06/2027".into(),
