@@ -163,7 +163,8 @@ fn a_french_alert_arrives_over_smtp_with_everything_it_must_say() {
             "message_id",
             "recipients",
             "sent_at",
-            "error"
+            "error",
+            "failed_recipients"
         ])
     );
     // The same instant again: nothing more.

@@ -345,7 +345,6 @@ fn hidden_characters_are_neutralised_far_dates_print_and_huge_certificates_stay_
 }
 
 #[test]
-#[ignore = "item 7: not built yet"]
 fn a_refused_recipient_loses_nothing_else_and_is_recorded_with_the_answer() {
     let server = SmtpServer::start_on(0, &["guichet1@"]);
     let case = Case::with_config(&config(server.port()));

@@ -135,6 +135,17 @@ pub struct DigestPush {
     pub last_error: String,
 }
 
+/// An address refused in a message delivered to others, in the digest.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct DigestFailedRecipient {
+    /// The desk the message was for (empty for the team's own messages).
+    pub desk: String,
+    /// The address refused.
+    pub address: String,
+    /// The server's answer.
+    pub answer: String,
+}
+
 /// The digest's content, fixed when the digest is decided so that a retry
 /// sends the same words.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
@@ -153,6 +164,10 @@ pub struct DigestData {
     pub no_cert: Vec<DigestDesk>,
     /// Desks with no e-mail address.
     pub no_email: Vec<DigestDesk>,
+    /// Addresses the server refused since the previous digest (absent from
+    /// digests recorded before it existed).
+    #[serde(default)]
+    pub failed_recipients: Vec<DigestFailedRecipient>,
 }
 
 /// The desk as templates see it.
@@ -289,6 +304,10 @@ impl DigestData {
         }
         for p in &mut self.failed_pushes {
             p.last_error = field(&p.last_error, SENTENCE_CHARS);
+        }
+        for f in &mut self.failed_recipients {
+            f.address = field(&f.address, SHORT_CHARS);
+            f.answer = field(&f.answer, SENTENCE_CHARS);
         }
         self
     }

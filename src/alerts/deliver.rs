@@ -82,7 +82,7 @@ pub fn deliver_pending(
                 Some(_) => "retry",
             })
             .detail(format!(
-                "{} {} to {}{}",
+                "{} {} to {}{}{}",
                 rec.kind().as_str(),
                 rec.threshold_days()
                     .map(|t| t.to_string())
@@ -91,7 +91,11 @@ pub fn deliver_pending(
                 rec.error
                     .as_deref()
                     .map(|e| format!(": {e}"))
-                    .unwrap_or_default()
+                    .unwrap_or_default(),
+                rec.failed_recipients
+                    .iter()
+                    .map(|f| format!("; refused {}: {}", f.address, f.answer))
+                    .collect::<String>()
             ));
         let audit = match (rec.desk(), rec.sha256()) {
             (Some(d), Some(s)) => audit.desk(d).cert(s),
@@ -103,6 +107,11 @@ pub fn deliver_pending(
             tx.audit(&audit)
         })?;
         summary.count(rec.kind(), rec.state);
+        for f in &rec.failed_recipients {
+            summary
+                .refused_recipients
+                .push((rec.desk().cloned(), f.clone()));
+        }
         if let Some(SendError::Unreachable(e)) = outcome {
             unreachable = Some(e);
         }
@@ -182,10 +191,11 @@ fn prepare_and_send(
     rec.attempts += 1;
     let stem = file_stem(rec);
     match transport.send(&message, &stem) {
-        Ok(()) => {
+        Ok(delivered) => {
             rec.state = AlertState::Sent;
             rec.sent_at = Some(now);
             rec.error = None;
+            rec.failed_recipients = delivered.refused;
             Ok(None)
         }
         Err(SendError::Permanent(e)) => {

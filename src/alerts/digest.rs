@@ -5,12 +5,12 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use super::context::{DigestData, DigestDesk, DigestPush, DigestRefusal};
+use super::context::{DigestData, DigestDesk, DigestFailedRecipient, DigestPush, DigestRefusal};
 use super::deliver::{deliver_pending, team_or_manager, Outlet};
 use super::plan::{message_id, Rules};
 use super::templates::Templates;
 use super::transport::Transport;
-use super::{plan_store, AlertError, AlertKind, AlertRecord, AlertSubject, RunSummary};
+use super::{plan_store, AlertError, AlertKind, AlertRecord, AlertState, AlertSubject, RunSummary};
 use crate::audit::AuditEntry;
 use crate::clock::{days_between, local_date, Instant};
 use crate::config::Config;
@@ -131,6 +131,18 @@ fn gather(store: &Store, config: &Config, now: Instant) -> Result<DigestData, Al
                 desk: e.desk.map(|d| d.to_string()).unwrap_or_default(),
                 detail: e.detail,
             });
+        }
+    }
+    for r in store.alerts_in(AlertState::Sent)? {
+        let when = r.sent_at.unwrap_or(r.created_at);
+        if since.is_none_or(|s| when > s) && when <= now {
+            for f in &r.failed_recipients {
+                data.failed_recipients.push(DigestFailedRecipient {
+                    desk: r.desk().map(|d| d.to_string()).unwrap_or_default(),
+                    address: f.address.clone(),
+                    answer: f.answer.clone(),
+                });
+            }
         }
     }
     for j in store.push_jobs()? {

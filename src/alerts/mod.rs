@@ -18,7 +18,7 @@ use std::collections::{BTreeMap, HashSet};
 use std::path::Path;
 use std::sync::atomic::AtomicBool;
 
-pub use crate::model::{AlertKind, AlertRecord, AlertState, AlertSubject};
+pub use crate::model::{AlertKind, AlertRecord, AlertState, AlertSubject, FailedRecipient};
 pub use context::{DigestData, MessageContext};
 pub use digest::digest;
 
@@ -68,6 +68,9 @@ pub struct RunSummary {
     /// Pending alerts dropped because their certificate was replaced
     /// ([`AlertState::Superseded`], not counted as failures).
     pub superseded: usize,
+    /// Addresses the server refused in messages it took for their other
+    /// recipients, with the desk of the message.
+    pub refused_recipients: Vec<(Option<DeskId>, FailedRecipient)>,
 }
 
 /// Messages in each state.

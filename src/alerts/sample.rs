@@ -5,7 +5,8 @@
 use std::collections::BTreeMap;
 
 use super::context::{
-    CertView, DeskView, DigestData, DigestDesk, DigestPush, DigestRefusal, MessageContext,
+    CertView, DeskView, DigestData, DigestDesk, DigestFailedRecipient, DigestPush, DigestRefusal,
+    MessageContext,
 };
 use super::templates::{TemplateError, Templates};
 use super::AlertKind;
@@ -87,7 +88,12 @@ pub fn context(kind: AlertKind, config: &Config) -> MessageContext {
                     last_error: "409 Conflict".into(),
                 }],
                 no_cert: vec![line.clone()],
-                no_email: vec![line],
+                no_email: vec![line.clone()],
+                failed_recipients: vec![DigestFailedRecipient {
+                    desk: line.id.clone(),
+                    address: "ancienne-adresse@example.org".into(),
+                    answer: "550 5.1.1 mailbox unavailable".into(),
+                }],
             }),
             None,
             None,

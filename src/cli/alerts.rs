@@ -167,12 +167,29 @@ fn report(ctx: &Context, s: &RunSummary, dry_run: bool) -> Result<(), CliError> 
         ))
         .with_hint("`vigie alerts list` shows each message's error"));
     }
+    for (desk, f) in &s.refused_recipients {
+        ctx.warn(format!(
+            "{}address {} refused by the server, the other recipients got the message: {}",
+            desk.as_ref()
+                .map(|d| format!("desk {d}: "))
+                .unwrap_or_default(),
+            f.address,
+            f.answer
+        ));
+    }
     if t.failed > 0 {
         return Err(CliError::refused(format!(
             "{} message(s) were refused for good (an invalid address?)",
             t.failed
         ))
         .with_hint("`vigie alerts list` shows the reason for each"));
+    }
+    if !s.refused_recipients.is_empty() {
+        return Err(CliError::refused(format!(
+            "{} address(es) were refused; their messages went to the other recipients",
+            s.refused_recipients.len()
+        ))
+        .with_hint("`vigie alerts list --json` shows them under failed_recipients"));
     }
     Ok(())
 }
