@@ -410,7 +410,6 @@ fn refuse(case: &Case, files: &[PathBuf]) {
 }
 
 #[test]
-#[ignore = "item 6: not built yet"]
 fn the_digest_groups_repeated_refusals_and_caps_its_sections() {
     let case = Case::new();
     seed(&case, &[seed_desk(1, "2030-06-30T10:00:00Z")]);
@@ -440,7 +439,6 @@ fn the_digest_groups_repeated_refusals_and_caps_its_sections() {
 }
 
 #[test]
-#[ignore = "item 6: not built yet"]
 fn message_ids_are_unique_per_installation_and_kept_on_retry() {
     let ids: Vec<String> = (0..2)
         .map(|_| {
@@ -470,7 +468,6 @@ fn message_ids_are_unique_per_installation_and_kept_on_retry() {
 }
 
 #[test]
-#[ignore = "item 6: not built yet"]
 fn the_digest_shows_issuer_changes() {
     use vigie::audit::AuditEntry;
     let case = Case::new();

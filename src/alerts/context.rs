@@ -122,6 +122,41 @@ pub struct DigestRefusal {
     pub desk: String,
     /// The reason given.
     pub detail: String,
+    /// How many times the same file was refused in the period (`date` is
+    /// the last); 1 in digests recorded before refusals were grouped.
+    #[serde(default = "one")]
+    pub count: u64,
+}
+
+fn one() -> u64 {
+    1
+}
+
+/// The most lines a section of the digest lists; the rest are counted
+/// and the digest points to `vigie log` or `vigie status` for them.
+pub const DIGEST_SECTION_LINES: usize = 200;
+
+/// How many lines each section of the digest left out (see
+/// [`DIGEST_SECTION_LINES`]).
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(default)]
+pub struct DigestMore {
+    /// Upcoming ends of life.
+    pub upcoming: usize,
+    /// Expired certificates.
+    pub expired: usize,
+    /// Refused intakes (groups).
+    pub refused: usize,
+    /// Failed pushes.
+    pub failed_pushes: usize,
+    /// Desks with no certificate.
+    pub no_cert: usize,
+    /// Desks with no address.
+    pub no_email: usize,
+    /// Refused addresses.
+    pub failed_recipients: usize,
+    /// Changes of issuer.
+    pub issuer_changes: usize,
 }
 
 /// One failed push in the digest.
@@ -168,6 +203,13 @@ pub struct DigestData {
     /// digests recorded before it existed).
     #[serde(default)]
     pub failed_recipients: Vec<DigestFailedRecipient>,
+    /// Certificates accepted from another issuer than the desk's previous
+    /// one (warning `issuer_changed`) since the previous digest.
+    #[serde(default)]
+    pub issuer_changes: Vec<DigestRefusal>,
+    /// Lines left out of each section.
+    #[serde(default)]
+    pub more: DigestMore,
 }
 
 /// The desk as templates see it.
@@ -299,7 +341,7 @@ impl DigestData {
             d.name = field(&d.name, NAME_CHARS);
             d.issuer_name = field(&d.issuer_name, SHORT_CHARS);
         }
-        for r in &mut self.refused {
+        for r in self.refused.iter_mut().chain(&mut self.issuer_changes) {
             r.detail = field(&r.detail, SENTENCE_CHARS);
         }
         for p in &mut self.failed_pushes {

@@ -39,6 +39,8 @@ pub struct Outlet<'a> {
     pub transport: &'a Transport,
     /// The embedded or overriding templates.
     pub templates: &'a Templates,
+    /// The installation's identity, for the Message-IDs filled in here.
+    pub installation: &'a str,
 }
 
 /// Sends every pending record; returns what became of each, by kind.
@@ -66,14 +68,7 @@ pub fn deliver_pending(
             summary.count(rec.kind(), AlertState::Pending);
             continue;
         }
-        let outcome = prepare_and_send(
-            store,
-            config,
-            outlet.transport,
-            outlet.templates,
-            now,
-            &mut rec,
-        )?;
+        let outcome = prepare_and_send(store, config, outlet, now, &mut rec)?;
         let audit = AuditEntry::new(now, actor, "alert.send")
             .outcome(match outcome {
                 None => "ok",
@@ -124,11 +119,11 @@ pub fn deliver_pending(
 fn prepare_and_send(
     store: &Store,
     config: &Config,
-    transport: &Transport,
-    templates: &Templates,
+    outlet: &Outlet<'_>,
     now: Instant,
     rec: &mut AlertRecord,
 ) -> Result<Option<SendError>, AlertError> {
+    let (transport, templates) = (outlet.transport, outlet.templates);
     let desk = match rec.desk() {
         Some(id) => match store.desk(id)? {
             Some(d) => Some(d),
@@ -163,7 +158,7 @@ fn prepare_and_send(
     }
     if rec.message_id.is_none() {
         let domain = super::plan::Rules::from_config(config).message_id_domain;
-        rec.message_id = Some(message_id(&alert_key(rec), &domain));
+        rec.message_id = Some(message_id(&alert_key(rec), outlet.installation, &domain));
         changed = true;
     }
     if changed {

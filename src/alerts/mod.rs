@@ -8,6 +8,7 @@ mod clean;
 mod context;
 pub mod deliver;
 mod digest;
+pub mod installation;
 pub mod plan;
 pub mod sample;
 pub mod smtp_client;
@@ -52,6 +53,19 @@ pub enum AlertError {
     /// or threads).
     #[error("cannot start the SMTP client: {0}")]
     Runtime(#[source] std::io::Error),
+    /// The installation's identity could not be read or drawn.
+    #[error("installation identity: {0}")]
+    Installation(#[source] std::io::Error),
+}
+
+/// The rules of `config`, with the identity of the installation in
+/// `data_dir` (drawn on first use when `create`).
+pub fn rules_for(config: &Config, data_dir: &Path, create: bool) -> Result<Rules, AlertError> {
+    let mut rules = Rules::from_config(config);
+    rules.installation = installation::id(data_dir, create)
+        .map_err(AlertError::Installation)?
+        .unwrap_or_default();
+    Ok(rules)
 }
 
 /// What a run did.
@@ -179,7 +193,7 @@ pub fn run_until(
     dry_run: bool,
     stop: &AtomicBool,
 ) -> Result<RunSummary, AlertError> {
-    let rules = Rules::from_config(config);
+    let rules = rules_for(config, data_dir, !dry_run)?;
     let plan = plan_store(store, &rules, now)?;
     let mut summary = RunSummary {
         planned: plan.due.clone(),
@@ -199,6 +213,7 @@ pub fn run_until(
         &deliver::Outlet {
             transport: &transport,
             templates: &templates,
+            installation: &rules.installation,
         },
         now,
         actor,

@@ -5,8 +5,8 @@
 use std::collections::BTreeMap;
 
 use super::context::{
-    CertView, DeskView, DigestData, DigestDesk, DigestFailedRecipient, DigestPush, DigestRefusal,
-    MessageContext,
+    CertView, DeskView, DigestData, DigestDesk, DigestFailedRecipient, DigestMore, DigestPush,
+    DigestRefusal, MessageContext,
 };
 use super::templates::{TemplateError, Templates};
 use super::AlertKind;
@@ -81,7 +81,18 @@ pub fn context(kind: AlertKind, config: &Config) -> MessageContext {
                     date: "02/06/2027".into(),
                     desk: line.id.clone(),
                     detail: "pkcs12: le fichier contient une clé privée".into(),
+                    count: 3,
                 }],
+                issuer_changes: vec![DigestRefusal {
+                    date: "03/06/2027".into(),
+                    desk: line.id.clone(),
+                    detail: "guichet.cer accepted (issuer_changed: Autre AC)".into(),
+                    count: 1,
+                }],
+                more: DigestMore {
+                    refused: 12,
+                    ..DigestMore::default()
+                },
                 failed_pushes: vec![DigestPush {
                     desk: line.id.clone(),
                     sha256: "abababababab".into(),
