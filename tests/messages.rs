@@ -500,7 +500,6 @@ fn the_digest_shows_issuer_changes() {
 }
 
 #[test]
-#[ignore = "item 8: not built yet"]
 fn alerts_test_sends_one_sample_and_reports_the_answer() {
     let server = SmtpServer::start_on(0, &["refuse@"]);
     let case = Case::with_config(&config(server.port()));

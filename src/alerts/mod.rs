@@ -14,6 +14,7 @@ pub mod sample;
 pub mod smtp_client;
 pub mod templates;
 pub mod transport;
+pub mod trial;
 
 use std::collections::{BTreeMap, HashSet};
 use std::path::Path;
