@@ -548,3 +548,231 @@ fn alerts_test_sends_one_sample_and_reports_the_answer() {
     );
     assert!(crate::support::stderr(&out).contains("connect"));
 }
+
+/// The HTML part as a real browser builds it: chromium loads the file
+/// headless and dumps the DOM it built; Python's HTML parser then reads
+/// the DOM's text, and the text of its `<strong>` elements.
+struct Rendered {
+    /// Every word the page shows, lower case.
+    words: std::collections::BTreeSet<String>,
+    /// The page's text, one space between words.
+    text: String,
+    /// The text of each `<strong>` element: what stands out.
+    strong: Vec<String>,
+}
+
+/// The browser, or a clear failure: this test needs it.
+fn chromium() -> &'static str {
+    for name in ["chromium", "chromium-browser", "google-chrome"] {
+        let found = Command::new(name)
+            .arg("--version")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+        if found {
+            return name;
+        }
+    }
+    panic!(
+        "chromium is needed to check how the e-mails' HTML renders: \
+         apt-get install -y chromium (the CI installs it, see .ci/run)"
+    );
+}
+
+const DOM_TEXT: &str = r#"
+import sys, json, html.parser
+class P(html.parser.HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.text, self.strong, self.depth, self.skip = [], [], 0, 0
+    def handle_starttag(self, tag, attrs):
+        if tag in ("script", "style", "title", "head"): self.skip += 1
+        if tag == "strong":
+            self.depth += 1
+            if self.depth == 1: self.strong.append("")
+        if tag in ("br", "p", "li", "tr", "td", "th", "div", "h3"): self.text.append(" ")
+    def handle_endtag(self, tag):
+        if tag in ("script", "style", "title", "head"): self.skip -= 1
+        if tag == "strong": self.depth -= 1
+    def handle_data(self, data):
+        if self.skip: return
+        self.text.append(data)
+        if self.depth: self.strong[-1] += data
+p = P()
+p.feed(sys.stdin.read())
+print(json.dumps({"text": " ".join("".join(p.text).split()),
+                  "strong": [" ".join(s.split()) for s in p.strong]}))
+"#;
+
+/// Loads `html` in headless chromium and reads back what it shows.
+fn render(browser: &str, html: &str) -> Rendered {
+    let dir = tempfile::tempdir().unwrap();
+    let page = dir.path().join("message.html");
+    std::fs::write(&page, html).unwrap();
+    let profile = dir.path().join("profile");
+    let mut child = Command::new(browser)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+        ])
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .arg("--dump-dom")
+        .arg(format!("file://{}", page.display()))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start chromium");
+    // Never hang the test run on the browser.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(90);
+    while child.try_wait().unwrap().is_none() {
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("chromium did not render the page within 90 s");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "chromium failed: {:?}", out.status);
+    let dom = String::from_utf8(out.stdout).unwrap();
+    assert!(dom.contains("<body"), "chromium dumped no DOM: {dom}");
+    let mut py = Command::new("python3")
+        .args(["-c", DOM_TEXT])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    {
+        use std::io::Write;
+        py.stdin.take().unwrap().write_all(dom.as_bytes()).unwrap();
+    }
+    let out = py.wait_with_output().unwrap();
+    #[derive(serde::Deserialize)]
+    struct Dom {
+        text: String,
+        strong: Vec<String>,
+    }
+    let d: Dom = serde_json::from_slice(&out.stdout).unwrap();
+    Rendered {
+        words: words(&d.text),
+        text: d.text,
+        strong: d.strong,
+    }
+}
+
+/// The words of `s`, lower case: letters and digits, the rest separates.
+fn words(s: &str) -> std::collections::BTreeSet<String> {
+    s.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+        .collect()
+}
+
+/// Checks that the HTML part, as chromium renders it, says every word the
+/// text part says, and that each of `facts` stands out (is in a `<strong>`).
+fn check_html(browser: &str, m: &Parsed, facts: &[&str]) {
+    let r = render(browser, &m.html);
+    // The text numbers its steps by hand; the HTML's <ol> draws the
+    // numbers, which are not text of the page.
+    let text: String = m
+        .text
+        .lines()
+        .map(|l| {
+            let t = l.trim_start();
+            match t.split_once(". ") {
+                Some((n, rest)) if !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()) => rest,
+                _ => t,
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    let missing: Vec<String> = words(&text).difference(&r.words).cloned().collect();
+    assert!(
+        missing.is_empty(),
+        "the HTML part lacks {missing:?} of the text part.\ntext:\n{}\nrendered HTML:\n{}",
+        m.text,
+        r.text
+    );
+    for fact in facts {
+        assert!(
+            r.strong.iter().any(|s| s.contains(fact)),
+            "«{fact}» does not stand out; strong: {:?}",
+            r.strong
+        );
+    }
+}
+
+#[test]
+fn the_html_part_says_what_the_text_says_with_the_key_facts_standing_out() {
+    let browser = chromium();
+    let case = Case::new();
+    let mut urgent = seed_desk(2, "2027-06-24T10:00:00Z");
+    urgent.emails.clear();
+    seed(
+        &case,
+        &[
+            seed_desk(1, "2027-06-30T10:00:00Z"),
+            urgent,
+            seed_desk(3, "2027-06-10T10:00:00Z"),
+        ],
+    );
+    case.ok(&["alerts", "run", "--now", "2027-06-18T07:00:00Z"]);
+    case.ok(&["alerts", "digest", "--now", "2027-06-18T07:30:00Z"]);
+    let msgs = outbox_parsed(&case);
+    assert_eq!(msgs.len(), 4);
+    let about = |needle: &str| {
+        msgs.iter()
+            .find(|m| m.header("Subject").unwrap().contains(needle))
+            .unwrap_or_else(|| panic!("no message about {needle}"))
+    };
+    // Desk, end date, days left and what to do stand out.
+    check_html(
+        browser,
+        about("732829320-00001"),
+        &[
+            "732829320-00001",
+            "30/06/2027",
+            "12",
+            "Demandez le renouvellement",
+        ],
+    );
+    check_html(
+        browser,
+        about("732829320-00002"),
+        &[
+            "URGENT",
+            "732829320-00002",
+            "24/06/2027",
+            "6",
+            "contactez votre gestionnaire",
+        ],
+    );
+    check_html(
+        browser,
+        about("732829320-00003"),
+        &[
+            "732829320-00003",
+            "10/06/2027",
+            "8 jours",
+            "Demandez le renouvellement",
+        ],
+    );
+    check_html(browser, about("Synthèse"), &["732829320-00001"]);
+
+    // A refusal and its advice.
+    let (_, m) = refusal_for("request.csr", "guichet.csr");
+    check_html(
+        browser,
+        &m,
+        &[
+            "732829320-00001",
+            "guichet.csr",
+            "Non, ne pas exporter la clé privée",
+        ],
+    );
+}
