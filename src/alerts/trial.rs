@@ -37,9 +37,8 @@ pub fn send(
         Some(i) => format!(
             "{}<p><em>{}</em></p>\n{}",
             &rendered.html[..i],
-            note.replace('«', "&laquo;")
-                .replace('»', "&raquo;")
-                .replace('"', "&quot;"),
+            // The note holds no markup; its quotes are escaped for form.
+            note.replace('"', "&quot;"),
             &rendered.html[i..]
         ),
         None => rendered.html,
