@@ -7,8 +7,9 @@ use chrono_tz::Tz;
 use minijinja::Value;
 use serde::{Deserialize, Serialize};
 
-use super::AlertRecord;
-use crate::clock::{days_between, french_date, Instant};
+use super::clean::{self, base_name, field, DN_CHARS, NAME_CHARS, SENTENCE_CHARS, SHORT_CHARS};
+use super::{AlertKind, AlertRecord};
+use crate::clock::{days_between, Instant};
 use crate::config::Config;
 use crate::desk::Desk;
 use crate::model::CertRecord;
@@ -50,7 +51,15 @@ pub struct ManagerView {
     pub name: String,
     /// Where desks send their certificates.
     pub email: String,
+    /// The team's telephone number, for urgent alerts.
+    pub phone: Option<String>,
+    /// The team's postal address, for urgent alerts.
+    pub address: Option<String>,
 }
+
+/// From this many days left (and after expiry) an alert is urgent: its
+/// subject says "URGENT" and its text asks the desk to call the team.
+pub const URGENT_DAYS: i64 = 7;
 
 /// Everything a message template can use.
 #[derive(Debug, Clone, Serialize)]
@@ -67,6 +76,13 @@ pub struct MessageContext {
     pub threshold_days: Option<i64>,
     /// Whether the team is copied.
     pub escalated: bool,
+    /// An end-of-life alert with [`URGENT_DAYS`] or fewer left, or after
+    /// expiry: the desk is asked to call the team.
+    pub urgent: bool,
+    /// For a refusal, what the desk should do, by reason: `renew` (get a new
+    /// certificate), `export` (export the public part), `revoke` (a private
+    /// key travelled) or `check` (which certificate, which desk).
+    pub advice: Option<&'static str>,
     /// The desk has no address: the team receives the message in its place.
     pub no_desk_email: bool,
     /// The manager team.
@@ -106,6 +122,41 @@ pub struct DigestRefusal {
     pub desk: String,
     /// The reason given.
     pub detail: String,
+    /// How many times the same file was refused in the period (`date` is
+    /// the last); 1 in digests recorded before refusals were grouped.
+    #[serde(default = "one")]
+    pub count: u64,
+}
+
+fn one() -> u64 {
+    1
+}
+
+/// The most lines a section of the digest lists; the rest are counted
+/// and the digest points to `vigie log` or `vigie status` for them.
+pub const DIGEST_SECTION_LINES: usize = 200;
+
+/// How many lines each section of the digest left out (see
+/// [`DIGEST_SECTION_LINES`]).
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(default)]
+pub struct DigestMore {
+    /// Upcoming ends of life.
+    pub upcoming: usize,
+    /// Expired certificates.
+    pub expired: usize,
+    /// Refused intakes (groups).
+    pub refused: usize,
+    /// Failed pushes.
+    pub failed_pushes: usize,
+    /// Desks with no certificate.
+    pub no_cert: usize,
+    /// Desks with no address.
+    pub no_email: usize,
+    /// Refused addresses.
+    pub failed_recipients: usize,
+    /// Changes of issuer.
+    pub issuer_changes: usize,
 }
 
 /// One failed push in the digest.
@@ -117,6 +168,17 @@ pub struct DigestPush {
     pub sha256: String,
     /// The destination's last answer.
     pub last_error: String,
+}
+
+/// An address refused in a message delivered to others, in the digest.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct DigestFailedRecipient {
+    /// The desk the message was for (empty for the team's own messages).
+    pub desk: String,
+    /// The address refused.
+    pub address: String,
+    /// The server's answer.
+    pub answer: String,
 }
 
 /// The digest's content, fixed when the digest is decided so that a retry
@@ -137,13 +199,24 @@ pub struct DigestData {
     pub no_cert: Vec<DigestDesk>,
     /// Desks with no e-mail address.
     pub no_email: Vec<DigestDesk>,
+    /// Addresses the server refused since the previous digest (absent from
+    /// digests recorded before it existed).
+    #[serde(default)]
+    pub failed_recipients: Vec<DigestFailedRecipient>,
+    /// Certificates accepted from another issuer than the desk's previous
+    /// one (warning `issuer_changed`) since the previous digest.
+    #[serde(default)]
+    pub issuer_changes: Vec<DigestRefusal>,
+    /// Lines left out of each section.
+    #[serde(default)]
+    pub more: DigestMore,
 }
 
 /// The desk as templates see it.
 pub fn desk_view(desk: &Desk) -> DeskView {
     DeskView {
         id: desk.id.to_string(),
-        name: desk.name.clone(),
+        name: field(&desk.name, NAME_CHARS),
         mode: desk.mode.to_string(),
     }
 }
@@ -151,13 +224,13 @@ pub fn desk_view(desk: &Desk) -> DeskView {
 /// The certificate as templates see it.
 pub fn cert_view(cert: &CertRecord, tz: Tz) -> CertView {
     CertView {
-        subject: cert.subject.clone(),
-        issuer: cert.issuer.clone(),
-        issuer_name: issuer_name(&cert.issuer),
-        serial: cert.serial.clone(),
+        subject: field(&cert.subject, DN_CHARS),
+        issuer: field(&cert.issuer, DN_CHARS),
+        issuer_name: field(&issuer_name(&cert.issuer), SHORT_CHARS),
+        serial: field(&cert.serial, SHORT_CHARS),
         sha256: cert.sha256.to_hex(),
-        not_after: french_date(cert.not_after, tz),
-        not_before: french_date(cert.not_before, tz),
+        not_after: clean::date(cert.not_after, tz),
+        not_before: clean::date(cert.not_before, tz),
     }
 }
 
@@ -186,9 +259,28 @@ pub fn build(
     let digest = rec
         .details
         .get("data")
-        .and_then(|d| serde_json::from_str(d).ok());
-    let mut details = rec.details.clone();
-    details.remove("data");
+        .and_then(|d| serde_json::from_str::<DigestData>(d).ok())
+        .map(DigestData::cleaned);
+    // What intake recorded came from outside: the file's name is the path
+    // the operator gave (only its base name is the desk's business), the
+    // reasons quote the certificate.
+    let details: BTreeMap<String, String> = rec
+        .details
+        .iter()
+        .filter(|(k, _)| k.as_str() != "data")
+        .map(|(k, v)| {
+            let v = match k.as_str() {
+                "file" => base_name(v),
+                _ => field(v, SENTENCE_CHARS),
+            };
+            (k.clone(), v)
+        })
+        .collect();
+    let kind = rec.kind();
+    let urgent = matches!(kind, AlertKind::Threshold | AlertKind::Expired)
+        && days_left.is_some_and(|d| d <= URGENT_DAYS);
+    let advice = (kind == AlertKind::Refusal)
+        .then(|| advice(details.get("code").map_or("", String::as_str)));
     MessageContext {
         desk: desk.map(desk_view),
         cert: cert.map(|c| cert_view(c, tz)),
@@ -200,14 +292,66 @@ pub fn build(
             .iter()
             .any(|r| config.manager.team.iter().any(|t| t.as_str() == r))
             && desk.is_some_and(|d| !d.emails.is_empty()),
+        urgent,
+        advice,
         no_desk_email: desk.is_some_and(|d| d.emails.is_empty()),
-        manager: ManagerView {
-            name: config.manager.name.clone(),
-            email: config.manager.email.to_string(),
-        },
+        manager: manager_view(config),
         details,
         digest,
-        today: french_date(now, tz),
+        today: clean::date(now, tz),
+    }
+}
+
+/// The team as templates see it.
+pub fn manager_view(config: &Config) -> ManagerView {
+    ManagerView {
+        name: config.manager.name.clone(),
+        email: config.manager.email.to_string(),
+        phone: config.manager.phone.clone(),
+        address: config.manager.address.clone(),
+    }
+}
+
+/// What a desk whose file was refused with `code` should do.
+pub fn advice(code: &str) -> &'static str {
+    match code {
+        // The key travelled: the certificate must be revoked.
+        "private_key" | "pkcs12" => "revoke",
+        // The certificate itself cannot serve: a new one is needed.
+        "expired" | "weak_key" | "weak_signature" | "untrusted" | "invalid_validity"
+        | "self_signed" => "renew",
+        // The wrong file, or not the public part as Windows exports it.
+        "csr" | "crl" | "empty" | "too_large" | "unreadable" | "unrecognized"
+        | "several_leaves" | "ca_certificate" | "older" => "export",
+        _ => "check",
+    }
+}
+
+impl DigestData {
+    /// The digest with every text from desks and certificates cleaned (see
+    /// [`clean`]): digests recorded before the cleaning read the same.
+    pub fn cleaned(mut self) -> DigestData {
+        for d in self
+            .upcoming
+            .iter_mut()
+            .chain(&mut self.expired)
+            .chain(&mut self.no_cert)
+            .chain(&mut self.no_email)
+        {
+            d.name = field(&d.name, NAME_CHARS);
+            d.issuer_name = field(&d.issuer_name, SHORT_CHARS);
+        }
+        for r in self.refused.iter_mut().chain(&mut self.issuer_changes) {
+            r.detail = field(&r.detail, SENTENCE_CHARS);
+        }
+        for p in &mut self.failed_pushes {
+            p.last_error = field(&p.last_error, SENTENCE_CHARS);
+        }
+        for f in &mut self.failed_recipients {
+            f.address = field(&f.address, SHORT_CHARS);
+            f.answer = field(&f.answer, SENTENCE_CHARS);
+        }
+        self
     }
 }
 

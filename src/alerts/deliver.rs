@@ -17,7 +17,7 @@
 //! window without the SMTP server's cooperation; it is documented in
 //! `docs/alerts.md`.
 
-use lettre::message::header::ContentType;
+use lettre::message::header::{ContentType, HeaderName, HeaderValue};
 use lettre::message::{Mailbox, MultiPart, SinglePart};
 use lettre::Message;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -39,6 +39,8 @@ pub struct Outlet<'a> {
     pub transport: &'a Transport,
     /// The embedded or overriding templates.
     pub templates: &'a Templates,
+    /// The installation's identity, for the Message-IDs filled in here.
+    pub installation: &'a str,
 }
 
 /// Sends every pending record; returns what became of each, by kind.
@@ -66,14 +68,7 @@ pub fn deliver_pending(
             summary.count(rec.kind(), AlertState::Pending);
             continue;
         }
-        let outcome = prepare_and_send(
-            store,
-            config,
-            outlet.transport,
-            outlet.templates,
-            now,
-            &mut rec,
-        )?;
+        let outcome = prepare_and_send(store, config, outlet, now, &mut rec)?;
         let audit = AuditEntry::new(now, actor, "alert.send")
             .outcome(match outcome {
                 None => "ok",
@@ -82,7 +77,7 @@ pub fn deliver_pending(
                 Some(_) => "retry",
             })
             .detail(format!(
-                "{} {} to {}{}",
+                "{} {} to {}{}{}",
                 rec.kind().as_str(),
                 rec.threshold_days()
                     .map(|t| t.to_string())
@@ -91,7 +86,11 @@ pub fn deliver_pending(
                 rec.error
                     .as_deref()
                     .map(|e| format!(": {e}"))
-                    .unwrap_or_default()
+                    .unwrap_or_default(),
+                rec.failed_recipients
+                    .iter()
+                    .map(|f| format!("; refused {}: {}", f.address, f.answer))
+                    .collect::<String>()
             ));
         let audit = match (rec.desk(), rec.sha256()) {
             (Some(d), Some(s)) => audit.desk(d).cert(s),
@@ -103,6 +102,11 @@ pub fn deliver_pending(
             tx.audit(&audit)
         })?;
         summary.count(rec.kind(), rec.state);
+        for f in &rec.failed_recipients {
+            summary
+                .refused_recipients
+                .push((rec.desk().cloned(), f.clone()));
+        }
         if let Some(SendError::Unreachable(e)) = outcome {
             unreachable = Some(e);
         }
@@ -115,11 +119,11 @@ pub fn deliver_pending(
 fn prepare_and_send(
     store: &Store,
     config: &Config,
-    transport: &Transport,
-    templates: &Templates,
+    outlet: &Outlet<'_>,
     now: Instant,
     rec: &mut AlertRecord,
 ) -> Result<Option<SendError>, AlertError> {
+    let (transport, templates) = (outlet.transport, outlet.templates);
     let desk = match rec.desk() {
         Some(id) => match store.desk(id)? {
             Some(d) => Some(d),
@@ -154,7 +158,7 @@ fn prepare_and_send(
     }
     if rec.message_id.is_none() {
         let domain = super::plan::Rules::from_config(config).message_id_domain;
-        rec.message_id = Some(message_id(&alert_key(rec), &domain));
+        rec.message_id = Some(message_id(&alert_key(rec), outlet.installation, &domain));
         changed = true;
     }
     if changed {
@@ -182,10 +186,11 @@ fn prepare_and_send(
     rec.attempts += 1;
     let stem = file_stem(rec);
     match transport.send(&message, &stem) {
-        Ok(()) => {
+        Ok(delivered) => {
             rec.state = AlertState::Sent;
             rec.sent_at = Some(now);
             rec.error = None;
+            rec.failed_recipients = delivered.refused;
             Ok(None)
         }
         Err(SendError::Permanent(e)) => {
@@ -266,7 +271,17 @@ pub fn build_message(
         )?)
         .subject(super::templates::one_line(&r.subject))
         .message_id(rec.message_id.clone())
-        .date(now.into());
+        // Every message vigie sends is automatic: RFC 3834 asks auto-responders
+        // (vacation replies) not to answer it, and Exchange/Outlook honour
+        // only their own header for the same purpose.
+        .raw_header(HeaderValue::new(
+            HeaderName::new_from_ascii_str("Auto-Submitted"),
+            "auto-generated".to_owned(),
+        ))
+        .raw_header(HeaderValue::new(
+            HeaderName::new_from_ascii_str("X-Auto-Response-Suppress"),
+            "All".to_owned(),
+        ));
     let team: Vec<&str> = config.manager.team.iter().map(Email::as_str).collect();
     let (cc, to): (Vec<&String>, Vec<&String>) = rec
         .recipients
@@ -286,18 +301,32 @@ pub fn build_message(
     for a in cc {
         b = b.cc(mailbox(None, a)?);
     }
-    b.multipart(
-        MultiPart::alternative()
-            .singlepart(
-                SinglePart::builder()
-                    .header(ContentType::TEXT_PLAIN)
-                    .body(r.text.clone()),
-            )
-            .singlepart(
-                SinglePart::builder()
-                    .header(ContentType::TEXT_HTML)
-                    .body(r.html.clone()),
-            ),
-    )
-    .map_err(|e| e.to_string())
+    let mut message = b
+        .multipart(
+            MultiPart::alternative()
+                .singlepart(
+                    SinglePart::builder()
+                        .header(ContentType::TEXT_PLAIN)
+                        .body(r.text.clone()),
+                )
+                .singlepart(
+                    SinglePart::builder()
+                        .header(ContentType::TEXT_HTML)
+                        .body(r.html.clone()),
+                ),
+        )
+        .map_err(|e| e.to_string())?;
+    // The date as the desk's clock reads it, with its offset (RFC 5322
+    // §3.3). lettre's builder writes only UTC and replaces, at build time,
+    // a Date it cannot parse back, so it is set on the built message.
+    message.headers_mut().insert_raw(HeaderValue::new(
+        HeaderName::new_from_ascii_str("Date"),
+        local_date(now, config.tz()),
+    ));
+    Ok(message)
+}
+
+/// An RFC 5322 date-time in zone `tz`, with its numeric offset.
+pub fn local_date(at: Instant, tz: chrono_tz::Tz) -> String {
+    at.with_timezone(&tz).to_rfc2822()
 }

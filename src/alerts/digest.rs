@@ -2,17 +2,20 @@
 //! digest, failed pushes, desks with no certificate or no address. One per
 //! local day at most (its slot is the date), its content fixed when decided.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
-use super::context::{DigestData, DigestDesk, DigestPush, DigestRefusal};
+use super::context::{
+    DigestData, DigestDesk, DigestFailedRecipient, DigestMore, DigestPush, DigestRefusal,
+    DIGEST_SECTION_LINES,
+};
 use super::deliver::{deliver_pending, team_or_manager, Outlet};
-use super::plan::{message_id, Rules};
+use super::plan::message_id;
 use super::templates::Templates;
 use super::transport::Transport;
-use super::{plan_store, AlertError, AlertKind, AlertRecord, AlertSubject, RunSummary};
+use super::{plan_store, AlertError, AlertKind, AlertRecord, AlertState, AlertSubject, RunSummary};
 use crate::audit::AuditEntry;
-use crate::clock::{days_between, french_date, local_date, Instant};
+use crate::clock::{days_between, local_date, Instant};
 use crate::config::Config;
 use crate::model::PushState;
 use crate::store::{alert_key, Store, StoreError};
@@ -27,7 +30,7 @@ pub fn digest(
     actor: &str,
     dry_run: bool,
 ) -> Result<RunSummary, AlertError> {
-    let rules = Rules::from_config(config);
+    let rules = super::rules_for(config, data_dir, !dry_run)?;
     let plan = plan_store(store, &rules, now)?;
     let mut summary = RunSummary {
         no_email: plan.no_email,
@@ -47,7 +50,11 @@ pub fn digest(
         ..AlertRecord::pending(digest, now)
     };
     let key = alert_key(&rec);
-    rec.message_id = Some(message_id(&key, &rules.message_id_domain));
+    rec.message_id = Some(message_id(
+        &key,
+        &rules.installation,
+        &rules.message_id_domain,
+    ));
     if store.alert(&key)?.is_none() {
         summary.planned.push(rec.clone());
     }
@@ -69,6 +76,7 @@ pub fn digest(
         &Outlet {
             transport: &transport,
             templates: &templates,
+            installation: &rules.installation,
         },
         now,
         actor,
@@ -89,7 +97,7 @@ fn gather(store: &Store, config: &Config, now: Instant) -> Result<DigestData, Al
         .map(|r| r.created_at)
         .max();
     let mut data = DigestData {
-        since: since.map(|s| french_date(s, tz)),
+        since: since.map(|s| super::clean::date(s, tz)),
         ..DigestData::default()
     };
     store.roster(|e| {
@@ -109,7 +117,7 @@ fn gather(store: &Store, config: &Config, now: Instant) -> Result<DigestData, Al
             Some(c) => {
                 let days = days_between(now, c.not_after, tz);
                 let l = line(
-                    french_date(c.not_after, tz),
+                    super::clean::date(c.not_after, tz),
                     Some(days),
                     super::context::issuer_name(&c.issuer),
                 );
@@ -124,13 +132,68 @@ fn gather(store: &Store, config: &Config, now: Instant) -> Result<DigestData, Al
     })?;
     data.upcoming.sort_by_key(|l| l.days_left);
     data.expired.sort_by_key(|l| l.days_left);
+    let in_period = |at: Instant| since.is_none_or(|s| at > s) && at <= now;
+    // The same file refused run after run (a desk re-sending it, a folder
+    // ingested every day) is one line with a count: the same desk, the same
+    // certificate (or none read) and the same words, which name the file.
+    let mut groups: Vec<(DigestRefusal, Instant)> = Vec::new();
+    let mut index: HashMap<(String, Option<String>, String), usize> = HashMap::new();
     for e in store.audit_of("cert.ingest", "refused")? {
-        if since.is_none_or(|s| e.at > s) && e.at <= now {
-            data.refused.push(DigestRefusal {
-                date: french_date(e.at, tz),
+        if !in_period(e.at) {
+            continue;
+        }
+        let desk = e.desk.map(|d| d.to_string()).unwrap_or_default();
+        let key = (desk.clone(), e.sha256.map(|s| s.to_hex()), e.detail.clone());
+        match index.get(&key) {
+            Some(&i) => {
+                let (line, last) = &mut groups[i];
+                line.count += 1;
+                if e.at > *last {
+                    *last = e.at;
+                    line.date = super::clean::date(e.at, tz);
+                }
+            }
+            None => {
+                index.insert(key, groups.len());
+                groups.push((
+                    DigestRefusal {
+                        date: super::clean::date(e.at, tz),
+                        desk,
+                        detail: e.detail,
+                        count: 1,
+                    },
+                    e.at,
+                ));
+            }
+        }
+    }
+    data.refused = groups.into_iter().map(|(line, _)| line).collect();
+    // Warnings are recorded on accepted intakes, the code in the line.
+    store.audit_each(|e| {
+        if e.action == "cert.ingest"
+            && e.outcome != "refused"
+            && e.detail.contains("issuer_changed")
+            && in_period(e.at)
+        {
+            data.issuer_changes.push(DigestRefusal {
+                date: super::clean::date(e.at, tz),
                 desk: e.desk.map(|d| d.to_string()).unwrap_or_default(),
                 detail: e.detail,
+                count: 1,
             });
+        }
+        Ok::<(), StoreError>(())
+    })?;
+    for r in store.alerts_in(AlertState::Sent)? {
+        let when = r.sent_at.unwrap_or(r.created_at);
+        if since.is_none_or(|s| when > s) && when <= now {
+            for f in &r.failed_recipients {
+                data.failed_recipients.push(DigestFailedRecipient {
+                    desk: r.desk().map(|d| d.to_string()).unwrap_or_default(),
+                    address: f.address.clone(),
+                    answer: f.answer.clone(),
+                });
+            }
         }
     }
     for j in store.push_jobs()? {
@@ -142,5 +205,26 @@ fn gather(store: &Store, config: &Config, now: Instant) -> Result<DigestData, Al
             });
         }
     }
+    cap(&mut data);
     Ok(data)
+}
+
+/// Cuts each section to [`DIGEST_SECTION_LINES`], counting what is left
+/// out: 20,000 refusals made a 7.5 MB digest.
+fn cap(data: &mut DigestData) {
+    fn cut<T>(v: &mut Vec<T>) -> usize {
+        let more = v.len().saturating_sub(DIGEST_SECTION_LINES);
+        v.truncate(DIGEST_SECTION_LINES);
+        more
+    }
+    data.more = DigestMore {
+        upcoming: cut(&mut data.upcoming),
+        expired: cut(&mut data.expired),
+        refused: cut(&mut data.refused),
+        failed_pushes: cut(&mut data.failed_pushes),
+        no_cert: cut(&mut data.no_cert),
+        no_email: cut(&mut data.no_email),
+        failed_recipients: cut(&mut data.failed_recipients),
+        issuer_changes: cut(&mut data.issuer_changes),
+    };
 }

@@ -4,20 +4,23 @@
 //!
 //! The service and the CLI call [`run`] and [`digest`].
 
+mod clean;
 mod context;
 pub mod deliver;
 mod digest;
+pub mod installation;
 pub mod plan;
 pub mod sample;
 pub mod smtp_client;
 pub mod templates;
 pub mod transport;
+pub mod trial;
 
 use std::collections::{BTreeMap, HashSet};
 use std::path::Path;
 use std::sync::atomic::AtomicBool;
 
-pub use crate::model::{AlertKind, AlertRecord, AlertState, AlertSubject};
+pub use crate::model::{AlertKind, AlertRecord, AlertState, AlertSubject, FailedRecipient};
 pub use context::{DigestData, MessageContext};
 pub use digest::digest;
 
@@ -51,6 +54,19 @@ pub enum AlertError {
     /// or threads).
     #[error("cannot start the SMTP client: {0}")]
     Runtime(#[source] std::io::Error),
+    /// The installation's identity could not be read or drawn.
+    #[error("installation identity: {0}")]
+    Installation(#[source] std::io::Error),
+}
+
+/// The rules of `config`, with the identity of the installation in
+/// `data_dir` (drawn on first use when `create`).
+pub fn rules_for(config: &Config, data_dir: &Path, create: bool) -> Result<Rules, AlertError> {
+    let mut rules = Rules::from_config(config);
+    rules.installation = installation::id(data_dir, create)
+        .map_err(AlertError::Installation)?
+        .unwrap_or_default();
+    Ok(rules)
 }
 
 /// What a run did.
@@ -67,6 +83,9 @@ pub struct RunSummary {
     /// Pending alerts dropped because their certificate was replaced
     /// ([`AlertState::Superseded`], not counted as failures).
     pub superseded: usize,
+    /// Addresses the server refused in messages it took for their other
+    /// recipients, with the desk of the message.
+    pub refused_recipients: Vec<(Option<DeskId>, FailedRecipient)>,
 }
 
 /// Messages in each state.
@@ -175,7 +194,7 @@ pub fn run_until(
     dry_run: bool,
     stop: &AtomicBool,
 ) -> Result<RunSummary, AlertError> {
-    let rules = Rules::from_config(config);
+    let rules = rules_for(config, data_dir, !dry_run)?;
     let plan = plan_store(store, &rules, now)?;
     let mut summary = RunSummary {
         planned: plan.due.clone(),
@@ -195,6 +214,7 @@ pub fn run_until(
         &deliver::Outlet {
             transport: &transport,
             templates: &templates,
+            installation: &rules.installation,
         },
         now,
         actor,

@@ -47,6 +47,9 @@ pub struct Rules {
     pub team: Vec<Email>,
     /// The domain of generated Message-IDs.
     pub message_id_domain: String,
+    /// The installation's identity, mixed into Message-IDs (see
+    /// [`super::installation`]); empty until the caller sets it.
+    pub installation: String,
 }
 
 impl Rules {
@@ -66,6 +69,7 @@ impl Rules {
                 .rsplit_once('@')
                 .map_or("vigie.invalid", |(_, d)| d)
                 .to_owned(),
+            installation: String::new(),
         }
     }
 }
@@ -146,7 +150,11 @@ fn due_for(
     let days_left = days_between(now, cert.not_after, rules.tz);
     let record = |subject| {
         let mut r = AlertRecord::pending(subject, now);
-        r.message_id = Some(message_id(&alert_key(&r), &rules.message_id_domain));
+        r.message_id = Some(message_id(
+            &alert_key(&r),
+            &rules.installation,
+            &rules.message_id_domain,
+        ));
         r
     };
     let threshold = |days| AlertSubject::Threshold {
@@ -218,10 +226,20 @@ pub fn recipients(desk: &Desk, team: &[Email], escalate: bool) -> Vec<String> {
     out
 }
 
-/// A Message-ID derived from the record's key: the same message always has
-/// the same identity, so a receiver can recognise a repeat after a crash.
-pub fn message_id(key: &[u8], domain: &str) -> String {
-    let digest = crate::fingerprint::Sha256::of(key).to_hex();
+/// A Message-ID derived from the installation's identity and the record's
+/// key: the same message always has the same identity, so a receiver can
+/// recognise a repeat after a crash, and two installations never share one.
+pub fn message_id(key: &[u8], installation: &str, domain: &str) -> String {
+    let digest = if installation.is_empty() {
+        crate::fingerprint::Sha256::of(key)
+    } else {
+        let mut salted = Vec::with_capacity(installation.len() + 1 + key.len());
+        salted.extend_from_slice(installation.as_bytes());
+        salted.push(b'|');
+        salted.extend_from_slice(key);
+        crate::fingerprint::Sha256::of(&salted)
+    }
+    .to_hex();
     format!("<vigie.{}@{domain}>", &digest[..32])
 }
 

@@ -5,8 +5,8 @@
 use std::collections::BTreeMap;
 
 use super::context::{
-    CertView, DeskView, DigestData, DigestDesk, DigestPush, DigestRefusal, ManagerView,
-    MessageContext,
+    CertView, DeskView, DigestData, DigestDesk, DigestFailedRecipient, DigestMore, DigestPush,
+    DigestRefusal, MessageContext,
 };
 use super::templates::{TemplateError, Templates};
 use super::AlertKind;
@@ -81,14 +81,30 @@ pub fn context(kind: AlertKind, config: &Config) -> MessageContext {
                     date: "02/06/2027".into(),
                     desk: line.id.clone(),
                     detail: "pkcs12: le fichier contient une clé privée".into(),
+                    count: 3,
                 }],
+                issuer_changes: vec![DigestRefusal {
+                    date: "03/06/2027".into(),
+                    desk: line.id.clone(),
+                    detail: "guichet.cer accepted (issuer_changed: Autre AC)".into(),
+                    count: 1,
+                }],
+                more: DigestMore {
+                    refused: 12,
+                    ..DigestMore::default()
+                },
                 failed_pushes: vec![DigestPush {
                     desk: line.id.clone(),
                     sha256: "abababababab".into(),
                     last_error: "409 Conflict".into(),
                 }],
                 no_cert: vec![line.clone()],
-                no_email: vec![line],
+                no_email: vec![line.clone()],
+                failed_recipients: vec![DigestFailedRecipient {
+                    desk: line.id.clone(),
+                    address: "ancienne-adresse@example.org".into(),
+                    answer: "550 5.1.1 mailbox unavailable".into(),
+                }],
             }),
             None,
             None,
@@ -101,11 +117,10 @@ pub fn context(kind: AlertKind, config: &Config) -> MessageContext {
         days_since: days_left.map(|d| (-d).max(0)),
         threshold_days: days_left.map(|_| 15),
         escalated: true,
+        urgent: false,
+        advice: (kind == AlertKind::Refusal).then_some("revoke"),
         no_desk_email: false,
-        manager: ManagerView {
-            name: config.manager.name.clone(),
-            email: config.manager.email.to_string(),
-        },
+        manager: super::context::manager_view(config),
         details,
         digest,
         today: "18/06/2027".into(),

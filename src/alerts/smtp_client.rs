@@ -63,7 +63,8 @@ use lettre::Message;
 use tokio::net::TcpStream;
 use tokio::runtime::Runtime;
 
-use super::transport::SendError;
+use super::transport::{Delivered, SendError};
+use crate::model::FailedRecipient;
 
 /// How the connection is protected.
 pub enum Security {
@@ -117,7 +118,9 @@ impl SmtpClient {
     }
 
     /// Delivers one message, connecting first if no connection is open.
-    pub fn send(&self, msg: &Message) -> Result<(), SendError> {
+    /// The server may refuse some recipients and take the message for the
+    /// others: it is then delivered, and the refusals are in the answer.
+    pub fn send(&self, msg: &Message) -> Result<Delivered, SendError> {
         let envelope = msg.envelope();
         let bytes = msg.formatted();
         // A panic while the lock was held left the connection in an unknown
@@ -259,7 +262,7 @@ impl SmtpClient {
         conn: &mut AsyncSmtpConnection,
         envelope: &Envelope,
         bytes: &[u8],
-    ) -> Result<(), Failure> {
+    ) -> Result<Delivered, Failure> {
         let mut parameters = Vec::new();
         let mut addresses = envelope.from().into_iter().chain(envelope.to());
         if addresses.any(|a| !AsRef::<str>::as_ref(a).is_ascii()) {
@@ -274,14 +277,49 @@ impl SmtpClient {
         self.step("MAIL FROM", conn.command(mail))
             .await
             .map_err(Failure::at_first_command)?;
+        // One refused recipient must not cost the others the message (a
+        // 550 on a desk's old address would lose the team's copy): each
+        // refusal is kept with the server's words, and the message goes to
+        // whoever was accepted.
+        let mut refused = Vec::new();
+        let mut first_refusal = None;
         for to in envelope.to() {
-            self.step("RCPT TO", conn.command(Rcpt::new(to.clone(), Vec::new())))
-                .await?;
+            match self
+                .step("RCPT TO", conn.command(Rcpt::new(to.clone(), Vec::new())))
+                .await
+            {
+                Ok(_) => {}
+                Err(Failure::Transaction { error, .. })
+                    if error.is_permanent() || error.is_transient() =>
+                {
+                    refused.push(FailedRecipient {
+                        address: to.to_string(),
+                        answer: error.to_string(),
+                    });
+                    // A transient refusal of everyone is worth a retry.
+                    if first_refusal.is_none() || error.is_transient() {
+                        first_refusal = Some(error);
+                    }
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        if refused.len() == envelope.to().len() {
+            if let Some(error) = first_refusal {
+                return Err(Failure::Transaction {
+                    error,
+                    first_command: false,
+                });
+            }
         }
         self.step("DATA", conn.command(Data)).await?;
-        self.step("the end of the message", conn.message(bytes))
+        let response = self
+            .step("the end of the message", conn.message(bytes))
             .await?;
-        Ok(())
+        Ok(Delivered {
+            answer: answer(&response),
+            refused,
+        })
     }
 
     /// Whether `conn` can carry the next message after `outcome`: yes after
@@ -290,10 +328,10 @@ impl SmtpClient {
     async fn reusable(
         &self,
         conn: &mut AsyncSmtpConnection,
-        outcome: &Result<(), Failure>,
+        outcome: &Result<Delivered, Failure>,
     ) -> bool {
         match outcome {
-            Ok(()) => true,
+            Ok(_) => true,
             Err(Failure::Transaction { error, .. })
                 if error.is_permanent() || error.is_transient() =>
             {
@@ -359,6 +397,12 @@ impl Drop for SmtpClient {
             });
         }
     }
+}
+
+/// The server's answer as one line: code and text.
+fn answer(response: &lettre::transport::smtp::response::Response) -> String {
+    let text: Vec<&str> = response.message().collect();
+    crate::escape::flat_line(&format!("{} {}", response.code(), text.join(" ")))
 }
 
 /// Refuses, before MAIL FROM, a message the server cannot take.

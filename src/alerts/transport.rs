@@ -12,6 +12,7 @@ use lettre::Message;
 use super::smtp_client::{Security, Server, SmtpClient};
 use super::AlertError;
 use crate::config::{Config, SmtpTls};
+use crate::model::FailedRecipient;
 
 /// Why a message was not delivered.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -23,6 +24,16 @@ pub enum SendError {
     /// Like `Transient`, and the server cannot be reached at all: the rest of
     /// the run need not try.
     Unreachable(String),
+}
+
+/// What the server said when it took a message.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Delivered {
+    /// Its final answer (`250 2.0.0 queued as …`), or where the outbox
+    /// wrote the file.
+    pub answer: String,
+    /// Recipients it refused while taking the message for the others.
+    pub refused: Vec<FailedRecipient>,
 }
 
 /// A way to deliver built messages.
@@ -82,10 +93,17 @@ impl Transport {
     }
 
     /// Delivers one message; `file_stem` names its `.eml` file in the outbox.
-    pub fn send(&self, msg: &Message, file_stem: &str) -> Result<(), SendError> {
+    pub fn send(&self, msg: &Message, file_stem: &str) -> Result<Delivered, SendError> {
         match self {
             Transport::Smtp(client) => client.send(msg),
             Transport::Outbox(dir) => write_eml(dir, file_stem, &msg.formatted())
+                .map(|()| Delivered {
+                    answer: format!(
+                        "written to {}",
+                        dir.join(format!("{file_stem}.eml")).display()
+                    ),
+                    refused: Vec::new(),
+                })
                 .map_err(|e| SendError::Unreachable(format!("outbox {}: {e}", dir.display()))),
         }
     }

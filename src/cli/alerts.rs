@@ -1,13 +1,14 @@
 //! `vigie alerts`: run the alerts, list the alert log, preview what a desk
-//! would receive, send the team digest.
+//! would receive, send the team digest, send a test message.
 
 use super::output::alerts::ListRow;
 use super::output::{self, Table};
 use super::{CliError, Context};
+use crate::alerts::transport::SendError;
 use crate::alerts::{Preview, RunSummary};
 use crate::app;
 use crate::clock::rfc3339;
-use crate::desk::DeskId;
+use crate::desk::{DeskId, Email};
 
 /// The `alerts` subcommands.
 #[derive(Debug, clap::Subcommand)]
@@ -46,6 +47,13 @@ pub enum Command {
         #[arg(long)]
         dry_run: bool,
     },
+    /// Send one sample message through the configured SMTP server and print
+    /// its answer (exit 0 accepted, 3 refused, 1 not reachable).
+    #[command(after_help = "Example:\n  vigie alerts test gestion@example.org")]
+    Test {
+        /// Where to send it.
+        address: String,
+    },
 }
 
 /// Runs an `alerts` subcommand.
@@ -60,6 +68,7 @@ pub fn run(ctx: &Context, cmd: Command) -> Result<(), CliError> {
             report(ctx, &s, dry_run)
         }
         Command::List { json, desk } => list(ctx, json, desk.as_deref()),
+        Command::Test { address } => test(ctx, &address),
         Command::Preview { desk } => {
             let id = DeskId::parse(&desk).map_err(|e| CliError::usage(e.to_string()))?;
             let msgs = app::alerts::preview(&ctx.env, &id)?;
@@ -90,6 +99,31 @@ pub fn run(ctx: &Context, cmd: Command) -> Result<(), CliError> {
             }
             Ok(())
         }
+    }
+}
+
+/// `alerts test`: the server's answer on stdout; a refusal is exit 3 (the
+/// address was refused), an unreachable or failing server exit 1.
+fn test(ctx: &Context, address: &str) -> Result<(), CliError> {
+    let to = Email::parse(address).map_err(|e| CliError::usage(e.to_string()))?;
+    match app::alerts::test(&ctx.env, &to)? {
+        Ok(delivered) => {
+            ctx.note(format!("sample message sent to {to}"));
+            for f in &delivered.refused {
+                ctx.warn(format!("{} refused: {}", f.address, f.answer));
+            }
+            output::bytes(format!("{}\n", delivered.answer).as_bytes())
+        }
+        Err(SendError::Permanent(answer)) => Err(CliError::refused(format!(
+            "the server refused the sample message to {to}: {answer}"
+        ))),
+        Err(SendError::Transient(answer)) => Err(CliError::operational(format!(
+            "the server deferred the sample message to {to} (try again later): {answer}"
+        ))),
+        Err(SendError::Unreachable(why)) => Err(CliError::operational(format!(
+            "the sample message to {to} could not be sent: {why}"
+        ))
+        .with_hint("check the [smtp] section of the configuration")),
     }
 }
 
@@ -183,12 +217,29 @@ fn report(ctx: &Context, s: &RunSummary, dry_run: bool) -> Result<(), CliError> 
         ))
         .with_hint("`vigie alerts list` shows each message's error"));
     }
+    for (desk, f) in &s.refused_recipients {
+        ctx.warn(format!(
+            "{}address {} refused by the server, the other recipients got the message: {}",
+            desk.as_ref()
+                .map(|d| format!("desk {d}: "))
+                .unwrap_or_default(),
+            f.address,
+            f.answer
+        ));
+    }
     if t.failed > 0 {
         return Err(CliError::refused(format!(
             "{} message(s) were refused for good (an invalid address?)",
             t.failed
         ))
         .with_hint("`vigie alerts list` shows the reason for each"));
+    }
+    if !s.refused_recipients.is_empty() {
+        return Err(CliError::refused(format!(
+            "{} address(es) were refused; their messages went to the other recipients",
+            s.refused_recipients.len()
+        ))
+        .with_hint("`vigie alerts list --json` shows them under failed_recipients"));
     }
     Ok(())
 }

@@ -59,6 +59,11 @@ pub struct Manager {
     pub email: Email,
     /// Who is copied on escalations and receives the digest.
     pub team: Vec<Email>,
+    /// The team's telephone number, given in urgent alerts (none: "contact
+    /// your manager").
+    pub phone: Option<String>,
+    /// The team's postal address, given in urgent alerts.
+    pub address: Option<String>,
 }
 
 /// How to reach the SMTP server.
@@ -239,6 +244,9 @@ impl Config {
                 .map(|a| Email::parse(a).map_err(|e| invalid("manager.team", e.to_string())))
                 .collect::<Result<_, _>>()?,
             name: raw.manager.name,
+            // Blank means absent: the alert then says to contact the manager.
+            phone: raw.manager.phone.filter(|p| !p.trim().is_empty()),
+            address: raw.manager.address.filter(|a| !a.trim().is_empty()),
         };
         // A missing override folder would otherwise mean the embedded
         // templates, silently: the team would believe in wording it does not have.

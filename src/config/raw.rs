@@ -46,6 +46,10 @@ pub struct Manager {
     pub email: String,
     /// Who is copied on escalations and receives the digest.
     pub team: Vec<String>,
+    /// The team's telephone number, given in urgent alerts.
+    pub phone: Option<String>,
+    /// The team's postal address, given in urgent alerts.
+    pub address: Option<String>,
 }
 
 /// How to reach the SMTP server.
@@ -230,6 +234,8 @@ impl Default for Manager {
             name: "Gestion territoriale".into(),
             email: "gestion@example.org".into(),
             team: vec!["equipe@example.org".into()],
+            phone: None,
+            address: None,
         }
     }
 }

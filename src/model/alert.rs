@@ -348,6 +348,18 @@ pub struct AlertRecord {
     /// refusal: the file name, reason code and explanations), fixed when the
     /// message is decided so that a retry sends the same words.
     pub details: BTreeMap<String, String>,
+    /// Recipients the server refused while it took the message for the
+    /// others (DESIGN §13): the message stays `sent` for those it reached.
+    pub failed_recipients: Vec<FailedRecipient>,
+}
+
+/// A recipient the SMTP server refused, with its answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FailedRecipient {
+    /// The address refused.
+    pub address: String,
+    /// The server's answer (code and text), as received.
+    pub answer: String,
 }
 
 /// The stored form of a record, as earlier releases wrote it, for reading.
@@ -387,6 +399,10 @@ struct StoredAlert {
     /// message is decided so that a retry sends the same words.
     #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
     details: std::collections::BTreeMap<String, String>,
+    /// Recipients refused while the others got the message; absent from
+    /// records written before it existed, and from those with none.
+    #[serde(default)]
+    failed_recipients: Vec<FailedRecipient>,
 }
 
 impl TryFrom<StoredAlert> for AlertRecord {
@@ -409,6 +425,7 @@ impl TryFrom<StoredAlert> for AlertRecord {
             attempts: s.attempts,
             error: s.error,
             details: s.details,
+            failed_recipients: s.failed_recipients,
         })
     }
 }
@@ -439,6 +456,10 @@ struct StoredAlertRef<'a> {
     error: &'a Option<String>,
     #[serde(skip_serializing_if = "is_empty")]
     details: &'a BTreeMap<String, String>,
+    // Written only when there are some, so that every other record keeps
+    // the bytes earlier releases wrote (and can read).
+    #[serde(skip_serializing_if = "<[FailedRecipient]>::is_empty")]
+    failed_recipients: &'a [FailedRecipient],
 }
 
 fn is_empty(v: &&BTreeMap<String, String>) -> bool {
@@ -467,6 +488,7 @@ impl Serialize for AlertRecord {
                 _ => &self.error,
             },
             details: &self.details,
+            failed_recipients: &self.failed_recipients,
         }
         .serialize(s)
     }
@@ -487,6 +509,7 @@ impl AlertRecord {
             attempts: 0,
             error: None,
             details: BTreeMap::new(),
+            failed_recipients: Vec::new(),
         }
     }
 
@@ -567,6 +590,23 @@ mod tests {
             .replace(r#","details":{"data":"{}"}"#, "");
         let r: AlertRecord = serde_json::from_str(&older).unwrap();
         assert_eq!((r.attempts, r.details.len()), (0, 0));
+    }
+
+    #[test]
+    fn failed_recipients_are_stored_only_when_some_were_refused() {
+        let mut rec: AlertRecord = serde_json::from_str(OLD_FAILED).unwrap();
+        assert!(rec.failed_recipients.is_empty());
+        rec.failed_recipients.push(FailedRecipient {
+            address: "a@example.org".into(),
+            answer: "550 5.1.1 mailbox unavailable".into(),
+        });
+        let json = serde_json::to_string(&rec).unwrap();
+        assert!(
+            json.ends_with(r#","failed_recipients":[{"address":"a@example.org","answer":"550 5.1.1 mailbox unavailable"}]}"#),
+            "{json}"
+        );
+        let back: AlertRecord = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, rec);
     }
 
     #[test]

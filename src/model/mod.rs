@@ -23,7 +23,8 @@ mod roster;
 mod sha256;
 
 pub use alert::{
-    alert_key, AlertKind, AlertRecord, AlertState, AlertSubject, SubjectError, SUPERSEDED,
+    alert_key, AlertKind, AlertRecord, AlertState, AlertSubject, FailedRecipient, SubjectError,
+    SUPERSEDED,
 };
 pub use audit::AuditEntry;
 pub use cert::{CertRecord, CertSummary};

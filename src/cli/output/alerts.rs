@@ -17,6 +17,7 @@ pub struct ListRow {
     recipients: Vec<String>,
     sent_at: Option<String>,
     error: Option<String>,
+    failed_recipients: Vec<alerts::FailedRecipient>,
 }
 
 impl From<AlertRecord> for ListRow {
@@ -31,6 +32,7 @@ impl From<AlertRecord> for ListRow {
             recipients: r.recipients,
             sent_at: r.sent_at.map(rfc3339),
             error: r.error,
+            failed_recipients: r.failed_recipients,
         }
     }
 }
@@ -57,6 +59,10 @@ mod tests {
             recipients: vec!["guichet@example.org".into()],
             sent_at: Some(at),
             attempts: 1,
+            failed_recipients: vec![crate::alerts::FailedRecipient {
+                address: "ancien@example.org".into(),
+                answer: "550 5.1.1 mailbox unavailable".into(),
+            }],
             ..AlertRecord::pending(threshold, at)
         };
         let digest = AlertSubject::Digest {
@@ -68,6 +74,7 @@ mod tests {
             message_id: None,
             sent_at: None,
             error: Some("550 no such user".into()),
+            failed_recipients: Vec::new(),
             ..sent.clone()
         };
         let mut rows: Vec<ListRow> = [sent, failed].into_iter().map(ListRow::from).collect();
