@@ -90,7 +90,15 @@ impl TrustStore {
             .collect();
         let leaf_der = CertificateDer::from(leaf);
         let ee = webpki::EndEntityCert::try_from(&leaf_der).map_err(|e| e.to_string())?;
-        let at = now.clamp(not_before, not_after).timestamp().max(0) as u64;
+        // `clamp` panics when the bounds are reversed: such a certificate is
+        // refused by the policy (`invalid_validity`), and is checked here at
+        // `now` rather than bring the batch down.
+        let at = if not_before <= not_after {
+            now.clamp(not_before, not_after)
+        } else {
+            now
+        };
+        let at = at.timestamp().max(0) as u64;
         ee.verify_for_usage(
             webpki::ALL_VERIFICATION_ALGS,
             &anchors,

@@ -72,6 +72,11 @@ pub fn judge(
             Some(r) => Err(r),
         }
     };
+    // Never overridable: no instant is inside such a validity, so no check
+    // below (expiry, chain) could even be asked.
+    if leaf.not_before > leaf.not_after {
+        return Err(Refusal::InvalidValidity(leaf.not_before, leaf.not_after));
+    }
     check(leaf.is_ca.then_some(Refusal::CaCertificate), &mut warnings)?;
     check(
         (rules.refuse_expired && leaf.not_after <= now).then_some(Refusal::Expired(leaf.not_after)),

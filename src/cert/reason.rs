@@ -54,6 +54,9 @@ pub enum Refusal {
     /// No chain to the configured trust anchors.
     #[error("the certificate does not chain to a trusted authority ({0})")]
     Untrusted(String),
+    /// Its start of validity is after its end: no instant is inside it.
+    #[error("the certificate's validity starts ({0}) after it ends ({1})")]
+    InvalidValidity(Instant, Instant),
 }
 
 fn list(ids: &[DeskId]) -> String {
@@ -80,6 +83,7 @@ impl Refusal {
             Refusal::UnknownDesk(_) => "unknown_desk",
             Refusal::DeskMismatch(..) => "desk_mismatch",
             Refusal::Untrusted(_) => "untrusted",
+            Refusal::InvalidValidity(..) => "invalid_validity",
         }
     }
 
@@ -130,6 +134,7 @@ impl Refusal {
             Refusal::UnknownDesk(id) => format!("le guichet {id} n'est pas dans l'inventaire."),
             Refusal::DeskMismatch(named, found) => format!("le certificat est celui du guichet {}, pas du guichet {named}.", list(found)),
             Refusal::Untrusted(_) => "le certificat n'a pas été délivré par une autorité de certification reconnue.".into(),
+            Refusal::InvalidValidity(nb, na) => format!("les dates du certificat se contredisent : sa validité commence le {} mais finit le {}. Demandez un nouveau certificat à votre autorité de certification.", d(nb), d(na)),
         }
     }
 
@@ -143,6 +148,7 @@ impl Refusal {
             Refusal::Expired(at) => format!("the certificate expired on {}.", d(at)),
             Refusal::NotYetValid(at) => format!("the certificate is valid only from {}.", d(at)),
             Refusal::Older(at, cur) => format!("the certificate ends on {}, before the desk's current one ({}).", d(at), d(cur)),
+            Refusal::InvalidValidity(nb, na) => format!("the certificate's dates contradict each other: its validity starts on {} but ends on {}. Ask your certification authority for a new certificate.", d(nb), d(na)),
             other => format!("{other}."),
         }
     }
