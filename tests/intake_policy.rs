@@ -11,6 +11,7 @@ use crate::support::{code, stderr, Case};
 
 const NOW: &str = "2027-03-01T09:00:00Z";
 const DESK1: &str = "732829320-00001";
+const DESK2: &str = "732829320-00002";
 
 fn ymd(y: i32, m: u32, d: u32) -> Instant {
     Utc.with_ymd_and_hms(y, m, d, 9, 0, 0).unwrap()
@@ -99,4 +100,134 @@ fn a_start_after_the_end_is_refused_as_invalid_validity_never_a_panic() {
     let (code, rows, _) = ingest(&case, &["--force", inverted.to_str().unwrap()]);
     assert_eq!(code, 3);
     assert_eq!(rows[0]["code"], "invalid_validity", "{rows}");
+}
+
+/// The kinds of the alerts recorded, sorted, with their desk.
+fn alert_kinds(case: &Case) -> Vec<(String, String)> {
+    let list = case.json(&["--now", NOW, "alerts", "list", "--json"]);
+    let mut kinds: Vec<(String, String)> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| {
+            (
+                a["kind"].as_str().unwrap().to_owned(),
+                a["desk"].as_str().unwrap_or("").to_owned(),
+            )
+        })
+        .collect();
+    kinds.sort();
+    kinds
+}
+
+#[test]
+fn a_first_load_pushes_nothing_confirms_nothing_mails_no_refusal_and_keeps_expired_ones() {
+    let ca = root("AC de test");
+    let case = Case::new();
+    desks(&case, &[(DESK1, "a@example.org"), (DESK2, "b@example.org")]);
+    let current = case.file(
+        "depart/guichet1.cer",
+        leaf(
+            &ca,
+            DESK1,
+            "a@example.org",
+            ymd(2026, 1, 1),
+            ymd(2029, 1, 1),
+            1,
+        ),
+    );
+    let expired = case.file(
+        "depart/guichet2.cer",
+        leaf(
+            &ca,
+            DESK2,
+            "b@example.org",
+            ymd(2024, 1, 1),
+            ymd(2027, 1, 10),
+            2,
+        ),
+    );
+    // The team's own file with a private key in it, naming desk 1.
+    let key = Key::generate(KeyKind::P256).unwrap();
+    let with_key = format!(
+        "{}{}",
+        pem(
+            "CERTIFICATE",
+            &leaf(
+                &ca,
+                DESK1,
+                "a@example.org",
+                ymd(2026, 1, 1),
+                ymd(2029, 1, 1),
+                3
+            )
+        ),
+        pem("PRIVATE KEY", &key.pkcs8)
+    );
+    let with_key = case.file("depart/guichet1.pem", with_key);
+    let (code, rows, err) = ingest(
+        &case,
+        &[
+            "--initial",
+            current.to_str().unwrap(),
+            expired.to_str().unwrap(),
+            with_key.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(code, 3, "the refusal still shows in the exit code: {err}");
+    assert_eq!(rows[0]["outcome"], "accepted", "{rows}");
+    assert_eq!(
+        rows[1]["outcome"], "accepted",
+        "an expired one becomes current: {rows}"
+    );
+    assert_eq!(rows[2]["code"], "private_key", "{rows}");
+    assert!(
+        err.contains("guichet1.pem"),
+        "refusals on the terminal: {err}"
+    );
+    // Already configured nationally: nothing to push, the status says done.
+    let pushes = case.json(&["--now", NOW, "push", "status", "--json"]);
+    assert!(
+        pushes
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|p| p["state"] == "done"),
+        "{pushes}"
+    );
+    case.ok(&["--now", NOW, "push", "run"]);
+    let national = case.data().join("national");
+    let pushed = std::fs::read_dir(&national)
+        .map(|d| {
+            d.flatten()
+                .filter(|e| e.file_name().to_string_lossy().ends_with(".pem"))
+                .count()
+        })
+        .unwrap_or(0);
+    assert_eq!(pushed, 0, "nothing pushed by a first load");
+    let status = case.json(&["--now", NOW, "status", "--json"]);
+    let state = |d: &str| {
+        status
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["desk"] == d)
+            .map(|r| (r["state"].clone(), r["push_state"].clone()))
+            .unwrap()
+    };
+    assert_eq!(state(DESK1), ("ok".into(), "done".into()));
+    assert_eq!(state(DESK2), ("expired".into(), "done".into()));
+    // No refusal mailed, no confirmation; the expired desk's reminders start.
+    assert_eq!(alert_kinds(&case), Vec::<(String, String)>::new());
+    case.ok(&["--now", NOW, "alerts", "run"]);
+    assert_eq!(
+        alert_kinds(&case),
+        [("expired".to_owned(), DESK2.to_owned())]
+    );
+    // The log keeps the refusal for the team.
+    let log = case.ok(&["log"]);
+    assert!(
+        log.contains("guichet1.pem") && log.contains("private_key"),
+        "{log}"
+    );
 }

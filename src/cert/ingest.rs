@@ -103,8 +103,10 @@ pub fn examine(file: &str, bytes: Result<Vec<u8>, SniffError>) -> Examined {
 }
 
 /// The state intake decides against, kept up to date as files are decided.
-pub struct Intake<'a> {
-    config: &'a Config,
+pub struct Intake {
+    /// The policy knobs, as configured or as a first load relaxes them.
+    rules: crate::config::Intake,
+    initial: bool,
     now: Instant,
     force: bool,
     named: Option<DeskId>,
@@ -124,15 +126,15 @@ pub enum IntakeError {
     Trust(#[from] super::chain::TrustError),
 }
 
-impl<'a> Intake<'a> {
+impl Intake {
     /// Reads the inventory and current certificates from the store.
     pub fn new(
         store: &Store,
-        config: &'a Config,
+        config: &Config,
         now: Instant,
         force: bool,
         named: Option<DeskId>,
-    ) -> Result<Intake<'a>, IntakeError> {
+    ) -> Result<Intake, IntakeError> {
         let desks = store.desks()?;
         let mut currents = HashMap::new();
         for (desk, sha) in store.current_all()? {
@@ -156,7 +158,8 @@ impl<'a> Intake<'a> {
             None => None,
         };
         Ok(Intake {
-            config,
+            rules: config.intake.clone(),
+            initial: false,
             now,
             force,
             named,
@@ -164,6 +167,17 @@ impl<'a> Intake<'a> {
             currents,
             trust,
         })
+    }
+
+    /// Decides as a first load (`cert ingest --initial`, DESIGN §13): the
+    /// team's existing certificates, expired ones included, become current,
+    /// since a desk left `missing` would get no reminder at all.
+    pub fn initial(mut self, initial: bool) -> Self {
+        self.initial = initial;
+        if initial {
+            self.rules.refuse_expired = false;
+        }
+        self
     }
 
     /// Decides about one examined file, in the light of the files decided
@@ -256,7 +270,7 @@ impl<'a> Intake<'a> {
             leaf,
             &desk,
             current,
-            &self.config.intake,
+            &self.rules,
             self.now,
             self.force,
             chain_check,
@@ -303,6 +317,10 @@ pub struct Writer<'a> {
     pub tz: Tz,
     /// The OS user.
     pub actor: &'a str,
+    /// A first load: the certificates are already configured nationally (their
+    /// push is recorded done, so no push and no confirmation follow) and
+    /// refusals are for the team only (terminal and log), never mailed.
+    pub initial: bool,
 }
 
 /// How many files' writes share one transaction in bulk intake: each file's
@@ -406,16 +424,33 @@ impl Writer<'_> {
                         ops.push(Op::Job(old));
                     }
                 }
-                let job = PushJob {
-                    desk: desk.clone(),
-                    sha256: leaf.sha256,
-                    destination: destination.to_owned(),
-                    state: PushState::Pending,
-                    attempts: 0,
-                    next_attempt: Some(self.now),
-                    last_error: None,
-                    created_at: self.now,
-                    done_at: None,
+                let job = if self.initial {
+                    // Recorded done, never attempted: the national system
+                    // already has it, and a done job is what `status` and
+                    // `push status` show for a configured certificate.
+                    PushJob {
+                        desk: desk.clone(),
+                        sha256: leaf.sha256,
+                        destination: destination.to_owned(),
+                        state: PushState::Done,
+                        attempts: 0,
+                        next_attempt: None,
+                        last_error: None,
+                        created_at: self.now,
+                        done_at: Some(self.now),
+                    }
+                } else {
+                    PushJob {
+                        desk: desk.clone(),
+                        sha256: leaf.sha256,
+                        destination: destination.to_owned(),
+                        state: PushState::Pending,
+                        attempts: 0,
+                        next_attempt: Some(self.now),
+                        last_error: None,
+                        created_at: self.now,
+                        done_at: None,
+                    }
                 };
                 open.insert(desk.clone(), vec![job.clone()]);
                 ops.push(Op::Job(job));
@@ -426,8 +461,13 @@ impl Writer<'_> {
                         .desk(desk)
                         .cert(leaf.sha256)
                         .detail(format!(
-                            "{} accepted{}",
+                            "{} accepted{}{}",
                             d.file,
+                            if self.initial {
+                                " (first load: already configured nationally, not pushed)"
+                            } else {
+                                ""
+                            },
                             if notes.is_empty() {
                                 String::new()
                             } else {
@@ -457,6 +497,11 @@ impl Writer<'_> {
                     a = a.cert(*s);
                 }
                 ops.push(Op::Audit(a));
+                // A first load's files are the team's own: the desk sent
+                // nothing and is told nothing.
+                if self.initial {
+                    return ops;
+                }
                 if let (Some(desk), Some(fsha)) = (desk, d.file_sha256) {
                     let mut details = BTreeMap::new();
                     details.insert("file".to_owned(), d.file.clone());

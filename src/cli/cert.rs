@@ -24,7 +24,7 @@ pub enum Command {
     /// Check renewed certificates and make them their desks' current ones.
     #[command(
         after_help = "A folder argument ingests every file in it. Exit 3 if a file is refused.\n\n\
-Examples:\n  vigie cert ingest guichet.cer\n  vigie cert ingest recus/ --dry-run\n  vigie cert ingest ancien.cer --desk 732829320-00001 --force"
+Examples:\n  vigie cert ingest --initial certificats-actuels/\n  vigie cert ingest guichet.cer\n  vigie cert ingest recus/ --dry-run\n  vigie cert ingest ancien.cer --desk 732829320-00001 --force"
     )]
     Ingest(IngestArgs),
     /// Every certificate a desk has had.
@@ -75,6 +75,11 @@ pub struct IngestArgs {
     /// Print a JSON array.
     #[arg(long)]
     pub json: bool,
+    /// First load of the team's existing certificates: they are already
+    /// configured nationally (no push, no confirmation), expired ones become
+    /// current too, and refusals are shown here and logged, never mailed.
+    #[arg(long)]
+    pub initial: bool,
 }
 
 /// Arguments of `cert history`.
@@ -183,7 +188,13 @@ fn ingest(ctx: &Context, a: IngestArgs) -> Result<(), CliError> {
         .map_err(|e| CliError::usage(format!("--desk: {e}")))?;
     let files = app::cert::expand(&a.files)?;
     let mut bar = Bar(None, std::io::stderr().is_terminal() && !ctx.quiet);
-    let decisions = app::cert::ingest(&ctx.env, &files, named, a.force, a.dry_run, &mut bar)?;
+    let opts = app::cert::Options {
+        named,
+        force: a.force,
+        dry_run: a.dry_run,
+        initial: a.initial,
+    };
+    let decisions = app::cert::ingest(&ctx.env, &files, &opts, &mut bar)?;
     if let Some(b) = bar.0 {
         b.finish_and_clear();
     }

@@ -50,20 +50,35 @@ pub fn expand(paths: &[PathBuf]) -> Result<Vec<PathBuf>, AppError> {
     Ok(out)
 }
 
+/// How an ingest is asked for.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// The desk the certificates are for (`--desk`); else each names its own.
+    pub named: Option<DeskId>,
+    /// Accept despite overridable refusals (`--force`).
+    pub force: bool,
+    /// Decide and report only (`--dry-run`).
+    pub dry_run: bool,
+    /// The first load (`--initial`, DESIGN §13): the certificates are already
+    /// configured nationally, so no push and no confirmation; an expired one
+    /// becomes current too; no refusal is mailed to a desk.
+    pub initial: bool,
+}
+
 /// Decides on each of `files` (already expanded, see [`expand`]), in order,
-/// for desk `named` or the desk each certificate names, and stores the
-/// accepted ones unless `dry_run`. Returns every decision, in file order,
-/// once they are durable.
+/// for the desk `opts` names or the desk each certificate names, and stores
+/// the accepted ones unless it is a dry run. Returns every decision, in file
+/// order, once they are durable.
 pub fn ingest(
     env: &Env,
     files: &[PathBuf],
-    named: Option<DeskId>,
-    force: bool,
-    dry_run: bool,
+    opts: &Options,
     progress: &mut dyn Progress,
 ) -> Result<Vec<Decision>, AppError> {
+    let dry_run = opts.dry_run;
     let store = env.store()?;
-    let mut intake = Intake::new(&store, &env.config, env.now, force, named)?;
+    let mut intake = Intake::new(&store, &env.config, env.now, opts.force, opts.named.clone())?
+        .initial(opts.initial);
     progress.start(files.len());
     let limit = env.config.intake.max_file_bytes;
     let writer = Writer {
@@ -72,6 +87,7 @@ pub fn ingest(
         now: env.now,
         tz: env.tz,
         actor: &env.actor,
+        initial: opts.initial,
     };
     // A pipeline: reading and parsing depend on nothing but the file, and
     // run on every core, batch by batch; deciding is sequential, in file
