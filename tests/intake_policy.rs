@@ -231,3 +231,197 @@ fn a_first_load_pushes_nothing_confirms_nothing_mails_no_refusal_and_keeps_expir
         "{log}"
     );
 }
+
+/// A case whose desks 1 and 2 hold certificates from `ca`, loaded with
+/// `--initial`; desk 2's ends 2028-06-01.
+fn loaded(ca: &Ca, config: Option<&str>) -> Case {
+    let case = match config {
+        Some(c) => Case::with_config(c),
+        None => Case::new(),
+    };
+    desks(&case, &[(DESK1, "a@example.org"), (DESK2, "b@example.org")]);
+    let one = case.file(
+        "depart/1.cer",
+        leaf(
+            ca,
+            DESK1,
+            "a@example.org",
+            ymd(2026, 1, 1),
+            ymd(2028, 6, 1),
+            1,
+        ),
+    );
+    let two = case.file(
+        "depart/2.cer",
+        leaf(
+            ca,
+            DESK2,
+            "b@example.org",
+            ymd(2026, 1, 1),
+            ymd(2028, 6, 1),
+            2,
+        ),
+    );
+    let (code, rows, err) = ingest(
+        &case,
+        &["--initial", one.to_str().unwrap(), two.to_str().unwrap()],
+    );
+    assert_eq!(code, 0, "{rows} {err}");
+    case
+}
+
+/// The outcome and code of a dry-run ingest of `der` with `extra` options.
+fn verdict(case: &Case, name: &str, der: &[u8], extra: &[&str]) -> (String, String, Value) {
+    let f = case.file(name, der);
+    let mut args = vec!["--dry-run"];
+    args.extend_from_slice(extra);
+    args.push(f.to_str().unwrap());
+    let (_, rows, err) = ingest(case, &args);
+    let r = rows[0].clone();
+    assert!(r.is_object(), "{name}: {err}");
+    (
+        r["outcome"].as_str().unwrap().to_owned(),
+        r["code"].as_str().unwrap_or("").to_owned(),
+        r,
+    )
+}
+
+#[test]
+fn without_trust_anchors_a_renewal_must_come_from_a_known_issuer() {
+    let ca = root("AC de test");
+    let case = loaded(&ca, None);
+    // A self-signed certificate naming desk 2 in its CN.
+    let key = rcgen::KeyPair::generate().unwrap();
+    let forged = crate::support::seed::self_signed(&key, DESK2);
+    let (outcome, code, row) = verdict(&case, "forge.cer", &forged, &[]);
+    assert_eq!(
+        (outcome.as_str(), code.as_str()),
+        ("refused", "self_signed"),
+        "{row}"
+    );
+    assert_eq!(row["overridable"], true, "{row}");
+    assert!(
+        row["reason_en"].as_str().unwrap().contains("self-signed"),
+        "{row}"
+    );
+    let (outcome, _, row) = verdict(&case, "forge.cer", &forged, &["--force"]);
+    assert_eq!(outcome, "accepted", "the team may force it: {row}");
+    // Issued by an authority vigie has never seen.
+    let other = root("Autre AC");
+    let renewal = |ca: &Ca, serial| {
+        leaf(
+            ca,
+            DESK2,
+            "b@example.org",
+            ymd(2027, 1, 1),
+            ymd(2030, 1, 1),
+            serial,
+        )
+    };
+    let (outcome, code, row) = verdict(&case, "autre.cer", &renewal(&other, 10), &[]);
+    assert_eq!(
+        (outcome.as_str(), code.as_str()),
+        ("refused", "unknown_issuer"),
+        "{row}"
+    );
+    assert_eq!(row["overridable"], true, "{row}");
+    // From the issuer of the current certificates: accepted.
+    let (outcome, _, row) = verdict(&case, "bon.cer", &renewal(&ca, 11), &[]);
+    assert_eq!(outcome, "accepted", "{row}");
+    // Only desk 2's address in a SAN, another subject than its current
+    // certificate's: not desk 2's.
+    let mut spec = LeafSpec::desk(DESK2, "b@example.org", ymd(2027, 1, 1), ymd(2030, 1, 1), 12);
+    spec.common_name = "Quelqu'un".into();
+    spec.organization = "Ailleurs".into();
+    spec.siren = None;
+    let by_mail = ca
+        .issue(&spec, &Key::generate(KeyKind::P256).unwrap())
+        .unwrap();
+    let (outcome, code, row) = verdict(&case, "mel.cer", &by_mail, &[]);
+    assert_eq!(
+        (outcome.as_str(), code.as_str()),
+        ("refused", "no_desk"),
+        "{row}"
+    );
+}
+
+#[test]
+fn known_issuers_dir_adds_issuers_checked_by_signature_and_names_unreadable_files() {
+    let ca = root("AC de test");
+    let other = root("Autre AC");
+    // Same name as the other authority, another key.
+    let impostor = root("Autre AC");
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("autre.pem"), pem("CERTIFICATE", &other.der)).unwrap();
+    std::fs::write(dir.path().join("abime.pem"), "pas un certificat").unwrap();
+    let cfg = format!(
+        "[intake]\nknown_issuers_dir = \"{}\"\n",
+        dir.path().display()
+    );
+    let case = loaded(&ca, Some(&cfg));
+    let renewal = |ca: &Ca, serial| {
+        leaf(
+            ca,
+            DESK2,
+            "b@example.org",
+            ymd(2027, 1, 1),
+            ymd(2030, 1, 1),
+            serial,
+        )
+    };
+    let f = case.file("autre.cer", renewal(&other, 20));
+    let (code, rows, err) = ingest(&case, &["--dry-run", f.to_str().unwrap()]);
+    assert_eq!(code, 0, "{rows}");
+    assert_eq!(rows[0]["outcome"], "accepted", "{rows}");
+    assert!(
+        err.contains("abime.pem"),
+        "an unusable file is named: {err}"
+    );
+    let (outcome, code, row) = verdict(&case, "imposteur.cer", &renewal(&impostor, 21), &[]);
+    assert_eq!(
+        (outcome.as_str(), code.as_str()),
+        ("refused", "unknown_issuer"),
+        "{row}"
+    );
+}
+
+#[test]
+fn init_and_check_tell_the_team_to_configure_trust_anchors() {
+    let case = Case::new();
+    let out = case.run(&["init", "--write-config", "vigie.toml"]);
+    let err = stderr(&out);
+    assert_eq!(code(&out), 0, "{err}");
+    assert!(
+        err.contains("trust_anchors_dir") && err.contains("--initial"),
+        "{err}"
+    );
+    let out = case.run(&["check"]);
+    let line = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert_eq!(code(&out), 1, "{line}");
+    assert!(
+        line.starts_with("VIGIE WARNING - ") && line.contains("no trust anchors"),
+        "{line}"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("ac.pem"),
+        pem("CERTIFICATE", &root("AC de test").der),
+    )
+    .unwrap();
+    let cfg = case.file(
+        "avec-ancres.toml",
+        format!(
+            "[intake]\nknown_issuers_dir = \"{}\"\n",
+            dir.path().display()
+        ),
+    );
+    let out = case
+        .cmd()
+        .env("VIGIE_CONFIG", &cfg)
+        .arg("check")
+        .output()
+        .unwrap();
+    let line = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert_eq!(code(&out), 0, "{line}");
+    assert!(!line.contains("trust anchors"), "{line}");
+}

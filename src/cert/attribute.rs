@@ -18,6 +18,8 @@ pub struct DeskIndex {
     by_siren: HashMap<String, Vec<DeskId>>,
     by_subject: HashMap<String, BTreeSet<DeskId>>,
     by_email: HashMap<String, Vec<DeskId>>,
+    /// Each desk's current certificate's subject.
+    subject_of: HashMap<DeskId, String>,
 }
 
 impl DeskIndex {
@@ -44,7 +46,8 @@ impl DeskIndex {
             ix.by_subject
                 .entry(subject.to_owned())
                 .or_default()
-                .insert(desk);
+                .insert(desk.clone());
+            ix.subject_of.insert(desk, subject.to_owned());
         }
         ix
     }
@@ -65,6 +68,7 @@ impl DeskIndex {
             .entry(new.to_owned())
             .or_default()
             .insert(desk.clone());
+        self.subject_of.insert(desk.clone(), new.to_owned());
     }
 
     /// The desks of the strongest tier of evidence, sorted.
@@ -100,7 +104,14 @@ impl DeskIndex {
         if found.is_empty() {
             for e in cert.emails() {
                 if let Some(ds) = self.by_email.get(&e.to_lowercase()) {
-                    found.extend(ds.iter().cloned());
+                    // An address alone never hands a desk over to another
+                    // subject than its current certificate's (issue 18: a
+                    // forged certificate with only a desk's contact in it).
+                    found.extend(
+                        ds.iter()
+                            .filter(|d| self.subject_of.get(*d).is_none_or(|s| *s == cert.subject))
+                            .cloned(),
+                    );
                 }
             }
         }

@@ -20,48 +20,123 @@ pub struct TrustStore {
 
 /// A trust directory that cannot be used.
 #[derive(Debug, thiserror::Error)]
-#[error("{dir}: {message}")]
+#[error("{key}: {dir}: {message}")]
 pub struct TrustError {
+    /// The configuration key that names the folder.
+    pub key: &'static str,
     /// The folder.
     pub dir: String,
     /// What is wrong.
     pub message: String,
 }
 
-fn certs_in(dir: &Path) -> Result<Vec<Vec<u8>>, TrustError> {
+/// The CA certificates of a configured folder, and what was wrong with the
+/// files left out: reported when intake starts, never skipped silently.
+#[derive(Debug, Default)]
+pub struct CaFolder {
+    /// The certificates, DER, in file-name order.
+    pub certs: Vec<Vec<u8>>,
+    /// One sentence per file left out or suspicious, naming it.
+    pub problems: Vec<String>,
+}
+
+/// Reads every certificate of the files in `dir` (not in sub-folders;
+/// hidden files left out), named in errors and problems by `key`. A folder
+/// that cannot be listed is an error; a file that cannot be read or holds
+/// no certificate is a problem, and so is an authority expired at `now`.
+pub fn read_ca_folder(dir: &Path, key: &'static str, now: Instant) -> Result<CaFolder, TrustError> {
     let err = |m: String| TrustError {
+        key,
         dir: dir.display().to_string(),
         message: m,
     };
-    let mut out = Vec::new();
-    let mut entries: Vec<_> = std::fs::read_dir(dir)
-        .map_err(|e| err(e.to_string()))?
+    let listing = std::fs::read_dir(dir).map_err(|e| {
+        err(if e.kind() == std::io::ErrorKind::NotFound {
+            "the folder does not exist".to_owned()
+        } else {
+            e.to_string()
+        })
+    })?;
+    let mut entries: Vec<_> = listing
         .flatten()
         .map(|e| e.path())
-        .filter(|p| p.is_file())
+        .filter(|p| {
+            !p.file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with('.'))
+        })
+        .filter(|p| !p.is_dir())
         .collect();
     entries.sort();
+    let mut out = CaFolder::default();
     for p in entries {
-        if let Ok(bytes) = read_limited(&p, 16 * 1024 * 1024) {
-            out.extend(sniff(&bytes).certs);
+        let name = p.display();
+        match read_limited(&p, 16 * 1024 * 1024) {
+            Err(e) => out.problems.push(format!("{key}: {name}: left out: {e}")),
+            Ok(bytes) => {
+                let certs = sniff(&bytes).certs;
+                if certs.is_empty() {
+                    out.problems
+                        .push(format!("{key}: {name}: left out: it holds no certificate"));
+                }
+                for c in certs {
+                    if let Ok(info) = super::parse::CertInfo::from_der(&c) {
+                        if info.not_after < now {
+                            out.problems.push(format!(
+                                "{key}: {name}: the authority {} expired on {}",
+                                info.subject,
+                                crate::clock::rfc3339(info.not_after)
+                            ));
+                        }
+                    }
+                    out.certs.push(c);
+                }
+            }
         }
-    }
-    if out.is_empty() {
-        return Err(err("holds no certificate".into()));
     }
     Ok(out)
 }
 
 impl TrustStore {
-    /// Loads the anchors (and the intermediates, if a folder is given).
-    pub fn load(anchors: &Path, intermediates: Option<&Path>) -> Result<TrustStore, TrustError> {
-        Ok(TrustStore {
-            anchors: certs_in(anchors)?,
-            intermediates: match intermediates {
-                Some(d) => certs_in(d)?,
-                None => Vec::new(),
+    /// Loads the anchors (and the intermediates, if a folder is given), with
+    /// the problems met on the way.
+    pub fn load(
+        anchors: &Path,
+        intermediates: Option<&Path>,
+        now: Instant,
+    ) -> Result<(TrustStore, Vec<String>), TrustError> {
+        let a = read_ca_folder(anchors, "intake.trust_anchors_dir", now)?;
+        if a.certs.is_empty() {
+            return Err(TrustError {
+                key: "intake.trust_anchors_dir",
+                dir: anchors.display().to_string(),
+                message: "holds no certificate".into(),
+            });
+        }
+        let mut problems = a.problems;
+        let intermediates = match intermediates {
+            Some(d) => {
+                let i = read_ca_folder(d, "intake.intermediates_dir", now)?;
+                problems.extend(i.problems);
+                i.certs
+            }
+            None => Vec::new(),
+        };
+        Ok((
+            TrustStore {
+                anchors: a.certs,
+                intermediates,
             },
-        })
+            problems,
+        ))
+    }
+
+    /// A store of these anchors alone: to check that a certificate is
+    /// signed by one of them.
+    pub fn of(anchors: Vec<Vec<u8>>) -> TrustStore {
+        TrustStore {
+            anchors,
+            intermediates: Vec::new(),
+        }
     }
 
     /// Checks that `leaf` chains to an anchor, using `bundle` (the other

@@ -9,7 +9,8 @@ use chrono_tz::Tz;
 
 use super::attribute::DeskIndex;
 use super::bundle::pick_leaf;
-use super::chain::TrustStore;
+use super::chain::{read_ca_folder, TrustStore};
+use super::issuers::{is_self_signed, KnownIssuers};
 use super::parse::{CertInfo, ParseError};
 use super::policy::{judge, Current};
 use super::reason::{Refusal, Warning};
@@ -113,6 +114,10 @@ pub struct Intake {
     index: DeskIndex,
     currents: HashMap<DeskId, Current>,
     trust: Option<TrustStore>,
+    /// Without trust anchors, the authorities a renewal may come from.
+    issuers: KnownIssuers,
+    /// What was wrong with the configured folders, told once at start.
+    notices: Vec<String>,
 }
 
 /// Why intake could not start.
@@ -121,8 +126,8 @@ pub enum IntakeError {
     /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
-    /// The trust anchors cannot be used.
-    #[error("intake.trust_anchors_dir: {0}")]
+    /// The trust anchors or known issuers cannot be used.
+    #[error("{0}")]
     Trust(#[from] super::chain::TrustError),
 }
 
@@ -137,12 +142,28 @@ impl Intake {
     ) -> Result<Intake, IntakeError> {
         let desks = store.desks()?;
         let mut currents = HashMap::new();
+        let mut issuers = KnownIssuers::default();
         for (desk, sha) in store.current_all()? {
             if let Some(rec) = store.cert(&sha)? {
                 if let Some(current) = Current::from_der(&rec.der) {
+                    // The issuers of the current certificates are known:
+                    // learnt when they became current, the first load's
+                    // included; their certificates too when they came along.
+                    issuers.learn_name(&current.issuer);
+                    for c in &rec.chain {
+                        issuers.learn_cert(c);
+                    }
                     currents.insert(desk, current);
                 }
             }
+        }
+        let mut notices = Vec::new();
+        if let Some(dir) = &config.intake.known_issuers_dir {
+            let folder = read_ca_folder(dir, "intake.known_issuers_dir", now)?;
+            for c in &folder.certs {
+                issuers.learn_cert(c);
+            }
+            notices.extend(folder.problems);
         }
         let index = DeskIndex::new(
             &desks,
@@ -151,10 +172,12 @@ impl Intake {
                 .map(|(d, c)| (d.clone(), c.subject.as_str())),
         );
         let trust = match &config.intake.trust_anchors_dir {
-            Some(dir) => Some(TrustStore::load(
-                dir,
-                config.intake.intermediates_dir.as_deref(),
-            )?),
+            Some(dir) => {
+                let (t, problems) =
+                    TrustStore::load(dir, config.intake.intermediates_dir.as_deref(), now)?;
+                notices.extend(problems);
+                Some(t)
+            }
             None => None,
         };
         Ok(Intake {
@@ -166,7 +189,22 @@ impl Intake {
             index,
             currents,
             trust,
+            issuers,
+            notices,
         })
+    }
+
+    /// What was wrong with the configured certificate folders (a file left
+    /// out, an expired authority), for the caller to tell the team.
+    pub fn notices(&self) -> &[String] {
+        &self.notices
+    }
+
+    /// Decides about one file's bytes as received (or the error reading
+    /// it), named `file` in reports: the whole intake decision for one file,
+    /// whichever way it came (a folder, a mailbox).
+    pub fn decide_bytes(&mut self, file: &str, bytes: Result<Vec<u8>, SniffError>) -> Decision {
+        self.decide(examine(file, bytes))
     }
 
     /// Decides as a first load (`cert ingest --initial`, DESIGN §13): the
@@ -262,10 +300,21 @@ impl Intake {
             .filter(|(i, _)| *i != li)
             .map(|(_, c)| c.clone())
             .collect();
-        let chain_check = self
-            .trust
-            .as_ref()
-            .map(|t| t.verify(&leaf.der, &chain, leaf.not_before, leaf.not_after, self.now));
+        let trust = match &self.trust {
+            Some(t) => Some(
+                t.verify(&leaf.der, &chain, leaf.not_before, leaf.not_after, self.now)
+                    .map_err(Refusal::Untrusted),
+            ),
+            // Without anchors (issue 18): never a self-signed certificate,
+            // and a renewal only from a known issuer. A first load is where
+            // the issuers are learnt; a desk's first certificate has no
+            // issuer to be compared with.
+            None if is_self_signed(leaf) => Some(Err(Refusal::SelfSigned)),
+            None if current.is_some() && !self.initial => {
+                Some(self.issuers.check(leaf, &chain, self.now))
+            }
+            None => None,
+        };
         match judge(
             leaf,
             &desk,
@@ -273,7 +322,7 @@ impl Intake {
             &self.rules,
             self.now,
             self.force,
-            chain_check,
+            trust,
         ) {
             Err(r) => d.outcome = self.refused(Some(desk), Some(leaf.sha256), r),
             Ok(warnings) => {
@@ -281,6 +330,7 @@ impl Intake {
                 self.index
                     .set_current_subject(&desk, old.as_deref(), &leaf.subject);
                 self.currents.insert(desk.clone(), Current::of(leaf));
+                self.issuers.learn_name(&leaf.issuer);
                 d.original = bytes;
                 d.outcome = Outcome::Accepted {
                     desk,

@@ -20,6 +20,8 @@ pub struct Current {
     pub key_sha256: Sha256,
     /// Its subject.
     pub subject: String,
+    /// Its issuer.
+    pub issuer: String,
 }
 
 impl Current {
@@ -30,6 +32,7 @@ impl Current {
             not_after: info.not_after,
             key_sha256: info.key_sha256,
             subject: info.subject.clone(),
+            issuer: info.issuer.clone(),
         }
     }
 
@@ -45,12 +48,14 @@ impl Current {
             not_after,
             key_sha256: Sha256::of(tbs.subject_pki.raw),
             subject: super::parse::dn_string(&tbs.subject),
+            issuer: super::parse::dn_string(&tbs.issuer),
         })
     }
 }
 
-/// Judges a leaf for a desk. `chain` is the result of chain validation when
-/// trust anchors are configured. With `force`, overridable refusals become
+/// Judges a leaf for a desk. `trust` is the verdict on where it comes from,
+/// when one was asked: its chain to the trust anchors, or, without anchors,
+/// whether a known issuer made it. With `force`, overridable refusals become
 /// `forced:` warnings.
 pub fn judge(
     leaf: &CertInfo,
@@ -59,7 +64,7 @@ pub fn judge(
     rules: &Intake,
     now: Instant,
     force: bool,
-    chain: Option<Result<(), String>>,
+    trust: Option<Result<(), Refusal>>,
 ) -> Result<Vec<Warning>, Refusal> {
     let mut warnings = Vec::new();
     let check = |r: Option<Refusal>, warnings: &mut Vec<Warning>| -> Result<(), Refusal> {
@@ -114,8 +119,8 @@ pub fn judge(
             warnings.push(Warning::SameKey);
         }
     }
-    if let Some(Err(e)) = chain {
-        check(Some(Refusal::Untrusted(e)), &mut warnings)?;
+    if let Some(Err(r)) = trust {
+        check(Some(r), &mut warnings)?;
     }
     if !leaf.has_desk_usage() {
         warnings.push(Warning::NoDeskUsage);
@@ -227,6 +232,7 @@ mod tests {
             not_after: parse_instant("2030-01-01T00:00:00Z").unwrap(),
             key_sha256: l.key_sha256,
             subject: String::new(),
+            issuer: l.issuer.clone(),
         };
         let r = judge(
             &l,

@@ -54,6 +54,14 @@ pub enum Refusal {
     /// No chain to the configured trust anchors.
     #[error("the certificate does not chain to a trusted authority ({0})")]
     Untrusted(String),
+    /// Without trust anchors: the certificate is its own issuer.
+    #[error("the certificate is self-signed: a desk's certificate is issued by a certification authority")]
+    SelfSigned,
+    /// Without trust anchors: a renewal from an authority vigie does not
+    /// know (not the issuer of a current certificate, nor in
+    /// `intake.known_issuers_dir`), or not carrying its signature.
+    #[error("the certificate was issued by an authority vigie does not know ({0})")]
+    UnknownIssuer(String),
     /// Its start of validity is after its end: no instant is inside it.
     #[error("the certificate's validity starts ({0}) after it ends ({1})")]
     InvalidValidity(Instant, Instant),
@@ -84,6 +92,8 @@ impl Refusal {
             Refusal::DeskMismatch(..) => "desk_mismatch",
             Refusal::Untrusted(_) => "untrusted",
             Refusal::InvalidValidity(..) => "invalid_validity",
+            Refusal::SelfSigned => "self_signed",
+            Refusal::UnknownIssuer(_) => "unknown_issuer",
         }
     }
 
@@ -100,7 +110,18 @@ impl Refusal {
                 | Refusal::DeskMismatch(..)
                 | Refusal::Untrusted(_)
                 | Refusal::CaCertificate
+                | Refusal::SelfSigned
+                | Refusal::UnknownIssuer(_)
         )
+    }
+
+    /// Whether people must look at it rather than the desk be told: a
+    /// certificate that may be forged (self-signed, unknown issuer) is
+    /// answered by the team, never by an automatic refusal to the desk it
+    /// names (issue 18; mail intake sends these to its "needs a human"
+    /// folder).
+    pub fn needs_people(&self) -> bool {
+        matches!(self, Refusal::SelfSigned | Refusal::UnknownIssuer(_))
     }
 
     /// Whether the file held a private key.
@@ -134,6 +155,8 @@ impl Refusal {
             Refusal::UnknownDesk(id) => format!("le guichet {id} n'est pas dans l'inventaire."),
             Refusal::DeskMismatch(named, found) => format!("le certificat est celui du guichet {}, pas du guichet {named}.", list(found)),
             Refusal::Untrusted(_) => "le certificat n'a pas été délivré par une autorité de certification reconnue.".into(),
+            Refusal::SelfSigned => "le certificat est auto-signé : un certificat de guichet est délivré par une autorité de certification. Envoyez le certificat délivré par votre autorité.".into(),
+            Refusal::UnknownIssuer(issuer) => format!("le certificat a été délivré par une autorité que l'équipe ne connaît pas ({issuer}) ; un certificat renouvelé vient normalement de l'autorité qui a délivré le précédent. L'équipe de gestion va vérifier."),
             Refusal::InvalidValidity(nb, na) => format!("les dates du certificat se contredisent : sa validité commence le {} mais finit le {}. Demandez un nouveau certificat à votre autorité de certification.", d(nb), d(na)),
         }
     }
@@ -148,6 +171,7 @@ impl Refusal {
             Refusal::Expired(at) => format!("the certificate expired on {}.", d(at)),
             Refusal::NotYetValid(at) => format!("the certificate is valid only from {}.", d(at)),
             Refusal::Older(at, cur) => format!("the certificate ends on {}, before the desk's current one ({}).", d(at), d(cur)),
+            Refusal::UnknownIssuer(issuer) => format!("the certificate was issued by an authority the team does not know ({issuer}); a renewed certificate normally comes from the authority that issued the previous one. The management team will check."),
             Refusal::InvalidValidity(nb, na) => format!("the certificate's dates contradict each other: its validity starts on {} but ends on {}. Ask your certification authority for a new certificate.", d(nb), d(na)),
             other => format!("{other}."),
         }

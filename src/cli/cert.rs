@@ -194,9 +194,13 @@ fn ingest(ctx: &Context, a: IngestArgs) -> Result<(), CliError> {
         dry_run: a.dry_run,
         initial: a.initial,
     };
-    let decisions = app::cert::ingest(&ctx.env, &files, &opts, &mut bar)?;
+    let app::cert::Ingested { decisions, notices } =
+        app::cert::ingest(&ctx.env, &files, &opts, &mut bar)?;
     if let Some(b) = bar.0 {
         b.finish_and_clear();
+    }
+    for n in &notices {
+        ctx.warn(n);
     }
     let rows: Vec<IngestRow> = decisions
         .iter()

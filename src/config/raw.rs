@@ -146,6 +146,9 @@ pub struct Intake {
     pub refuse_older: bool,
     /// Accept, with a warning, a certificate not yet valid by at most this many days.
     pub not_yet_valid_grace_days: u32,
+    /// Without trust anchors: a folder of CA certificates whose certificates
+    /// vigie accepts as renewals, besides the issuers of the current ones.
+    pub known_issuers_dir: Option<PathBuf>,
 }
 
 /// Where accepted certificates go.
@@ -265,6 +268,7 @@ impl Default for Intake {
             refuse_expired: true,
             refuse_older: true,
             not_yet_valid_grace_days: 30,
+            known_issuers_dir: None,
         }
     }
 }

@@ -65,6 +65,17 @@ pub struct Options {
     pub initial: bool,
 }
 
+/// What an ingest did: every decision, in file order, and what was wrong
+/// with the configured certificate folders.
+#[derive(Debug)]
+pub struct Ingested {
+    /// One decision per file.
+    pub decisions: Vec<Decision>,
+    /// Files of `intake.trust_anchors_dir`, `intermediates_dir` or
+    /// `known_issuers_dir` left out or expired, one sentence each.
+    pub notices: Vec<String>,
+}
+
 /// Decides on each of `files` (already expanded, see [`expand`]), in order,
 /// for the desk `opts` names or the desk each certificate names, and stores
 /// the accepted ones unless it is a dry run. Returns every decision, in file
@@ -74,11 +85,12 @@ pub fn ingest(
     files: &[PathBuf],
     opts: &Options,
     progress: &mut dyn Progress,
-) -> Result<Vec<Decision>, AppError> {
+) -> Result<Ingested, AppError> {
     let dry_run = opts.dry_run;
     let store = env.store()?;
     let mut intake = Intake::new(&store, &env.config, env.now, opts.force, opts.named.clone())?
         .initial(opts.initial);
+    let notices = intake.notices().to_vec();
     progress.start(files.len());
     let limit = env.config.intake.max_file_bytes;
     let writer = Writer {
@@ -148,5 +160,5 @@ pub fn ingest(
             .unwrap_or_else(|p| std::panic::resume_unwind(p))
             .map_err(AppError::from)
     })?;
-    Ok(decisions)
+    Ok(Ingested { decisions, notices })
 }
