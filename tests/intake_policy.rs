@@ -425,3 +425,58 @@ fn init_and_check_tell_the_team_to_configure_trust_anchors() {
     assert_eq!(code(&out), 0, "{line}");
     assert!(!line.contains("trust anchors"), "{line}");
 }
+
+#[test]
+fn desk_names_a_desk_the_certificate_contradicts_even_outside_the_inventory() {
+    let ca = root("AC de test");
+    let case = Case::new();
+    desks(&case, &[(DESK1, "a@example.org")]);
+    let dates = (ymd(2027, 1, 1), ymd(2030, 1, 1));
+    // Another desk id, not in the inventory.
+    let other_id = leaf(&ca, "732829320-00009", "z@example.org", dates.0, dates.1, 1);
+    let (outcome, code, row) = verdict(&case, "autre.cer", &other_id, &["--desk", DESK1]);
+    assert_eq!(
+        (outcome.as_str(), code.as_str()),
+        ("refused", "desk_mismatch"),
+        "{row}"
+    );
+    assert_eq!(row["overridable"], true, "{row}");
+    assert!(
+        row["reason_fr"]
+            .as_str()
+            .unwrap()
+            .contains("732829320-00009"),
+        "{row}"
+    );
+    // Another organisation's SIREN only, not in the inventory.
+    let mut spec = LeafSpec::desk("552100554-00001", "z@example.org", dates.0, dates.1, 2);
+    spec.common_name = "Guichet principal".into();
+    let other_siren = ca
+        .issue(&spec, &Key::generate(KeyKind::P256).unwrap())
+        .unwrap();
+    let (outcome, code, row) = verdict(&case, "siren.cer", &other_siren, &["--desk", DESK1]);
+    assert_eq!(
+        (outcome.as_str(), code.as_str()),
+        ("refused", "desk_mismatch"),
+        "{row}"
+    );
+    assert!(
+        row["reason_fr"].as_str().unwrap().contains("552100554"),
+        "{row}"
+    );
+    let (outcome, _, row) = verdict(
+        &case,
+        "siren.cer",
+        &other_siren,
+        &["--desk", DESK1, "--force"],
+    );
+    assert_eq!(outcome, "accepted", "{row}");
+    // The named desk's own SIREN without a desk id: its own.
+    let mut spec = LeafSpec::desk(DESK1, "a@example.org", dates.0, dates.1, 3);
+    spec.common_name = "Guichet principal".into();
+    let own = ca
+        .issue(&spec, &Key::generate(KeyKind::P256).unwrap())
+        .unwrap();
+    let (outcome, _, row) = verdict(&case, "own.cer", &own, &["--desk", DESK1]);
+    assert_eq!(outcome, "accepted", "{row}");
+}

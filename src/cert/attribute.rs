@@ -73,12 +73,7 @@ impl DeskIndex {
 
     /// The desks of the strongest tier of evidence, sorted.
     pub fn candidates(&self, cert: &CertInfo) -> Vec<DeskId> {
-        let texts: Vec<&str> = cert
-            .subject_values
-            .iter()
-            .map(String::as_str)
-            .chain(cert.san.iter().map(String::as_str))
-            .collect();
+        let texts = texts(cert);
         let mut found = BTreeSet::new();
         for t in &texts {
             for id in desk_ids_in(t) {
@@ -119,20 +114,53 @@ impl DeskIndex {
     }
 
     /// The one desk a certificate belongs to. With `named` (`--desk`), that
-    /// desk, unless the evidence points elsewhere.
+    /// desk, unless the certificate names another: a desk id, or else a SIREN,
+    /// written in it contradicts `named` whether or not that other desk is
+    /// in the inventory (issue 14: `--desk` must not paper over another
+    /// desk's certificate).
     pub fn attribute(&self, cert: &CertInfo, named: Option<&DeskId>) -> Result<DeskId, Refusal> {
+        if let Some(d) = named {
+            if !self.contains(d) {
+                return Err(Refusal::UnknownDesk(d.clone()));
+            }
+            let texts = texts(cert);
+            let ids: BTreeSet<String> = texts.iter().flat_map(|t| desk_ids_in(t)).collect();
+            if !ids.is_empty() {
+                return if ids.contains(d.as_str()) {
+                    Ok(d.clone())
+                } else {
+                    Err(Refusal::DeskMismatch(d.clone(), ids.into_iter().collect()))
+                };
+            }
+            let sirens: BTreeSet<String> = texts.iter().flat_map(|t| sirens_in(t)).collect();
+            if !sirens.is_empty() && !sirens.contains(d.siren()) {
+                return Err(Refusal::DeskMismatch(
+                    d.clone(),
+                    sirens.into_iter().map(|s| format!("SIREN {s}")).collect(),
+                ));
+            }
+            // A subject DN or an address is no contradiction: desks of one
+            // organisation share its DN and often its contacts (issue 14: a
+            // false desk_mismatch between two desks sharing a DN).
+            return Ok(d.clone());
+        }
         let found = self.candidates(cert);
-        match named {
-            Some(d) if !self.contains(d) => Err(Refusal::UnknownDesk(d.clone())),
-            Some(d) if found.is_empty() || found.contains(d) => Ok(d.clone()),
-            Some(d) => Err(Refusal::DeskMismatch(d.clone(), found)),
-            None => match found.len() {
-                0 => Err(Refusal::NoDesk),
-                1 => Ok(found.into_iter().next().unwrap_or_else(|| unreachable!())),
-                _ => Err(Refusal::AmbiguousDesk(found)),
-            },
+        match found.len() {
+            0 => Err(Refusal::NoDesk),
+            1 => Ok(found.into_iter().next().unwrap_or_else(|| unreachable!())),
+            _ => Err(Refusal::AmbiguousDesk(found)),
         }
     }
+}
+
+/// The texts of a certificate that may name a desk: the subject's values
+/// and the subject alternative names.
+fn texts(cert: &CertInfo) -> Vec<&str> {
+    cert.subject_values
+        .iter()
+        .map(String::as_str)
+        .chain(cert.san.iter().map(String::as_str))
+        .collect()
 }
 
 /// Desk ids (`NNNNNNNNN-XXXXX`) written in a text, upper-cased.

@@ -48,9 +48,10 @@ pub enum Refusal {
     /// `--desk` names a desk that is not in the inventory.
     #[error("desk {0} is not in the inventory")]
     UnknownDesk(DeskId),
-    /// `--desk` names a desk the certificate does not belong to.
-    #[error("the certificate belongs to {found}, not to {named}", found = list(.1), named = .0)]
-    DeskMismatch(DeskId, Vec<DeskId>),
+    /// `--desk` names a desk the certificate does not belong to: what it
+    /// names instead (desk ids, `SIREN …`).
+    #[error("the certificate names {found}, not desk {named}", found = .1.join(", "), named = .0)]
+    DeskMismatch(DeskId, Vec<String>),
     /// No chain to the configured trust anchors.
     #[error("the certificate does not chain to a trusted authority ({0})")]
     Untrusted(String),
@@ -153,7 +154,7 @@ impl Refusal {
             Refusal::NoDesk => "le certificat ne permet pas d'identifier le guichet (ni identifiant de guichet, ni SIREN, ni adresse connue).".into(),
             Refusal::AmbiguousDesk(ids) => format!("le certificat pourrait appartenir à plusieurs guichets ({}).", list(ids)),
             Refusal::UnknownDesk(id) => format!("le guichet {id} n'est pas dans l'inventaire."),
-            Refusal::DeskMismatch(named, found) => format!("le certificat est celui du guichet {}, pas du guichet {named}.", list(found)),
+            Refusal::DeskMismatch(named, found) => format!("le certificat désigne {}, pas le guichet {named}.", found.join(", ")),
             Refusal::Untrusted(_) => "le certificat n'a pas été délivré par une autorité de certification reconnue.".into(),
             Refusal::SelfSigned => "le certificat est auto-signé : un certificat de guichet est délivré par une autorité de certification. Envoyez le certificat délivré par votre autorité.".into(),
             Refusal::UnknownIssuer(issuer) => format!("le certificat a été délivré par une autorité que l'équipe ne connaît pas ({issuer}) ; un certificat renouvelé vient normalement de l'autorité qui a délivré le précédent. L'équipe de gestion va vérifier."),
