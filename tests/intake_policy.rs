@@ -480,3 +480,60 @@ fn desk_names_a_desk_the_certificate_contradicts_even_outside_the_inventory() {
     let (outcome, _, row) = verdict(&case, "own.cer", &own, &["--desk", DESK1]);
     assert_eq!(outcome, "accepted", "{row}");
 }
+
+#[test]
+fn a_renewal_from_another_issuer_is_flagged_issuer_changed() {
+    let ca = root("AC de test");
+    let other = root("Autre AC");
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("autre.pem"), pem("CERTIFICATE", &other.der)).unwrap();
+    let cfg = format!(
+        "[intake]\nknown_issuers_dir = \"{}\"\n",
+        dir.path().display()
+    );
+    let case = loaded(&ca, Some(&cfg));
+    let f = case.file(
+        "autre.cer",
+        leaf(
+            &other,
+            DESK2,
+            "b@example.org",
+            ymd(2027, 1, 1),
+            ymd(2030, 1, 1),
+            30,
+        ),
+    );
+    let (code, rows, err) = ingest(&case, &[f.to_str().unwrap()]);
+    assert_eq!(code, 0, "{rows} {err}");
+    let w = &rows[0]["warnings"];
+    assert_eq!(w.as_array().map(Vec::len), Some(1), "{rows}");
+    assert_eq!(w[0]["code"], "issuer_changed", "{rows}");
+    assert!(
+        w[0]["message_fr"].as_str().unwrap().contains("Autre AC"),
+        "{rows}"
+    );
+    assert!(
+        w[0]["message_en"].as_str().unwrap().contains("Autre AC"),
+        "{rows}"
+    );
+    // In the log the digest reads.
+    let log = case.ok(&["log", "--desk", DESK2]);
+    assert!(log.contains("autre autorité"), "{log}");
+    // And in the text output.
+    let f = case.file(
+        "autre2.cer",
+        leaf(
+            &ca,
+            DESK1,
+            "a@example.org",
+            ymd(2027, 1, 1),
+            ymd(2030, 1, 1),
+            31,
+        ),
+    );
+    let out = case.ok(&["--now", NOW, "cert", "ingest", f.to_str().unwrap()]);
+    assert!(
+        !out.contains("autre autorité"),
+        "same issuer: no warning: {out}"
+    );
+}

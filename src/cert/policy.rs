@@ -118,6 +118,12 @@ pub fn judge(
         if cur.key_sha256 == leaf.key_sha256 {
             warnings.push(Warning::SameKey);
         }
+        if cur.issuer != leaf.issuer {
+            warnings.push(Warning::IssuerChanged(
+                cur.issuer.clone(),
+                leaf.issuer.clone(),
+            ));
+        }
     }
     if let Some(Err(r)) = trust {
         check(Some(r), &mut warnings)?;

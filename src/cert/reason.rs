@@ -192,6 +192,9 @@ pub enum Warning {
     SirenLuhn,
     /// A refusal overridden by `--force`.
     Forced(&'static str),
+    /// A renewal from another issuer than the desk's current certificate's
+    /// (issue 14): (the current issuer, the new one).
+    IssuerChanged(String, String),
 }
 
 impl Warning {
@@ -203,6 +206,7 @@ impl Warning {
             Warning::SameKey => "same_key".into(),
             Warning::SirenLuhn => "siren_luhn".into(),
             Warning::Forced(c) => format!("forced:{c}"),
+            Warning::IssuerChanged(..) => "issuer_changed".into(),
         }
     }
 
@@ -222,6 +226,30 @@ impl Warning {
             }
             Warning::SirenLuhn => "le SIREN du guichet ne respecte pas la clé de Luhn".into(),
             Warning::Forced(c) => format!("refus «{c}» passé outre (--force)"),
+            Warning::IssuerChanged(from, to) => format!(
+                "le certificat vient d'une autre autorité ({to}) que le certificat actuel ({from})"
+            ),
+        }
+    }
+
+    /// A sentence in English, for the team.
+    pub fn en(&self, tz: Tz) -> String {
+        match self {
+            Warning::NoDeskUsage => {
+                "the certificate allows neither client authentication nor e-mail protection".into()
+            }
+            Warning::NotYetValid(at) => format!(
+                "the certificate is valid only from {}",
+                french_date(*at, tz)
+            ),
+            Warning::SameKey => {
+                "the certificate reuses the previous certificate's public key".into()
+            }
+            Warning::SirenLuhn => "the desk's SIREN fails its Luhn check".into(),
+            Warning::Forced(c) => format!("refusal \"{c}\" overridden (--force)"),
+            Warning::IssuerChanged(from, to) => format!(
+                "the certificate comes from another authority ({to}) than the current one ({from})"
+            ),
         }
     }
 }

@@ -221,7 +221,14 @@ fn ingest(ctx: &Context, a: IngestArgs) -> Result<(), CliError> {
                     if r.warnings.is_empty() {
                         String::new()
                     } else {
-                        format!(" (avertissements : {})", r.warnings.join(", "))
+                        format!(
+                            " (avertissements : {})",
+                            r.warnings
+                                .iter()
+                                .map(|w| format!("{} [{}]", w.message_fr, w.code))
+                                .collect::<Vec<_>>()
+                                .join(" ; ")
+                        )
                     }
                 )),
                 "unchanged" => out.push_str(&format!(

@@ -102,8 +102,19 @@ pub struct IngestRow {
     pub reason_en: Option<String>,
     /// Whether `--force` would override the refusal.
     pub overridable: Option<bool>,
-    /// The codes of an acceptance's warnings.
-    pub warnings: Vec<String>,
+    /// An acceptance's warnings (DESIGN §13: objects, not bare codes).
+    pub warnings: Vec<WarningJson>,
+}
+
+/// A warning of `cert ingest --json`: its code and sentences.
+#[derive(Serialize)]
+pub struct WarningJson {
+    /// The stable code (`same_key`, `issuer_changed`, `forced:expired`…).
+    pub code: String,
+    /// What it means, in French.
+    pub message_fr: String,
+    /// What it means, in English.
+    pub message_en: String,
 }
 
 impl IngestRow {
@@ -131,7 +142,14 @@ impl IngestRow {
                 outcome: "accepted",
                 desk: Some(desk.to_string()),
                 sha256: Some(leaf.sha256.to_hex()),
-                warnings: warnings.iter().map(|w| w.code()).collect(),
+                warnings: warnings
+                    .iter()
+                    .map(|w| WarningJson {
+                        code: w.code(),
+                        message_fr: w.fr(tz),
+                        message_en: w.en(tz),
+                    })
+                    .collect(),
                 ..base
             },
             Outcome::Unchanged { desk, sha256 } => IngestRow {
@@ -249,7 +267,10 @@ mod tests {
                     desk: desk.clone(),
                     leaf: Box::new(leaf),
                     chain: Vec::new(),
-                    warnings: vec![Warning::SameKey],
+                    warnings: vec![
+                        Warning::SameKey,
+                        Warning::IssuerChanged("CN=AC 1".into(), "CN=AC 2".into()),
+                    ],
                 },
             },
             Decision {
