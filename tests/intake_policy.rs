@@ -537,3 +537,97 @@ fn a_renewal_from_another_issuer_is_flagged_issuer_changed() {
         "same issuer: no warning: {out}"
     );
 }
+
+#[test]
+fn contacts_break_ties_among_a_sirens_desks_and_ambiguity_says_why() {
+    let ca = root("AC de test");
+    let case = Case::new();
+    let desk3 = "732829320-00003";
+    desks(
+        &case,
+        &[
+            (DESK1, "accueil@example.org"),
+            (DESK2, "siege@example.org"),
+            (desk3, "siege@example.org"),
+        ],
+    );
+    let dates = (ymd(2027, 1, 1), ymd(2030, 1, 1));
+    // `OU=0002 <SIREN>` and no desk id, as real subjects have.
+    let org_cert = |email: &str, serial| {
+        let mut spec = LeafSpec::desk(DESK1, email, dates.0, dates.1, serial);
+        spec.common_name = "Office public de l'habitat".into();
+        ca.issue(&spec, &Key::generate(KeyKind::P256).unwrap())
+            .unwrap()
+    };
+    // The SAN address is desk 1's contact: desk 1.
+    let (outcome, _, row) = verdict(&case, "san.cer", &org_cert("accueil@example.org", 1), &[]);
+    assert_eq!(outcome, "accepted", "{row}");
+    assert_eq!(row["desk"], DESK1, "{row}");
+    // The address shared by desks 2 and 3: still ambiguous, and the refusal
+    // says which desks and which evidence.
+    let (outcome, code, row) = verdict(&case, "siege.cer", &org_cert("siege@example.org", 2), &[]);
+    assert_eq!(
+        (outcome.as_str(), code.as_str()),
+        ("refused", "ambiguous_desk"),
+        "{row}"
+    );
+    let fr = row["reason_fr"].as_str().unwrap();
+    assert!(
+        fr.contains(DESK2) && fr.contains(desk3) && !fr.contains(DESK1),
+        "{fr}"
+    );
+    assert!(
+        fr.contains("732829320") && fr.contains("siege@example.org"),
+        "names the evidence: {fr}"
+    );
+    // An emailAddress in the subject counts as a SAN address does.
+    let key = rcgen::KeyPair::generate().unwrap();
+    let mut p = rcgen::CertificateParams::new(vec![]).unwrap();
+    p.distinguished_name
+        .push(rcgen::DnType::OrganizationalUnitName, "0002 732829320");
+    p.distinguished_name.push(
+        rcgen::DnType::CustomDnType(vec![1, 2, 840, 113549, 1, 9, 1]),
+        rcgen::DnValue::Ia5String("accueil@example.org".try_into().unwrap()),
+    );
+    p.distinguished_name
+        .push(rcgen::DnType::CommonName, "Office public de l'habitat");
+    p.not_before = rcgen::date_time_ymd(2027, 1, 1);
+    p.not_after = rcgen::date_time_ymd(2030, 1, 1);
+    let ca_key = rcgen::KeyPair::generate().unwrap();
+    let mut ca_params = rcgen::CertificateParams::new(vec![]).unwrap();
+    ca_params
+        .distinguished_name
+        .push(rcgen::DnType::CommonName, "AC sujet");
+    ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    let issuer = rcgen::Issuer::new(ca_params, ca_key);
+    let in_subject = p.signed_by(&key, &issuer).unwrap().der().to_vec();
+    let (outcome, _, row) = verdict(&case, "sujet.cer", &in_subject, &[]);
+    assert_eq!(outcome, "accepted", "{row}");
+    assert_eq!(row["desk"], DESK1, "{row}");
+}
+
+#[test]
+fn desks_sharing_an_organisation_dn_give_no_false_desk_mismatch() {
+    let ca = root("AC de test");
+    let case = Case::new();
+    desks(&case, &[(DESK1, "a@example.org"), (DESK2, "b@example.org")]);
+    let dates = (ymd(2026, 1, 1), ymd(2029, 1, 1));
+    // One organisation DN, no desk id: desk 1's current certificate.
+    let shared = |serial| {
+        let mut spec = LeafSpec::desk(DESK1, "x@example.org", dates.0, dates.1, serial);
+        spec.common_name = "Office public de l'habitat".into();
+        spec.siren = None;
+        spec.email = None;
+        ca.issue(&spec, &Key::generate(KeyKind::P256).unwrap())
+            .unwrap()
+    };
+    let one = case.file("1.cer", shared(1));
+    let (code, rows, err) = ingest(
+        &case,
+        &["--initial", "--desk", DESK1, one.to_str().unwrap()],
+    );
+    assert_eq!(code, 0, "{rows} {err}");
+    // Desk 2's own certificate with the same DN, named with --desk.
+    let (outcome, code, row) = verdict(&case, "2.cer", &shared(2), &["--desk", DESK2]);
+    assert_eq!(outcome, "accepted", "{code} {row}");
+}

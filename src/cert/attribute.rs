@@ -7,6 +7,7 @@
 use std::collections::{BTreeSet, HashMap};
 
 use super::parse::CertInfo;
+pub use super::reason::Evidence;
 use super::reason::Refusal;
 use crate::desk::{Desk, DeskId};
 
@@ -71,9 +72,21 @@ impl DeskIndex {
         self.subject_of.insert(desk.clone(), new.to_owned());
     }
 
-    /// The desks of the strongest tier of evidence, sorted.
+    /// The desks of the strongest tier of evidence, sorted, narrowed by the
+    /// weaker evidence when a tier names several (see [`Candidates`]).
     pub fn candidates(&self, cert: &CertInfo) -> Vec<DeskId> {
+        self.weigh(cert).desks
+    }
+
+    /// The desks of the strongest tier of evidence and what named them.
+    /// Among several desks of one SIREN (or one subject DN), those whose
+    /// contacts include an address of the certificate (SAN or subject
+    /// emailAddress) win, then those whose current certificate has the same
+    /// subject (issue 14: `OU=0002 <SIREN>` alone is ambiguous for an
+    /// organisation with several desks).
+    pub fn weigh(&self, cert: &CertInfo) -> Candidates {
         let texts = texts(cert);
+        let emails: BTreeSet<String> = cert.emails().map(str::to_lowercase).collect();
         let mut found = BTreeSet::new();
         for t in &texts {
             for id in desk_ids_in(t) {
@@ -82,35 +95,85 @@ impl DeskIndex {
                 }
             }
         }
-        if found.is_empty() {
-            for t in &texts {
-                for siren in sirens_in(t) {
-                    if let Some(ds) = self.by_siren.get(&siren) {
-                        found.extend(ds.iter().cloned());
-                    }
+        if !found.is_empty() {
+            return Candidates::of(found, Evidence::DeskId, &emails);
+        }
+        let mut sirens = BTreeSet::new();
+        for t in &texts {
+            for siren in sirens_in(t) {
+                if let Some(ds) = self.by_siren.get(&siren) {
+                    found.extend(ds.iter().cloned());
+                    sirens.insert(siren);
                 }
             }
         }
-        if found.is_empty() {
-            if let Some(ds) = self.by_subject.get(&cert.subject) {
-                found.extend(ds.iter().cloned());
+        if !found.is_empty() {
+            let found = self.by_contact(found, &emails);
+            let found = self.by_current_subject(found, &cert.subject);
+            return Candidates::of(
+                found,
+                Evidence::Siren(sirens.into_iter().collect()),
+                &emails,
+            );
+        }
+        if let Some(ds) = self.by_subject.get(&cert.subject) {
+            found.extend(ds.iter().cloned());
+        }
+        if !found.is_empty() {
+            let found = self.by_contact(found, &emails);
+            return Candidates::of(found, Evidence::Subject, &emails);
+        }
+        for e in &emails {
+            if let Some(ds) = self.by_email.get(e) {
+                // An address alone never hands a desk over to another
+                // subject than its current certificate's (issue 18: a
+                // forged certificate with only a desk's contact in it).
+                found.extend(
+                    ds.iter()
+                        .filter(|d| self.subject_of.get(*d).is_none_or(|s| *s == cert.subject))
+                        .cloned(),
+                );
             }
         }
-        if found.is_empty() {
-            for e in cert.emails() {
-                if let Some(ds) = self.by_email.get(&e.to_lowercase()) {
-                    // An address alone never hands a desk over to another
-                    // subject than its current certificate's (issue 18: a
-                    // forged certificate with only a desk's contact in it).
-                    found.extend(
-                        ds.iter()
-                            .filter(|d| self.subject_of.get(*d).is_none_or(|s| *s == cert.subject))
-                            .cloned(),
-                    );
-                }
-            }
+        Candidates::of(found, Evidence::Address, &emails)
+    }
+
+    /// The desks among `found` with one of `emails` as contact, if any
+    /// (else `found` unchanged).
+    fn by_contact(&self, found: BTreeSet<DeskId>, emails: &BTreeSet<String>) -> BTreeSet<DeskId> {
+        if found.len() < 2 {
+            return found;
         }
-        found.into_iter().collect()
+        let hit: BTreeSet<DeskId> = emails
+            .iter()
+            .filter_map(|e| self.by_email.get(e))
+            .flatten()
+            .filter(|d| found.contains(*d))
+            .cloned()
+            .collect();
+        if hit.is_empty() {
+            found
+        } else {
+            hit
+        }
+    }
+
+    /// The desks among `found` whose current certificate has `subject`, if
+    /// any (else `found` unchanged).
+    fn by_current_subject(&self, found: BTreeSet<DeskId>, subject: &str) -> BTreeSet<DeskId> {
+        if found.len() < 2 {
+            return found;
+        }
+        let hit: BTreeSet<DeskId> = found
+            .iter()
+            .filter(|d| self.subject_of.get(*d).is_some_and(|s| s == subject))
+            .cloned()
+            .collect();
+        if hit.is_empty() {
+            found
+        } else {
+            hit
+        }
     }
 
     /// The one desk a certificate belongs to. With `named` (`--desk`), that
@@ -144,11 +207,34 @@ impl DeskIndex {
             // false desk_mismatch between two desks sharing a DN).
             return Ok(d.clone());
         }
-        let found = self.candidates(cert);
-        match found.len() {
+        let c = self.weigh(cert);
+        match c.desks.len() {
             0 => Err(Refusal::NoDesk),
-            1 => Ok(found.into_iter().next().unwrap_or_else(|| unreachable!())),
-            _ => Err(Refusal::AmbiguousDesk(found)),
+            1 => Ok(c.desks.into_iter().next().unwrap_or_else(|| unreachable!())),
+            _ => Err(Refusal::AmbiguousDesk(c.desks, c.evidence, c.emails)),
+        }
+    }
+}
+
+/// What attribution found: the desks, sorted, what named them, and the
+/// certificate's addresses (which did not single one out when there are
+/// several desks).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Candidates {
+    /// The desks.
+    pub desks: Vec<DeskId>,
+    /// What named them.
+    pub evidence: Evidence,
+    /// The certificate's addresses, lower-cased.
+    pub emails: Vec<String>,
+}
+
+impl Candidates {
+    fn of(desks: BTreeSet<DeskId>, evidence: Evidence, emails: &BTreeSet<String>) -> Candidates {
+        Candidates {
+            desks: desks.into_iter().collect(),
+            evidence,
+            emails: emails.iter().cloned().collect(),
         }
     }
 }

@@ -176,6 +176,7 @@ mod tests {
             signature_algorithm: "ecdsa-with-SHA256".into(),
             key_sha256: Sha256::of(b"key"),
             subject_values: vec![],
+            subject_emails: vec![],
             der: vec![],
         }
     }

@@ -42,9 +42,10 @@ pub enum Refusal {
     /// Attributable to no desk.
     #[error("the certificate names no known desk")]
     NoDesk,
-    /// Attributable to several desks.
-    #[error("the certificate could belong to several desks: {}", list(.0))]
-    AmbiguousDesk(Vec<DeskId>),
+    /// Attributable to several desks: which, what named them, and the
+    /// certificate's addresses that did not single one out.
+    #[error("the certificate could belong to several desks: {}; {}", list(.0), evidence_en(.1, .2))]
+    AmbiguousDesk(Vec<DeskId>, Evidence, Vec<String>),
     /// `--desk` names a desk that is not in the inventory.
     #[error("desk {0} is not in the inventory")]
     UnknownDesk(DeskId),
@@ -68,6 +69,69 @@ pub enum Refusal {
     InvalidValidity(Instant, Instant),
 }
 
+/// The evidence that named a certificate's candidate desks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Evidence {
+    /// Desk ids written in the subject or a SAN.
+    DeskId,
+    /// These SIRENs written in the subject or a SAN.
+    Siren(Vec<String>),
+    /// The subject equals that of the desks' current certificates.
+    Subject,
+    /// An address of the certificate is a contact of the desks.
+    Address,
+}
+
+/// Why several desks matched, in French.
+fn evidence_fr(evidence: &Evidence, emails: &[String]) -> String {
+    let why = match evidence {
+        Evidence::DeskId => "il porte l'identifiant de chacun de ces guichets".to_owned(),
+        Evidence::Siren(s) => format!("il porte le SIREN {} de ces guichets", s.join(", ")),
+        Evidence::Subject => {
+            "son sujet est celui du certificat actuel de chacun de ces guichets".to_owned()
+        }
+        Evidence::Address => {
+            return format!(
+                "son adresse ({}) est un contact de chacun de ces guichets",
+                emails.join(", ")
+            )
+        }
+    };
+    if emails.is_empty() {
+        format!("{why}, et ne donne aucune adresse électronique qui les départage")
+    } else {
+        format!(
+            "{why}, et son adresse ({}) ne désigne pas un seul d'entre eux",
+            emails.join(", ")
+        )
+    }
+}
+
+/// Why several desks matched, in English.
+fn evidence_en(evidence: &Evidence, emails: &[String]) -> String {
+    let why = match evidence {
+        Evidence::DeskId => "it names each of these desks' ids".to_owned(),
+        Evidence::Siren(s) => format!("it names these desks' SIREN {}", s.join(", ")),
+        Evidence::Subject => {
+            "its subject is that of each of these desks' current certificate".to_owned()
+        }
+        Evidence::Address => {
+            return format!(
+                "its address ({}) is a contact of each of these desks",
+                emails.join(", ")
+            )
+        }
+    };
+    if emails.is_empty() {
+        format!("{why}, and gives no e-mail address to tell them apart")
+    } else {
+        format!(
+            "{why}, and its address ({}) does not single one out",
+            emails.join(", ")
+        )
+    }
+}
+
 fn list(ids: &[DeskId]) -> String {
     ids.iter()
         .map(DeskId::as_str)
@@ -88,7 +152,7 @@ impl Refusal {
             Refusal::WeakKey(..) => "weak_key",
             Refusal::WeakSignature(_) => "weak_signature",
             Refusal::NoDesk => "no_desk",
-            Refusal::AmbiguousDesk(_) => "ambiguous_desk",
+            Refusal::AmbiguousDesk(..) => "ambiguous_desk",
             Refusal::UnknownDesk(_) => "unknown_desk",
             Refusal::DeskMismatch(..) => "desk_mismatch",
             Refusal::Untrusted(_) => "untrusted",
@@ -152,7 +216,7 @@ impl Refusal {
             Refusal::WeakKey(alg, bits) => format!("la clé du certificat est trop faible ({} {bits} bits) ; demandez un certificat avec une clé RSA d'au moins 2048 bits ou EC d'au moins 256 bits.", alg.to_uppercase()),
             Refusal::WeakSignature(alg) => format!("le certificat est signé avec un algorithme obsolète ({alg})."),
             Refusal::NoDesk => "le certificat ne permet pas d'identifier le guichet (ni identifiant de guichet, ni SIREN, ni adresse connue).".into(),
-            Refusal::AmbiguousDesk(ids) => format!("le certificat pourrait appartenir à plusieurs guichets ({}).", list(ids)),
+            Refusal::AmbiguousDesk(ids, evidence, emails) => format!("le certificat pourrait appartenir à plusieurs guichets ({}) : {}. L'équipe doit préciser le guichet (--desk).", list(ids), evidence_fr(evidence, emails)),
             Refusal::UnknownDesk(id) => format!("le guichet {id} n'est pas dans l'inventaire."),
             Refusal::DeskMismatch(named, found) => format!("le certificat désigne {}, pas le guichet {named}.", found.join(", ")),
             Refusal::Untrusted(_) => "le certificat n'a pas été délivré par une autorité de certification reconnue.".into(),
