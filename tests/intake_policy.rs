@@ -631,3 +631,74 @@ fn desks_sharing_an_organisation_dn_give_no_false_desk_mismatch() {
     let (outcome, code, row) = verdict(&case, "2.cer", &shared(2), &["--desk", DESK2]);
     assert_eq!(outcome, "accepted", "{code} {row}");
 }
+
+#[test]
+fn folder_intake_skips_system_files_reads_sub_folders_and_a_missing_path_is_an_error() {
+    let ca = root("AC de test");
+    let case = Case::new();
+    desks(&case, &[(DESK1, "a@example.org"), (DESK2, "b@example.org")]);
+    let dates = (ymd(2027, 1, 1), ymd(2030, 1, 1));
+    case.file(
+        "recus/1.cer",
+        leaf(&ca, DESK1, "a@example.org", dates.0, dates.1, 1),
+    );
+    case.file(
+        "recus/guichet 2/2.cer",
+        leaf(&ca, DESK2, "b@example.org", dates.0, dates.1, 2),
+    );
+    for junk in [
+        "Thumbs.db",
+        "desktop.ini",
+        ".DS_Store",
+        ".cache.cer",
+        "~$note.docx",
+        "copie.TMP",
+        "guichet 2/Thumbs.db",
+    ] {
+        case.file(&format!("recus/{junk}"), "pas un certificat");
+    }
+    let folder = case.path("recus");
+    let (code, rows, err) = ingest(&case, &["--dry-run", folder.to_str().unwrap()]);
+    assert_eq!(code, 0, "nothing refused: {rows} {err}");
+    let rows = rows.as_array().unwrap();
+    let by = |o: &str| rows.iter().filter(|r| r["outcome"] == o).count();
+    assert_eq!(by("accepted"), 2, "the sub-folder is read: {rows:?}");
+    assert_eq!(by("skipped"), 7, "{rows:?}");
+    assert_eq!(by("refused"), 0, "{rows:?}");
+    // Not recursive when asked not to be.
+    let (_, rows, _) = ingest(
+        &case,
+        &["--dry-run", "--no-recursive", folder.to_str().unwrap()],
+    );
+    let accepted: Vec<&Value> = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["outcome"] == "accepted")
+        .collect();
+    assert_eq!(accepted.len(), 1, "{rows}");
+    assert_eq!(accepted[0]["desk"], DESK1);
+    // Ingested for real: no refusal recorded for the junk.
+    case.ok(&["--now", NOW, "cert", "ingest", folder.to_str().unwrap()]);
+    assert_eq!(alert_kinds(&case), Vec::<(String, String)>::new());
+    // A path that does not exist: an error of the command (exit 1), no
+    // refusal row, nothing recorded.
+    let missing = case.path("absent.cer");
+    let out = case.run(&[
+        "--now",
+        NOW,
+        "cert",
+        "ingest",
+        "--json",
+        missing.to_str().unwrap(),
+    ]);
+    assert_eq!(code_of(&out), 1, "{}", stderr(&out));
+    assert!(stderr(&out).contains("absent.cer"), "{}", stderr(&out));
+    assert!(out.stdout.is_empty());
+    let log = case.ok(&["log"]);
+    assert!(!log.contains("absent.cer"), "{log}");
+}
+
+fn code_of(out: &std::process::Output) -> i32 {
+    code(out)
+}

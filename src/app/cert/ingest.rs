@@ -23,31 +23,85 @@ impl Progress for () {
     fn advance(&mut self, _: usize) {}
 }
 
-/// The files named, folders expanded to the files directly in them, sorted.
-/// A named pipe, device or socket in a folder is kept, so that reading it
-/// refuses it with a row that names it ("not a regular file") instead of it
-/// vanishing from the report; sub-folders are left out.
-pub fn expand(paths: &[PathBuf]) -> Result<Vec<PathBuf>, AppError> {
-    let mut out = Vec::new();
+/// The files to ingest, and the files of the folders left out.
+#[derive(Debug, Default)]
+pub struct Expanded {
+    /// The files, in order: as named, folders expanded in place, sorted.
+    pub files: Vec<PathBuf>,
+    /// Files found in folders and left out: hidden or system files that no
+    /// desk sent (`Thumbs.db`, `.DS_Store`, Office lock files…).
+    pub skipped: Vec<PathBuf>,
+}
+
+/// Whether a file found in a folder is one no desk sent: hidden (a leading
+/// dot, `.DS_Store` included), the thumbnails and settings Windows and
+/// macOS leave in folders, Office lock files (`~$…`) and temporary files
+/// (`*.tmp`). Such files are skipped, never refused nor mailed (issue 14).
+pub fn is_system_file(name: &str) -> bool {
+    let lower = name.to_lowercase();
+    name.starts_with('.')
+        || name.starts_with("~$")
+        || lower.ends_with(".tmp")
+        || matches!(
+            lower.as_str(),
+            "thumbs.db" | "ehthumbs.db" | "desktop.ini" | "icon\r" | "__macosx"
+        )
+}
+
+/// The paths named, folders expanded to their files (sub-folders too when
+/// `recursive`), each folder sorted. A named pipe, device or socket in a
+/// folder is kept, so that reading it refuses it with a row that names it
+/// ("not a regular file") instead of it vanishing from the report; hidden
+/// and system files of folders are set apart ([`is_system_file`]); links to
+/// folders are not followed (no loops). A named path that does not exist is
+/// the command's error, not a desk's refused file.
+pub fn expand(paths: &[PathBuf], recursive: bool) -> Result<Expanded, AppError> {
+    let mut out = Expanded::default();
     for p in paths {
-        if p.is_dir() {
-            let mut files: Vec<PathBuf> = std::fs::read_dir(p)
-                .map_err(|source| AppError::ReadFolder {
-                    folder: p.display().to_string(),
+        match std::fs::metadata(p) {
+            Err(source) => {
+                return Err(AppError::Read {
+                    file: super::display_name(p),
                     source,
-                })?
-                .flatten()
-                .map(|e| e.path())
-                // Links followed, as reading does; a dangling one is left out.
-                .filter(|p| std::fs::metadata(p).is_ok_and(|m| !m.is_dir()))
-                .collect();
-            files.sort();
-            out.extend(files);
-        } else {
-            out.push(p.clone());
+                })
+            }
+            Ok(m) if m.is_dir() => walk(p, recursive, &mut out)?,
+            Ok(_) => out.files.push(p.clone()),
         }
     }
     Ok(out)
+}
+
+fn walk(dir: &std::path::Path, recursive: bool, out: &mut Expanded) -> Result<(), AppError> {
+    let mut entries: Vec<std::fs::DirEntry> = std::fs::read_dir(dir)
+        .map_err(|source| AppError::ReadFolder {
+            folder: dir.display().to_string(),
+            source,
+        })?
+        .flatten()
+        .collect();
+    entries.sort_by_key(std::fs::DirEntry::path);
+    for e in entries {
+        let path = e.path();
+        let name = e.file_name().to_string_lossy().into_owned();
+        // The entry itself, not a link's target: a link to a folder is not
+        // walked (no loops).
+        let is_dir = e.file_type().is_ok_and(|t| t.is_dir());
+        if is_system_file(&name) {
+            if !is_dir {
+                out.skipped.push(path);
+            }
+        } else if is_dir {
+            if recursive {
+                walk(&path, recursive, out)?;
+            }
+        } else if std::fs::metadata(&path).is_ok_and(|m| !m.is_dir()) {
+            // Links followed, as reading does; a dangling one or one to a
+            // folder is left out.
+            out.files.push(path);
+        }
+    }
+    Ok(())
 }
 
 /// How an ingest is asked for.

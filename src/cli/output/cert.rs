@@ -86,7 +86,8 @@ impl InspectRow {
 pub struct IngestRow {
     /// The file's display name.
     pub file: String,
-    /// `accepted`, `unchanged` or `refused`.
+    /// `accepted`, `unchanged`, `refused`, or `skipped` (a hidden or system
+    /// file of a folder, never refused nor mailed).
     pub outcome: &'static str,
     /// The desk, when known.
     pub desk: Option<String>,
@@ -118,6 +119,28 @@ pub struct WarningJson {
 }
 
 impl IngestRow {
+    /// The row of a hidden or system file skipped in a folder.
+    pub fn skipped(file: String) -> IngestRow {
+        IngestRow {
+            file,
+            outcome: "skipped",
+            desk: None,
+            sha256: None,
+            format: None,
+            code: Some("system_file"),
+            reason_fr: Some(
+                "fichier caché ou système (Thumbs.db, desktop.ini, .DS_Store, ~$…, .tmp…), ignoré"
+                    .into(),
+            ),
+            reason_en: Some(
+                "a hidden or system file (Thumbs.db, desktop.ini, .DS_Store, ~$…, .tmp…), skipped"
+                    .into(),
+            ),
+            overridable: None,
+            warnings: Vec::new(),
+        }
+    }
+
     /// The row of decision `d`, its dates in zone `tz`.
     pub fn new(d: &Decision, tz: Tz) -> IngestRow {
         let base = IngestRow {
