@@ -702,3 +702,213 @@ fn folder_intake_skips_system_files_reads_sub_folders_and_a_missing_path_is_an_e
 fn code_of(out: &std::process::Output) -> i32 {
     code(out)
 }
+
+/// A CA made with rcgen: its parameters (to issue), key and DER.
+struct RawCa {
+    issuer: rcgen::Issuer<'static, rcgen::KeyPair>,
+    der: Vec<u8>,
+}
+
+fn raw_ca(
+    cn: &str,
+    parent: Option<&RawCa>,
+    eku: Vec<rcgen::ExtendedKeyUsagePurpose>,
+    nb: (i32, u8, u8),
+    na: (i32, u8, u8),
+) -> RawCa {
+    let key = rcgen::KeyPair::generate().unwrap();
+    let mut p = rcgen::CertificateParams::new(vec![]).unwrap();
+    p.distinguished_name.push(rcgen::DnType::CommonName, cn);
+    p.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    p.key_usages = vec![
+        rcgen::KeyUsagePurpose::KeyCertSign,
+        rcgen::KeyUsagePurpose::CrlSign,
+    ];
+    p.extended_key_usages = eku;
+    p.not_before = rcgen::date_time_ymd(nb.0, nb.1, nb.2);
+    p.not_after = rcgen::date_time_ymd(na.0, na.1, na.2);
+    let der = match parent {
+        Some(parent) => p.signed_by(&key, &parent.issuer).unwrap(),
+        None => p.self_signed(&key).unwrap(),
+    }
+    .der()
+    .to_vec();
+    RawCa {
+        issuer: rcgen::Issuer::new(p, key),
+        der,
+    }
+}
+
+/// A desk 1 certificate from `ca`, valid 2027–2030, with these key usages.
+fn raw_leaf(ca: &RawCa, serial: u8, key_usages: Vec<rcgen::KeyUsagePurpose>) -> Vec<u8> {
+    let key = rcgen::KeyPair::generate().unwrap();
+    let mut p = rcgen::CertificateParams::new(vec![]).unwrap();
+    p.distinguished_name
+        .push(rcgen::DnType::CommonName, format!("Guichet {DESK1}"));
+    p.serial_number = Some(rcgen::SerialNumber::from_slice(&[serial]));
+    p.key_usages = key_usages;
+    p.extended_key_usages = vec![rcgen::ExtendedKeyUsagePurpose::ClientAuth];
+    p.not_before = rcgen::date_time_ymd(2027, 1, 1);
+    p.not_after = rcgen::date_time_ymd(2030, 1, 1);
+    p.signed_by(&key, &ca.issuer).unwrap().der().to_vec()
+}
+
+fn bundle(certs: &[&[u8]]) -> String {
+    certs.iter().map(|c| pem("CERTIFICATE", c)).collect()
+}
+
+#[test]
+fn chain_refusals_say_precisely_what_is_wrong_in_french_and_english() {
+    let any = vec![];
+    let root_ca = raw_ca(
+        "Racine de test",
+        None,
+        any.clone(),
+        (2020, 1, 1),
+        (2040, 1, 1),
+    );
+    let case = Case::new();
+    let anchors = case.file("ancres/racine.pem", pem("CERTIFICATE", &root_ca.der));
+    case.file("ancres/vide.pem", "rien");
+    let cfg = case.file(
+        "vigie.toml",
+        format!(
+            "[intake]\ntrust_anchors_dir = \"{}\"\n",
+            anchors.parent().unwrap().display()
+        ),
+    );
+    let case = Case {
+        config: Some(cfg),
+        ..case
+    };
+    desks(&case, &[(DESK1, "a@example.org")]);
+    let digital = || vec![rcgen::KeyUsagePurpose::DigitalSignature];
+    let inter = raw_ca(
+        "AC intermediaire",
+        Some(&root_ca),
+        any.clone(),
+        (2021, 1, 1),
+        (2035, 1, 1),
+    );
+    let good = raw_leaf(&inter, 1, digital());
+    let (outcome, _, row) = verdict(
+        &case,
+        "bon.pem",
+        bundle(&[&good, &inter.der]).as_bytes(),
+        &[],
+    );
+    assert_eq!(outcome, "accepted", "{row}");
+    let reasons = |name: &str, bytes: &[u8]| {
+        let (outcome, code, row) = verdict(&case, name, bytes, &[]);
+        assert_eq!(outcome, "refused", "{name}: {row}");
+        (
+            code,
+            row["reason_fr"].as_str().unwrap().to_owned(),
+            row["reason_en"].as_str().unwrap().to_owned(),
+        )
+    };
+    // The intermediate is missing.
+    let (code, fr, en) = reasons("seul.cer", &good);
+    assert_eq!(code, "untrusted");
+    assert!(
+        fr.contains("intermédiaire") && fr.contains("manque"),
+        "{fr}"
+    );
+    assert!(
+        en.contains("missing") && en.contains("AC intermediaire"),
+        "{en}"
+    );
+    // An expired intermediate.
+    let old = raw_ca(
+        "AC ancienne",
+        Some(&root_ca),
+        any.clone(),
+        (2020, 1, 1),
+        (2026, 1, 1),
+    );
+    let (_, fr, en) = reasons(
+        "ancienne.pem",
+        bundle(&[&raw_leaf(&old, 2, digital()), &old.der]).as_bytes(),
+    );
+    assert!(fr.contains("expiré") && fr.contains("AC ancienne"), "{fr}");
+    assert!(en.contains("expired"), "{en}");
+    // Another root.
+    let other = raw_ca(
+        "Racine inconnue",
+        None,
+        any.clone(),
+        (2020, 1, 1),
+        (2040, 1, 1),
+    );
+    let (_, fr, en) = reasons(
+        "autre.pem",
+        bundle(&[&raw_leaf(&other, 3, digital()), &other.der]).as_bytes(),
+    );
+    assert!(
+        fr.contains("Racine inconnue") && fr.contains("racine"),
+        "{fr}"
+    );
+    assert!(en.contains("root") && en.contains("not trusted"), "{en}");
+    // Signed by another key than the intermediate's sent with it.
+    let twin = raw_ca(
+        "AC intermediaire",
+        Some(&root_ca),
+        any.clone(),
+        (2021, 1, 1),
+        (2035, 1, 1),
+    );
+    let (_, fr, en) = reasons(
+        "jumeau.pem",
+        bundle(&[&raw_leaf(&twin, 4, digital()), &inter.der]).as_bytes(),
+    );
+    assert!(fr.contains("signature"), "{fr}");
+    assert!(en.contains("signature"), "{en}");
+    // An intermediate for servers only.
+    let servers = raw_ca(
+        "AC serveurs",
+        Some(&root_ca),
+        vec![rcgen::ExtendedKeyUsagePurpose::ServerAuth],
+        (2021, 1, 1),
+        (2035, 1, 1),
+    );
+    let (_, fr, en) = reasons(
+        "serveurs.pem",
+        bundle(&[&raw_leaf(&servers, 5, digital()), &servers.der]).as_bytes(),
+    );
+    assert!(fr.contains("usage") && fr.contains("AC serveurs"), "{fr}");
+    assert!(en.contains("usage"), "{en}");
+    for s in [&fr, &en] {
+        assert!(
+            !s.contains('{') && !s.contains("Error"),
+            "no debug output: {s}"
+        );
+    }
+    // A desk certificate whose only key usage is signing certificates.
+    let (code, _, en) = reasons(
+        "signe.pem",
+        bundle(&[
+            &raw_leaf(&inter, 6, vec![rcgen::KeyUsagePurpose::KeyCertSign]),
+            &inter.der,
+        ])
+        .as_bytes(),
+    );
+    assert_eq!(code, "wrong_key_usage", "{en}");
+    // The anchor file without a certificate is named at start.
+    let f = case.file("x.pem", bundle(&[&good, &inter.der]));
+    let (_, _, err) = ingest(&case, &["--dry-run", f.to_str().unwrap()]);
+    assert!(err.contains("vide.pem"), "{err}");
+    // The audit keeps the precise cause.
+    let out = case.run(&[
+        "--now",
+        NOW,
+        "cert",
+        "ingest",
+        case.path("seul.cer").to_str().unwrap(),
+    ]);
+    assert_eq!(code_of(&out), 3);
+    let log = case.ok(&["log"]);
+    assert!(
+        log.contains("AC intermediaire") && log.contains("manque"),
+        "{log}"
+    );
+}

@@ -84,6 +84,10 @@ pub fn judge(
     }
     check(leaf.is_ca.then_some(Refusal::CaCertificate), &mut warnings)?;
     check(
+        (!leaf.is_ca && leaf.key_usage == ["keyCertSign"]).then_some(Refusal::WrongKeyUsage),
+        &mut warnings,
+    )?;
+    check(
         (rules.refuse_expired && leaf.not_after <= now).then_some(Refusal::Expired(leaf.not_after)),
         &mut warnings,
     )?;

@@ -4,6 +4,7 @@
 
 use chrono_tz::Tz;
 
+use super::chain::ChainProblem;
 use super::sniff::SniffError;
 use crate::clock::{french_date, Instant};
 use crate::desk::DeskId;
@@ -53,9 +54,14 @@ pub enum Refusal {
     /// names instead (desk ids, `SIREN …`).
     #[error("the certificate names {found}, not desk {named}", found = .1.join(", "), named = .0)]
     DeskMismatch(DeskId, Vec<String>),
-    /// No chain to the configured trust anchors.
-    #[error("the certificate does not chain to a trusted authority ({0})")]
-    Untrusted(String),
+    /// No chain to the configured trust anchors, and why.
+    #[error("the certificate does not chain to a trusted authority: {0}")]
+    Untrusted(ChainProblem),
+    /// Not a CA, yet its key may only sign certificates: not a desk's.
+    #[error(
+        "the certificate's key may only sign certificates, which is not a desk certificate's usage"
+    )]
+    WrongKeyUsage,
     /// Without trust anchors: the certificate is its own issuer.
     #[error("the certificate is self-signed: a desk's certificate is issued by a certification authority")]
     SelfSigned,
@@ -156,6 +162,7 @@ impl Refusal {
             Refusal::UnknownDesk(_) => "unknown_desk",
             Refusal::DeskMismatch(..) => "desk_mismatch",
             Refusal::Untrusted(_) => "untrusted",
+            Refusal::WrongKeyUsage => "wrong_key_usage",
             Refusal::InvalidValidity(..) => "invalid_validity",
             Refusal::SelfSigned => "self_signed",
             Refusal::UnknownIssuer(_) => "unknown_issuer",
@@ -174,6 +181,7 @@ impl Refusal {
                 | Refusal::WeakSignature(_)
                 | Refusal::DeskMismatch(..)
                 | Refusal::Untrusted(_)
+                | Refusal::WrongKeyUsage
                 | Refusal::CaCertificate
                 | Refusal::SelfSigned
                 | Refusal::UnknownIssuer(_)
@@ -219,7 +227,8 @@ impl Refusal {
             Refusal::AmbiguousDesk(ids, evidence, emails) => format!("le certificat pourrait appartenir à plusieurs guichets ({}) : {}. L'équipe doit préciser le guichet (--desk).", list(ids), evidence_fr(evidence, emails)),
             Refusal::UnknownDesk(id) => format!("le guichet {id} n'est pas dans l'inventaire."),
             Refusal::DeskMismatch(named, found) => format!("le certificat désigne {}, pas le guichet {named}.", found.join(", ")),
-            Refusal::Untrusted(_) => "le certificat n'a pas été délivré par une autorité de certification reconnue.".into(),
+            Refusal::Untrusted(why) => format!("le certificat ne remonte pas à une autorité de certification de confiance : {}.", why.fr()),
+            Refusal::WrongKeyUsage => "la clé du certificat ne sert qu'à signer des certificats, ce qui n'est pas l'usage d'un certificat de guichet ; demandez un certificat d'authentification à votre autorité de certification.".into(),
             Refusal::SelfSigned => "le certificat est auto-signé : un certificat de guichet est délivré par une autorité de certification. Envoyez le certificat délivré par votre autorité.".into(),
             Refusal::UnknownIssuer(issuer) => format!("le certificat a été délivré par une autorité que l'équipe ne connaît pas ({issuer}) ; un certificat renouvelé vient normalement de l'autorité qui a délivré le précédent. L'équipe de gestion va vérifier."),
             Refusal::InvalidValidity(nb, na) => format!("les dates du certificat se contredisent : sa validité commence le {} mais finit le {}. Demandez un nouveau certificat à votre autorité de certification.", d(nb), d(na)),
