@@ -912,3 +912,39 @@ fn chain_refusals_say_precisely_what_is_wrong_in_french_and_english() {
         "{log}"
     );
 }
+
+#[test]
+fn relative_paths_in_the_configuration_are_read_from_its_folder() {
+    let ca = root("AC de test");
+    let case = Case::new();
+    case.file("etc/emetteurs/ac.pem", pem("CERTIFICATE", &ca.der));
+    let cfg = case.file(
+        "etc/vigie.toml",
+        "[intake]\nknown_issuers_dir = \"emetteurs\"\n",
+    );
+    let case = Case {
+        config: Some(cfg),
+        ..case
+    };
+    desks(&case, &[(DESK1, "a@example.org")]);
+    let f = case.file(
+        "1.cer",
+        leaf(
+            &ca,
+            DESK1,
+            "a@example.org",
+            ymd(2027, 1, 1),
+            ymd(2030, 1, 1),
+            1,
+        ),
+    );
+    // Run from the case's folder, not the configuration's.
+    let (code, rows, err) = ingest(&case, &["--dry-run", f.to_str().unwrap()]);
+    assert_eq!(code, 0, "{rows} {err}");
+    let out = case.run(&["check"]);
+    assert!(
+        !String::from_utf8_lossy(&out.stdout).contains("trust anchors"),
+        "{}",
+        stderr(&out)
+    );
+}

@@ -302,3 +302,30 @@ impl Default for Service {
         }
     }
 }
+
+impl Config {
+    /// Makes the relative paths of the file relative to `folder`, the
+    /// configuration file's own (an absolute path is kept as it is).
+    pub fn resolve_paths(&mut self, folder: &std::path::Path) {
+        let fix = |p: &mut Option<PathBuf>| {
+            if let Some(path) = p {
+                if path.is_relative() {
+                    *path = folder.join(&*path);
+                }
+            }
+        };
+        fix(&mut self.data_dir);
+        fix(&mut self.templates_dir);
+        if let Some(smtp) = &mut self.smtp {
+            fix(&mut smtp.password_file);
+            fix(&mut smtp.ca_file);
+        }
+        fix(&mut self.intake.trust_anchors_dir);
+        fix(&mut self.intake.intermediates_dir);
+        fix(&mut self.intake.known_issuers_dir);
+        fix(&mut self.national.directory);
+        fix(&mut self.national.client_cert);
+        fix(&mut self.national.client_key);
+        fix(&mut self.national.server_ca);
+    }
+}
