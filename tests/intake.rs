@@ -141,11 +141,12 @@ fn every_fixture_ingests_as_the_manifest_says() {
             want["desk"].as_str(),
             "{name}: desk {r}"
         );
+        // DESIGN §13: each warning is {"code", "message_fr", "message_en"}.
         let mut got: Vec<&str> = r["warnings"]
             .as_array()
             .unwrap()
             .iter()
-            .map(|w| w.as_str().unwrap())
+            .map(|w| w["code"].as_str().unwrap())
             .collect();
         let mut exp: Vec<&str> = want["warnings"]
             .as_array()
@@ -345,7 +346,7 @@ fn force_overrides_only_what_may_be_overridden() {
         &fixture("expired.cer"),
     ]);
     assert_eq!(forced[0]["outcome"], "accepted");
-    assert_eq!(forced[0]["warnings"][0], "forced:expired");
+    assert_eq!(forced[0]["warnings"][0]["code"], "forced:expired");
     let out = case.run(&[
         "--now",
         now,

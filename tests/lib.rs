@@ -15,6 +15,7 @@ mod demo;
 mod desk;
 mod faults;
 mod intake;
+mod intake_policy;
 mod messages;
 mod push;
 mod service;

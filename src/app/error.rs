@@ -22,7 +22,7 @@ pub enum AppError {
     #[error(transparent)]
     Push(#[from] PushError),
     /// The intake's trust anchors cannot be used (a configuration problem).
-    #[error("intake.trust_anchors_dir: {0}")]
+    #[error("{0}")]
     Trust(#[from] crate::cert::chain::TrustError),
     /// A file could not be read.
     #[error("cannot read {file}: {source}")]

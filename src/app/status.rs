@@ -77,6 +77,9 @@ pub struct Check {
     pub counts: HashMap<State, usize>,
     /// The desks not ok, worst first.
     pub worst: Vec<StatusRow>,
+    /// Neither trust anchors nor known issuers are configured: a warning
+    /// until the team says which authorities it trusts (issue 18).
+    pub no_trust_anchors: bool,
 }
 
 /// Counts the desks per state under `bands`.
@@ -108,10 +111,17 @@ pub fn check(env: &Env, bands: &config::Status) -> Result<Check, AppError> {
         check_level(&worst)
     };
     worst.sort_by_key(|r| (r.state.urgency(), r.days_left));
+    let intake = &env.config.intake;
+    let no_trust_anchors = intake.trust_anchors_dir.is_none() && intake.known_issuers_dir.is_none();
     Ok(Check {
-        level,
+        level: if no_trust_anchors {
+            level.max(1)
+        } else {
+            level
+        },
         total,
         counts,
         worst,
+        no_trust_anchors,
     })
 }

@@ -9,7 +9,8 @@ use chrono_tz::Tz;
 
 use super::attribute::DeskIndex;
 use super::bundle::pick_leaf;
-use super::chain::TrustStore;
+use super::chain::{read_ca_folder, TrustStore};
+use super::issuers::{is_self_signed, KnownIssuers};
 use super::parse::{CertInfo, ParseError};
 use super::policy::{judge, Current};
 use super::reason::{Refusal, Warning};
@@ -103,14 +104,20 @@ pub fn examine(file: &str, bytes: Result<Vec<u8>, SniffError>) -> Examined {
 }
 
 /// The state intake decides against, kept up to date as files are decided.
-pub struct Intake<'a> {
-    config: &'a Config,
+pub struct Intake {
+    /// The policy knobs, as configured or as a first load relaxes them.
+    rules: crate::config::Intake,
+    initial: bool,
     now: Instant,
     force: bool,
     named: Option<DeskId>,
     index: DeskIndex,
     currents: HashMap<DeskId, Current>,
     trust: Option<TrustStore>,
+    /// Without trust anchors, the authorities a renewal may come from.
+    issuers: KnownIssuers,
+    /// What was wrong with the configured folders, told once at start.
+    notices: Vec<String>,
 }
 
 /// Why intake could not start.
@@ -119,28 +126,44 @@ pub enum IntakeError {
     /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
-    /// The trust anchors cannot be used.
-    #[error("intake.trust_anchors_dir: {0}")]
+    /// The trust anchors or known issuers cannot be used.
+    #[error("{0}")]
     Trust(#[from] super::chain::TrustError),
 }
 
-impl<'a> Intake<'a> {
+impl Intake {
     /// Reads the inventory and current certificates from the store.
     pub fn new(
         store: &Store,
-        config: &'a Config,
+        config: &Config,
         now: Instant,
         force: bool,
         named: Option<DeskId>,
-    ) -> Result<Intake<'a>, IntakeError> {
+    ) -> Result<Intake, IntakeError> {
         let desks = store.desks()?;
         let mut currents = HashMap::new();
+        let mut issuers = KnownIssuers::default();
         for (desk, sha) in store.current_all()? {
             if let Some(rec) = store.cert(&sha)? {
                 if let Some(current) = Current::from_der(&rec.der) {
+                    // The issuers of the current certificates are known:
+                    // learnt when they became current, the first load's
+                    // included; their certificates too when they came along.
+                    issuers.learn_name(&current.issuer);
+                    for c in &rec.chain {
+                        issuers.learn_cert(c);
+                    }
                     currents.insert(desk, current);
                 }
             }
+        }
+        let mut notices = Vec::new();
+        if let Some(dir) = &config.intake.known_issuers_dir {
+            let folder = read_ca_folder(dir, "intake.known_issuers_dir", now)?;
+            for c in &folder.certs {
+                issuers.learn_cert(c);
+            }
+            notices.extend(folder.problems);
         }
         let index = DeskIndex::new(
             &desks,
@@ -149,21 +172,50 @@ impl<'a> Intake<'a> {
                 .map(|(d, c)| (d.clone(), c.subject.as_str())),
         );
         let trust = match &config.intake.trust_anchors_dir {
-            Some(dir) => Some(TrustStore::load(
-                dir,
-                config.intake.intermediates_dir.as_deref(),
-            )?),
+            Some(dir) => {
+                let (t, problems) =
+                    TrustStore::load(dir, config.intake.intermediates_dir.as_deref(), now)?;
+                notices.extend(problems);
+                Some(t)
+            }
             None => None,
         };
         Ok(Intake {
-            config,
+            rules: config.intake.clone(),
+            initial: false,
             now,
             force,
             named,
             index,
             currents,
             trust,
+            issuers,
+            notices,
         })
+    }
+
+    /// What was wrong with the configured certificate folders (a file left
+    /// out, an expired authority), for the caller to tell the team.
+    pub fn notices(&self) -> &[String] {
+        &self.notices
+    }
+
+    /// Decides about one file's bytes as received (or the error reading
+    /// it), named `file` in reports: the whole intake decision for one file,
+    /// whichever way it came (a folder, a mailbox).
+    pub fn decide_bytes(&mut self, file: &str, bytes: Result<Vec<u8>, SniffError>) -> Decision {
+        self.decide(examine(file, bytes))
+    }
+
+    /// Decides as a first load (`cert ingest --initial`, DESIGN §13): the
+    /// team's existing certificates, expired ones included, become current,
+    /// since a desk left `missing` would get no reminder at all.
+    pub fn initial(mut self, initial: bool) -> Self {
+        self.initial = initial;
+        if initial {
+            self.rules.refuse_expired = false;
+        }
+        self
     }
 
     /// Decides about one examined file, in the light of the files decided
@@ -248,18 +300,29 @@ impl<'a> Intake<'a> {
             .filter(|(i, _)| *i != li)
             .map(|(_, c)| c.clone())
             .collect();
-        let chain_check = self
-            .trust
-            .as_ref()
-            .map(|t| t.verify(&leaf.der, &chain, leaf.not_before, leaf.not_after, self.now));
+        let trust = match &self.trust {
+            Some(t) => Some(
+                t.verify(&leaf.der, &chain, leaf.not_before, leaf.not_after, self.now)
+                    .map_err(Refusal::Untrusted),
+            ),
+            // Without anchors (issue 18): never a self-signed certificate,
+            // and a renewal only from a known issuer. A first load is where
+            // the issuers are learnt; a desk's first certificate has no
+            // issuer to be compared with.
+            None if is_self_signed(leaf) => Some(Err(Refusal::SelfSigned)),
+            None if current.is_some() && !self.initial => {
+                Some(self.issuers.check(leaf, &chain, self.now))
+            }
+            None => None,
+        };
         match judge(
             leaf,
             &desk,
             current,
-            &self.config.intake,
+            &self.rules,
             self.now,
             self.force,
-            chain_check,
+            trust,
         ) {
             Err(r) => d.outcome = self.refused(Some(desk), Some(leaf.sha256), r),
             Ok(warnings) => {
@@ -267,6 +330,7 @@ impl<'a> Intake<'a> {
                 self.index
                     .set_current_subject(&desk, old.as_deref(), &leaf.subject);
                 self.currents.insert(desk.clone(), Current::of(leaf));
+                self.issuers.learn_name(&leaf.issuer);
                 d.original = bytes;
                 d.outcome = Outcome::Accepted {
                     desk,
@@ -303,6 +367,10 @@ pub struct Writer<'a> {
     pub tz: Tz,
     /// The OS user.
     pub actor: &'a str,
+    /// A first load: the certificates are already configured nationally (their
+    /// push is recorded done, so no push and no confirmation follow) and
+    /// refusals are for the team only (terminal and log), never mailed.
+    pub initial: bool,
 }
 
 /// How many files' writes share one transaction in bulk intake: each file's
@@ -406,16 +474,33 @@ impl Writer<'_> {
                         ops.push(Op::Job(old));
                     }
                 }
-                let job = PushJob {
-                    desk: desk.clone(),
-                    sha256: leaf.sha256,
-                    destination: destination.to_owned(),
-                    state: PushState::Pending,
-                    attempts: 0,
-                    next_attempt: Some(self.now),
-                    last_error: None,
-                    created_at: self.now,
-                    done_at: None,
+                let job = if self.initial {
+                    // Recorded done, never attempted: the national system
+                    // already has it, and a done job is what `status` and
+                    // `push status` show for a configured certificate.
+                    PushJob {
+                        desk: desk.clone(),
+                        sha256: leaf.sha256,
+                        destination: destination.to_owned(),
+                        state: PushState::Done,
+                        attempts: 0,
+                        next_attempt: None,
+                        last_error: None,
+                        created_at: self.now,
+                        done_at: Some(self.now),
+                    }
+                } else {
+                    PushJob {
+                        desk: desk.clone(),
+                        sha256: leaf.sha256,
+                        destination: destination.to_owned(),
+                        state: PushState::Pending,
+                        attempts: 0,
+                        next_attempt: Some(self.now),
+                        last_error: None,
+                        created_at: self.now,
+                        done_at: None,
+                    }
                 };
                 open.insert(desk.clone(), vec![job.clone()]);
                 ops.push(Op::Job(job));
@@ -426,8 +511,13 @@ impl Writer<'_> {
                         .desk(desk)
                         .cert(leaf.sha256)
                         .detail(format!(
-                            "{} accepted{}",
+                            "{} accepted{}{}",
                             d.file,
+                            if self.initial {
+                                " (first load: already configured nationally, not pushed)"
+                            } else {
+                                ""
+                            },
                             if notes.is_empty() {
                                 String::new()
                             } else {
@@ -457,6 +547,11 @@ impl Writer<'_> {
                     a = a.cert(*s);
                 }
                 ops.push(Op::Audit(a));
+                // A first load's files are the team's own: the desk sent
+                // nothing and is told nothing.
+                if self.initial {
+                    return ops;
+                }
                 if let (Some(desk), Some(fsha)) = (desk, d.file_sha256) {
                     let mut details = BTreeMap::new();
                     details.insert("file".to_owned(), d.file.clone());

@@ -54,6 +54,9 @@ pub struct CertInfo {
     /// Every subject attribute value, for attribution.
     #[serde(skip)]
     pub subject_values: Vec<String>,
+    /// The subject's emailAddress values, for attribution.
+    #[serde(skip)]
+    pub subject_emails: Vec<String>,
     /// The DER.
     #[serde(skip)]
     pub der: Vec<u8>,
@@ -95,6 +98,12 @@ impl CertInfo {
             .iter_attributes()
             .map(|a| attr_value(a.attr_value()))
             .collect();
+        let subject_emails = tbs
+            .subject
+            .iter_attributes()
+            .filter(|a| a.attr_type().to_id_string() == "1.2.840.113549.1.9.1")
+            .map(|a| attr_value(a.attr_value()))
+            .collect();
         Ok(CertInfo {
             subject: dn_string(&tbs.subject),
             issuer: dn_string(&tbs.issuer),
@@ -110,6 +119,7 @@ impl CertInfo {
             signature_algorithm: oid_name(&cert.signature_algorithm.algorithm),
             key_sha256: Sha256::of(tbs.subject_pki.raw),
             subject_values,
+            subject_emails,
             der: der.to_vec(),
         })
     }
@@ -126,9 +136,14 @@ impl CertInfo {
             })
     }
 
-    /// rfc822 names among the SANs.
+    /// The addresses the certificate gives: rfc822 names among the SANs,
+    /// then the subject's emailAddress values (issue 14: real subjects
+    /// carry it there).
     pub fn emails(&self) -> impl Iterator<Item = &str> {
-        self.san.iter().filter_map(|s| s.strip_prefix("email:"))
+        self.san
+            .iter()
+            .filter_map(|s| s.strip_prefix("email:"))
+            .chain(self.subject_emails.iter().map(String::as_str))
     }
 }
 

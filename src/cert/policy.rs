@@ -20,6 +20,8 @@ pub struct Current {
     pub key_sha256: Sha256,
     /// Its subject.
     pub subject: String,
+    /// Its issuer.
+    pub issuer: String,
 }
 
 impl Current {
@@ -30,6 +32,7 @@ impl Current {
             not_after: info.not_after,
             key_sha256: info.key_sha256,
             subject: info.subject.clone(),
+            issuer: info.issuer.clone(),
         }
     }
 
@@ -45,12 +48,14 @@ impl Current {
             not_after,
             key_sha256: Sha256::of(tbs.subject_pki.raw),
             subject: super::parse::dn_string(&tbs.subject),
+            issuer: super::parse::dn_string(&tbs.issuer),
         })
     }
 }
 
-/// Judges a leaf for a desk. `chain` is the result of chain validation when
-/// trust anchors are configured. With `force`, overridable refusals become
+/// Judges a leaf for a desk. `trust` is the verdict on where it comes from,
+/// when one was asked: its chain to the trust anchors, or, without anchors,
+/// whether a known issuer made it. With `force`, overridable refusals become
 /// `forced:` warnings.
 pub fn judge(
     leaf: &CertInfo,
@@ -59,7 +64,7 @@ pub fn judge(
     rules: &Intake,
     now: Instant,
     force: bool,
-    chain: Option<Result<(), String>>,
+    trust: Option<Result<(), Refusal>>,
 ) -> Result<Vec<Warning>, Refusal> {
     let mut warnings = Vec::new();
     let check = |r: Option<Refusal>, warnings: &mut Vec<Warning>| -> Result<(), Refusal> {
@@ -72,7 +77,16 @@ pub fn judge(
             Some(r) => Err(r),
         }
     };
+    // Never overridable: no instant is inside such a validity, so no check
+    // below (expiry, chain) could even be asked.
+    if leaf.not_before > leaf.not_after {
+        return Err(Refusal::InvalidValidity(leaf.not_before, leaf.not_after));
+    }
     check(leaf.is_ca.then_some(Refusal::CaCertificate), &mut warnings)?;
+    check(
+        (!leaf.is_ca && leaf.key_usage == ["keyCertSign"]).then_some(Refusal::WrongKeyUsage),
+        &mut warnings,
+    )?;
     check(
         (rules.refuse_expired && leaf.not_after <= now).then_some(Refusal::Expired(leaf.not_after)),
         &mut warnings,
@@ -108,9 +122,15 @@ pub fn judge(
         if cur.key_sha256 == leaf.key_sha256 {
             warnings.push(Warning::SameKey);
         }
+        if cur.issuer != leaf.issuer {
+            warnings.push(Warning::IssuerChanged(
+                cur.issuer.clone(),
+                leaf.issuer.clone(),
+            ));
+        }
     }
-    if let Some(Err(e)) = chain {
-        check(Some(Refusal::Untrusted(e)), &mut warnings)?;
+    if let Some(Err(r)) = trust {
+        check(Some(r), &mut warnings)?;
     }
     if !leaf.has_desk_usage() {
         warnings.push(Warning::NoDeskUsage);
@@ -160,6 +180,7 @@ mod tests {
             signature_algorithm: "ecdsa-with-SHA256".into(),
             key_sha256: Sha256::of(b"key"),
             subject_values: vec![],
+            subject_emails: vec![],
             der: vec![],
         }
     }
@@ -222,6 +243,7 @@ mod tests {
             not_after: parse_instant("2030-01-01T00:00:00Z").unwrap(),
             key_sha256: l.key_sha256,
             subject: String::new(),
+            issuer: l.issuer.clone(),
         };
         let r = judge(
             &l,

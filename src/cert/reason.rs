@@ -4,6 +4,7 @@
 
 use chrono_tz::Tz;
 
+use super::chain::ChainProblem;
 use super::sniff::SniffError;
 use crate::clock::{french_date, Instant};
 use crate::desk::DeskId;
@@ -42,18 +43,99 @@ pub enum Refusal {
     /// Attributable to no desk.
     #[error("the certificate names no known desk")]
     NoDesk,
-    /// Attributable to several desks.
-    #[error("the certificate could belong to several desks: {}", list(.0))]
-    AmbiguousDesk(Vec<DeskId>),
+    /// Attributable to several desks: which, what named them, and the
+    /// certificate's addresses that did not single one out.
+    #[error("the certificate could belong to several desks: {}; {}", list(.0), evidence_en(.1, .2))]
+    AmbiguousDesk(Vec<DeskId>, Evidence, Vec<String>),
     /// `--desk` names a desk that is not in the inventory.
     #[error("desk {0} is not in the inventory")]
     UnknownDesk(DeskId),
-    /// `--desk` names a desk the certificate does not belong to.
-    #[error("the certificate belongs to {found}, not to {named}", found = list(.1), named = .0)]
-    DeskMismatch(DeskId, Vec<DeskId>),
-    /// No chain to the configured trust anchors.
-    #[error("the certificate does not chain to a trusted authority ({0})")]
-    Untrusted(String),
+    /// `--desk` names a desk the certificate does not belong to: what it
+    /// names instead (desk ids, `SIREN …`).
+    #[error("the certificate names {found}, not desk {named}", found = .1.join(", "), named = .0)]
+    DeskMismatch(DeskId, Vec<String>),
+    /// No chain to the configured trust anchors, and why.
+    #[error("the certificate does not chain to a trusted authority: {0}")]
+    Untrusted(ChainProblem),
+    /// Not a CA, yet its key may only sign certificates: not a desk's.
+    #[error(
+        "the certificate's key may only sign certificates, which is not a desk certificate's usage"
+    )]
+    WrongKeyUsage,
+    /// Without trust anchors: the certificate is its own issuer.
+    #[error("the certificate is self-signed: a desk's certificate is issued by a certification authority")]
+    SelfSigned,
+    /// Without trust anchors: a renewal from an authority vigie does not
+    /// know (not the issuer of a current certificate, nor in
+    /// `intake.known_issuers_dir`), or not carrying its signature.
+    #[error("the certificate was issued by an authority vigie does not know ({0})")]
+    UnknownIssuer(String),
+    /// Its start of validity is after its end: no instant is inside it.
+    #[error("the certificate's validity starts ({0}) after it ends ({1})")]
+    InvalidValidity(Instant, Instant),
+}
+
+/// The evidence that named a certificate's candidate desks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Evidence {
+    /// Desk ids written in the subject or a SAN.
+    DeskId,
+    /// These SIRENs written in the subject or a SAN.
+    Siren(Vec<String>),
+    /// The subject equals that of the desks' current certificates.
+    Subject,
+    /// An address of the certificate is a contact of the desks.
+    Address,
+}
+
+/// Why several desks matched, in French.
+fn evidence_fr(evidence: &Evidence, emails: &[String]) -> String {
+    let why = match evidence {
+        Evidence::DeskId => "il porte l'identifiant de chacun de ces guichets".to_owned(),
+        Evidence::Siren(s) => format!("il porte le SIREN {} de ces guichets", s.join(", ")),
+        Evidence::Subject => {
+            "son sujet est celui du certificat actuel de chacun de ces guichets".to_owned()
+        }
+        Evidence::Address => {
+            return format!(
+                "son adresse ({}) est un contact de chacun de ces guichets",
+                emails.join(", ")
+            )
+        }
+    };
+    if emails.is_empty() {
+        format!("{why}, et ne donne aucune adresse électronique qui les départage")
+    } else {
+        format!(
+            "{why}, et son adresse ({}) ne désigne pas un seul d'entre eux",
+            emails.join(", ")
+        )
+    }
+}
+
+/// Why several desks matched, in English.
+fn evidence_en(evidence: &Evidence, emails: &[String]) -> String {
+    let why = match evidence {
+        Evidence::DeskId => "it names each of these desks' ids".to_owned(),
+        Evidence::Siren(s) => format!("it names these desks' SIREN {}", s.join(", ")),
+        Evidence::Subject => {
+            "its subject is that of each of these desks' current certificate".to_owned()
+        }
+        Evidence::Address => {
+            return format!(
+                "its address ({}) is a contact of each of these desks",
+                emails.join(", ")
+            )
+        }
+    };
+    if emails.is_empty() {
+        format!("{why}, and gives no e-mail address to tell them apart")
+    } else {
+        format!(
+            "{why}, and its address ({}) does not single one out",
+            emails.join(", ")
+        )
+    }
 }
 
 fn list(ids: &[DeskId]) -> String {
@@ -76,10 +158,14 @@ impl Refusal {
             Refusal::WeakKey(..) => "weak_key",
             Refusal::WeakSignature(_) => "weak_signature",
             Refusal::NoDesk => "no_desk",
-            Refusal::AmbiguousDesk(_) => "ambiguous_desk",
+            Refusal::AmbiguousDesk(..) => "ambiguous_desk",
             Refusal::UnknownDesk(_) => "unknown_desk",
             Refusal::DeskMismatch(..) => "desk_mismatch",
             Refusal::Untrusted(_) => "untrusted",
+            Refusal::WrongKeyUsage => "wrong_key_usage",
+            Refusal::InvalidValidity(..) => "invalid_validity",
+            Refusal::SelfSigned => "self_signed",
+            Refusal::UnknownIssuer(_) => "unknown_issuer",
         }
     }
 
@@ -95,8 +181,20 @@ impl Refusal {
                 | Refusal::WeakSignature(_)
                 | Refusal::DeskMismatch(..)
                 | Refusal::Untrusted(_)
+                | Refusal::WrongKeyUsage
                 | Refusal::CaCertificate
+                | Refusal::SelfSigned
+                | Refusal::UnknownIssuer(_)
         )
+    }
+
+    /// Whether people must look at it rather than the desk be told: a
+    /// certificate that may be forged (self-signed, unknown issuer) is
+    /// answered by the team, never by an automatic refusal to the desk it
+    /// names (issue 18; mail intake sends these to its "needs a human"
+    /// folder).
+    pub fn needs_people(&self) -> bool {
+        matches!(self, Refusal::SelfSigned | Refusal::UnknownIssuer(_))
     }
 
     /// Whether the file held a private key.
@@ -126,10 +224,14 @@ impl Refusal {
             Refusal::WeakKey(alg, bits) => format!("la clé du certificat est trop faible ({} {bits} bits) ; demandez un certificat avec une clé RSA d'au moins 2048 bits ou EC d'au moins 256 bits.", alg.to_uppercase()),
             Refusal::WeakSignature(alg) => format!("le certificat est signé avec un algorithme obsolète ({alg})."),
             Refusal::NoDesk => "le certificat ne permet pas d'identifier le guichet (ni identifiant de guichet, ni SIREN, ni adresse connue).".into(),
-            Refusal::AmbiguousDesk(ids) => format!("le certificat pourrait appartenir à plusieurs guichets ({}).", list(ids)),
+            Refusal::AmbiguousDesk(ids, evidence, emails) => format!("le certificat pourrait appartenir à plusieurs guichets ({}) : {}. L'équipe doit préciser le guichet (--desk).", list(ids), evidence_fr(evidence, emails)),
             Refusal::UnknownDesk(id) => format!("le guichet {id} n'est pas dans l'inventaire."),
-            Refusal::DeskMismatch(named, found) => format!("le certificat est celui du guichet {}, pas du guichet {named}.", list(found)),
-            Refusal::Untrusted(_) => "le certificat n'a pas été délivré par une autorité de certification reconnue.".into(),
+            Refusal::DeskMismatch(named, found) => format!("le certificat désigne {}, pas le guichet {named}.", found.join(", ")),
+            Refusal::Untrusted(why) => format!("le certificat ne remonte pas à une autorité de certification de confiance : {}.", why.fr()),
+            Refusal::WrongKeyUsage => "la clé du certificat ne sert qu'à signer des certificats, ce qui n'est pas l'usage d'un certificat de guichet ; demandez un certificat d'authentification à votre autorité de certification.".into(),
+            Refusal::SelfSigned => "le certificat est auto-signé : un certificat de guichet est délivré par une autorité de certification. Envoyez le certificat délivré par votre autorité.".into(),
+            Refusal::UnknownIssuer(issuer) => format!("le certificat a été délivré par une autorité que l'équipe ne connaît pas ({issuer}) ; un certificat renouvelé vient normalement de l'autorité qui a délivré le précédent. L'équipe de gestion va vérifier."),
+            Refusal::InvalidValidity(nb, na) => format!("les dates du certificat se contredisent : sa validité commence le {} mais finit le {}. Demandez un nouveau certificat à votre autorité de certification.", d(nb), d(na)),
         }
     }
 
@@ -143,6 +245,8 @@ impl Refusal {
             Refusal::Expired(at) => format!("the certificate expired on {}.", d(at)),
             Refusal::NotYetValid(at) => format!("the certificate is valid only from {}.", d(at)),
             Refusal::Older(at, cur) => format!("the certificate ends on {}, before the desk's current one ({}).", d(at), d(cur)),
+            Refusal::UnknownIssuer(issuer) => format!("the certificate was issued by an authority the team does not know ({issuer}); a renewed certificate normally comes from the authority that issued the previous one. The management team will check."),
+            Refusal::InvalidValidity(nb, na) => format!("the certificate's dates contradict each other: its validity starts on {} but ends on {}. Ask your certification authority for a new certificate.", d(nb), d(na)),
             other => format!("{other}."),
         }
     }
@@ -161,6 +265,9 @@ pub enum Warning {
     SirenLuhn,
     /// A refusal overridden by `--force`.
     Forced(&'static str),
+    /// A renewal from another issuer than the desk's current certificate's
+    /// (issue 14): (the current issuer, the new one).
+    IssuerChanged(String, String),
 }
 
 impl Warning {
@@ -172,6 +279,7 @@ impl Warning {
             Warning::SameKey => "same_key".into(),
             Warning::SirenLuhn => "siren_luhn".into(),
             Warning::Forced(c) => format!("forced:{c}"),
+            Warning::IssuerChanged(..) => "issuer_changed".into(),
         }
     }
 
@@ -191,6 +299,30 @@ impl Warning {
             }
             Warning::SirenLuhn => "le SIREN du guichet ne respecte pas la clé de Luhn".into(),
             Warning::Forced(c) => format!("refus «{c}» passé outre (--force)"),
+            Warning::IssuerChanged(from, to) => format!(
+                "le certificat vient d'une autre autorité ({to}) que le certificat actuel ({from})"
+            ),
+        }
+    }
+
+    /// A sentence in English, for the team.
+    pub fn en(&self, tz: Tz) -> String {
+        match self {
+            Warning::NoDeskUsage => {
+                "the certificate allows neither client authentication nor e-mail protection".into()
+            }
+            Warning::NotYetValid(at) => format!(
+                "the certificate is valid only from {}",
+                french_date(*at, tz)
+            ),
+            Warning::SameKey => {
+                "the certificate reuses the previous certificate's public key".into()
+            }
+            Warning::SirenLuhn => "the desk's SIREN fails its Luhn check".into(),
+            Warning::Forced(c) => format!("refusal \"{c}\" overridden (--force)"),
+            Warning::IssuerChanged(from, to) => format!(
+                "the certificate comes from another authority ({to}) than the current one ({from})"
+            ),
         }
     }
 }

@@ -23,8 +23,8 @@ pub enum Command {
     Normalize(NormalizeArgs),
     /// Check renewed certificates and make them their desks' current ones.
     #[command(
-        after_help = "A folder argument ingests every file in it. Exit 3 if a file is refused.\n\n\
-Examples:\n  vigie cert ingest guichet.cer\n  vigie cert ingest recus/ --dry-run\n  vigie cert ingest ancien.cer --desk 732829320-00001 --force"
+        after_help = "A folder argument ingests every file in it and its sub-folders, hidden and system files (Thumbs.db, desktop.ini, .DS_Store, ~$*, *.tmp) skipped. Exit 3 if a file is refused; exit 1 if a path does not exist.\n\n\
+Examples:\n  vigie cert ingest --initial certificats-actuels/\n  vigie cert ingest guichet.cer\n  vigie cert ingest recus/ --dry-run\n  vigie cert ingest ancien.cer --desk 732829320-00001 --force"
     )]
     Ingest(IngestArgs),
     /// Every certificate a desk has had.
@@ -75,6 +75,15 @@ pub struct IngestArgs {
     /// Print a JSON array.
     #[arg(long)]
     pub json: bool,
+    /// Read only the files directly in the folders named, not their
+    /// sub-folders.
+    #[arg(long)]
+    pub no_recursive: bool,
+    /// First load of the team's existing certificates: they are already
+    /// configured nationally (no push, no confirmation), expired ones become
+    /// current too, and refusals are shown here and logged, never mailed.
+    #[arg(long)]
+    pub initial: bool,
 }
 
 /// Arguments of `cert history`.
@@ -209,18 +218,34 @@ fn ingest(ctx: &Context, a: IngestArgs) -> Result<(), CliError> {
         }
     }
     require_paths(&a.files)?;
-    let files = app::cert::expand(&a.files)?;
+    let app::cert::Expanded { files, skipped } = app::cert::expand(&a.files, !a.no_recursive)?;
     let mut bar = Bar(None, std::io::stderr().is_terminal() && !ctx.quiet);
-    let decisions = app::cert::ingest(&ctx.env, &files, named, a.force, a.dry_run, &mut bar)?;
+    let opts = app::cert::Options {
+        named,
+        force: a.force,
+        dry_run: a.dry_run,
+        initial: a.initial,
+    };
+    let app::cert::Ingested { decisions, notices } =
+        app::cert::ingest(&ctx.env, &files, &opts, &mut bar)?;
     if let Some(b) = bar.0 {
         b.finish_and_clear();
     }
-    let rows: Vec<IngestRow> = decisions
+    for n in &notices {
+        ctx.warn(n);
+    }
+    let mut rows: Vec<IngestRow> = decisions
         .iter()
         .map(|d| IngestRow::new(d, ctx.env.tz))
         .collect();
+    rows.extend(
+        skipped
+            .iter()
+            .map(|p| IngestRow::skipped(app::cert::display_name(p))),
+    );
     let count = |o: &str| rows.iter().filter(|r| r.outcome == o).count();
     let (accepted, unchanged, refused) = (count("accepted"), count("unchanged"), count("refused"));
+    let skipped = count("skipped");
     if a.json {
         output::report(&output::json_text(&rows)?)?;
     } else {
@@ -234,7 +259,14 @@ fn ingest(ctx: &Context, a: IngestArgs) -> Result<(), CliError> {
                     if r.warnings.is_empty() {
                         String::new()
                     } else {
-                        format!(" (avertissements : {})", r.warnings.join(", "))
+                        format!(
+                            " (avertissements : {})",
+                            r.warnings
+                                .iter()
+                                .map(|w| format!("{} [{}]", w.message_fr, w.code))
+                                .collect::<Vec<_>>()
+                                .join(" ; ")
+                        )
                     }
                 )),
                 "unchanged" => out.push_str(&format!(
@@ -242,6 +274,9 @@ fn ingest(ctx: &Context, a: IngestArgs) -> Result<(), CliError> {
                     r.file,
                     r.desk.as_deref().unwrap_or("?")
                 )),
+                "skipped" => {
+                    out.push_str(&format!("{}: ignoré (fichier caché ou système)\n", r.file))
+                }
                 _ => {}
             }
         }
@@ -267,7 +302,7 @@ fn ingest(ctx: &Context, a: IngestArgs) -> Result<(), CliError> {
         );
     }
     ctx.note(format!(
-        "{}{} accepté(s), {} inchangé(s), {} refusé(s)",
+        "{}{} accepté(s), {} inchangé(s), {} refusé(s){}",
         if a.dry_run {
             "(essai, rien n'est écrit) "
         } else {
@@ -275,7 +310,12 @@ fn ingest(ctx: &Context, a: IngestArgs) -> Result<(), CliError> {
         },
         accepted,
         unchanged,
-        refused
+        refused,
+        if skipped > 0 {
+            format!(", {skipped} ignoré(s) (fichiers cachés ou système)")
+        } else {
+            String::new()
+        }
     ));
     if refused > 0 {
         return Err(CliError::silent(super::code::REFUSED));

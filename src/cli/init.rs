@@ -35,5 +35,17 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), CliError> {
         "data directory {} ready",
         ctx.env.data_dir.display()
     ));
+    let intake = &ctx.env.config.intake;
+    if intake.trust_anchors_dir.is_none() && intake.known_issuers_dir.is_none() {
+        // Without them, a renewal is checked against the issuers vigie learns
+        // at the first load only, and `vigie check` warns (issue 18).
+        ctx.warn(format!(
+            "no trust anchors yet: put the certificates of the authorities your desks' certificates come from in a folder and name it in {} as [intake] trust_anchors_dir (their roots: chains are checked) or known_issuers_dir (their issuing CAs); `vigie check` warns until one is set",
+            target.display()
+        ));
+    }
+    ctx.note(
+        "next: vigie desk import guichets.csv, then vigie cert ingest --initial <folder of the current certificates> (a first load: nothing is pushed nor mailed); see docs/operations.md",
+    );
     Ok(())
 }

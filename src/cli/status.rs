@@ -168,10 +168,11 @@ pub fn check(ctx: &Context, a: CheckArgs) -> Result<(), CliError> {
         total,
         counts,
         worst,
+        no_trust_anchors,
     } = app::status::check(&ctx.env, &bands)?;
     let count = |s: State| counts.get(&s).copied().unwrap_or(0);
     let word = ["OK", "WARNING", "CRITICAL"][usize::from(level)];
-    let names: Vec<String> = worst
+    let mut names: Vec<String> = worst
         .iter()
         .take(5)
         .map(|r| match r.days_left {
@@ -179,6 +180,11 @@ pub fn check(ctx: &Context, a: CheckArgs) -> Result<(), CliError> {
             None => format!("{} {}", r.desk, r.state.as_str()),
         })
         .collect();
+    if no_trust_anchors {
+        names.push(
+            "no trust anchors: set intake.trust_anchors_dir (or intake.known_issuers_dir)".into(),
+        );
+    }
     let line = format!(
         "VIGIE {word} - {total} {}: {} expired, {} critical, {} warning, {} missing{}{} | expired={} critical={} warning={} missing={} ok={}",
         if total == 1 { "desk" } else { "desks" },

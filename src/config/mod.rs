@@ -199,22 +199,30 @@ impl Default for Config {
 }
 
 impl Config {
-    /// Reads and checks a configuration file.
+    /// Reads and checks a configuration file. Its relative paths are read
+    /// from the file's folder, not from wherever vigie runs (issue 14).
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
         let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
             path: path.to_owned(),
             source,
         })?;
-        Config::parse(&text, path)
+        let mut raw = Config::parse_raw(&text, path)?;
+        if let Some(folder) = path.parent() {
+            raw.resolve_paths(folder);
+        }
+        Config::from_raw(raw, path)
+    }
+
+    fn parse_raw(text: &str, origin: &Path) -> Result<raw::Config, ConfigError> {
+        toml::from_str(text).map_err(|e| ConfigError::Parse {
+            path: origin.to_owned(),
+            message: e.to_string().trim_end().replace('\n', "\n  "),
+        })
     }
 
     /// Parses and checks configuration text; `origin` names it in errors.
     pub fn parse(text: &str, origin: &Path) -> Result<Config, ConfigError> {
-        let raw: raw::Config = toml::from_str(text).map_err(|e| ConfigError::Parse {
-            path: origin.to_owned(),
-            message: e.to_string().trim_end().replace('\n', "\n  "),
-        })?;
-        Config::from_raw(raw, origin)
+        Config::from_raw(Config::parse_raw(text, origin)?, origin)
     }
 
     /// Checks what TOML types cannot (zones, addresses, schedules, which

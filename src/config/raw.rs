@@ -150,6 +150,9 @@ pub struct Intake {
     pub refuse_older: bool,
     /// Accept, with a warning, a certificate not yet valid by at most this many days.
     pub not_yet_valid_grace_days: u32,
+    /// Without trust anchors: a folder of CA certificates whose certificates
+    /// vigie accepts as renewals, besides the issuers of the current ones.
+    pub known_issuers_dir: Option<PathBuf>,
 }
 
 /// Where accepted certificates go.
@@ -271,6 +274,7 @@ impl Default for Intake {
             refuse_expired: true,
             refuse_older: true,
             not_yet_valid_grace_days: 30,
+            known_issuers_dir: None,
         }
     }
 }
@@ -302,5 +306,32 @@ impl Default for Service {
             keep_backups: 14,
             listen: "127.0.0.1:9464".into(),
         }
+    }
+}
+
+impl Config {
+    /// Makes the relative paths of the file relative to `folder`, the
+    /// configuration file's own (an absolute path is kept as it is).
+    pub fn resolve_paths(&mut self, folder: &std::path::Path) {
+        let fix = |p: &mut Option<PathBuf>| {
+            if let Some(path) = p {
+                if path.is_relative() {
+                    *path = folder.join(&*path);
+                }
+            }
+        };
+        fix(&mut self.data_dir);
+        fix(&mut self.templates_dir);
+        if let Some(smtp) = &mut self.smtp {
+            fix(&mut smtp.password_file);
+            fix(&mut smtp.ca_file);
+        }
+        fix(&mut self.intake.trust_anchors_dir);
+        fix(&mut self.intake.intermediates_dir);
+        fix(&mut self.intake.known_issuers_dir);
+        fix(&mut self.national.directory);
+        fix(&mut self.national.client_cert);
+        fix(&mut self.national.client_key);
+        fix(&mut self.national.server_ca);
     }
 }

@@ -23,47 +23,128 @@ impl Progress for () {
     fn advance(&mut self, _: usize) {}
 }
 
-/// The files named, folders expanded to the files directly in them, sorted.
-/// A named pipe, device or socket in a folder is kept, so that reading it
-/// refuses it with a row that names it ("not a regular file") instead of it
-/// vanishing from the report; sub-folders are left out.
-pub fn expand(paths: &[PathBuf]) -> Result<Vec<PathBuf>, AppError> {
-    let mut out = Vec::new();
+/// The files to ingest, and the files of the folders left out.
+#[derive(Debug, Default)]
+pub struct Expanded {
+    /// The files, in order: as named, folders expanded in place, sorted.
+    pub files: Vec<PathBuf>,
+    /// Files found in folders and left out: hidden or system files that no
+    /// desk sent (`Thumbs.db`, `.DS_Store`, Office lock files…).
+    pub skipped: Vec<PathBuf>,
+}
+
+/// Whether a file found in a folder is one no desk sent: hidden (a leading
+/// dot, `.DS_Store` included), the thumbnails and settings Windows and
+/// macOS leave in folders, Office lock files (`~$…`) and temporary files
+/// (`*.tmp`). Such files are skipped, never refused nor mailed (issue 14).
+pub fn is_system_file(name: &str) -> bool {
+    let lower = name.to_lowercase();
+    name.starts_with('.')
+        || name.starts_with("~$")
+        || lower.ends_with(".tmp")
+        || matches!(
+            lower.as_str(),
+            "thumbs.db" | "ehthumbs.db" | "desktop.ini" | "icon\r" | "__macosx"
+        )
+}
+
+/// The paths named, folders expanded to their files (sub-folders too when
+/// `recursive`), each folder sorted. A named pipe, device or socket in a
+/// folder is kept, so that reading it refuses it with a row that names it
+/// ("not a regular file") instead of it vanishing from the report; hidden
+/// and system files of folders are set apart ([`is_system_file`]); links to
+/// folders are not followed (no loops). A named path that does not exist is
+/// the command's error, not a desk's refused file.
+pub fn expand(paths: &[PathBuf], recursive: bool) -> Result<Expanded, AppError> {
+    let mut out = Expanded::default();
     for p in paths {
-        if p.is_dir() {
-            let mut files: Vec<PathBuf> = std::fs::read_dir(p)
-                .map_err(|source| AppError::ReadFolder {
-                    folder: p.display().to_string(),
+        match std::fs::metadata(p) {
+            Err(source) => {
+                return Err(AppError::Read {
+                    file: super::display_name(p),
                     source,
-                })?
-                .flatten()
-                .map(|e| e.path())
-                // Links followed, as reading does; a dangling one is left out.
-                .filter(|p| std::fs::metadata(p).is_ok_and(|m| !m.is_dir()))
-                .collect();
-            files.sort();
-            out.extend(files);
-        } else {
-            out.push(p.clone());
+                })
+            }
+            Ok(m) if m.is_dir() => walk(p, recursive, &mut out)?,
+            Ok(_) => out.files.push(p.clone()),
         }
     }
     Ok(out)
 }
 
+fn walk(dir: &std::path::Path, recursive: bool, out: &mut Expanded) -> Result<(), AppError> {
+    let mut entries: Vec<std::fs::DirEntry> = std::fs::read_dir(dir)
+        .map_err(|source| AppError::ReadFolder {
+            folder: dir.display().to_string(),
+            source,
+        })?
+        .flatten()
+        .collect();
+    entries.sort_by_key(std::fs::DirEntry::path);
+    for e in entries {
+        let path = e.path();
+        let name = e.file_name().to_string_lossy().into_owned();
+        // The entry itself, not a link's target: a link to a folder is not
+        // walked (no loops).
+        let is_dir = e.file_type().is_ok_and(|t| t.is_dir());
+        if is_system_file(&name) {
+            if !is_dir {
+                out.skipped.push(path);
+            }
+        } else if is_dir {
+            if recursive {
+                walk(&path, recursive, out)?;
+            }
+        } else if std::fs::metadata(&path).is_ok_and(|m| !m.is_dir()) {
+            // Links followed, as reading does; a dangling one or one to a
+            // folder is left out.
+            out.files.push(path);
+        }
+    }
+    Ok(())
+}
+
+/// How an ingest is asked for.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// The desk the certificates are for (`--desk`); else each names its own.
+    pub named: Option<DeskId>,
+    /// Accept despite overridable refusals (`--force`).
+    pub force: bool,
+    /// Decide and report only (`--dry-run`).
+    pub dry_run: bool,
+    /// The first load (`--initial`, DESIGN §13): the certificates are already
+    /// configured nationally, so no push and no confirmation; an expired one
+    /// becomes current too; no refusal is mailed to a desk.
+    pub initial: bool,
+}
+
+/// What an ingest did: every decision, in file order, and what was wrong
+/// with the configured certificate folders.
+#[derive(Debug)]
+pub struct Ingested {
+    /// One decision per file.
+    pub decisions: Vec<Decision>,
+    /// Files of `intake.trust_anchors_dir`, `intermediates_dir` or
+    /// `known_issuers_dir` left out or expired, one sentence each.
+    pub notices: Vec<String>,
+}
+
 /// Decides on each of `files` (already expanded, see [`expand`]), in order,
-/// for desk `named` or the desk each certificate names, and stores the
-/// accepted ones unless `dry_run`. Returns every decision, in file order,
-/// once they are durable.
+/// for the desk `opts` names or the desk each certificate names, and stores
+/// the accepted ones unless it is a dry run. Returns every decision, in file
+/// order, once they are durable.
 pub fn ingest(
     env: &Env,
     files: &[PathBuf],
-    named: Option<DeskId>,
-    force: bool,
-    dry_run: bool,
+    opts: &Options,
     progress: &mut dyn Progress,
-) -> Result<Vec<Decision>, AppError> {
+) -> Result<Ingested, AppError> {
+    let dry_run = opts.dry_run;
     let store = env.store()?;
-    let mut intake = Intake::new(&store, &env.config, env.now, force, named)?;
+    let mut intake = Intake::new(&store, &env.config, env.now, opts.force, opts.named.clone())?
+        .initial(opts.initial);
+    let notices = intake.notices().to_vec();
     progress.start(files.len());
     let limit = env.config.intake.max_file_bytes;
     let writer = Writer {
@@ -72,6 +153,7 @@ pub fn ingest(
         now: env.now,
         tz: env.tz,
         actor: &env.actor,
+        initial: opts.initial,
     };
     // A pipeline: reading and parsing depend on nothing but the file, and
     // run on every core, batch by batch; deciding is sequential, in file
@@ -132,5 +214,5 @@ pub fn ingest(
             .unwrap_or_else(|p| std::panic::resume_unwind(p))
             .map_err(AppError::from)
     })?;
-    Ok(decisions)
+    Ok(Ingested { decisions, notices })
 }

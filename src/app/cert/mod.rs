@@ -9,7 +9,7 @@ mod normalize;
 use std::path::Path;
 
 pub use history::{history, History};
-pub use ingest::{expand, ingest, Progress};
+pub use ingest::{expand, ingest, is_system_file, Expanded, Ingested, Options, Progress};
 pub use inspect::{inspect, Inspected};
 pub use normalize::normalize;
 

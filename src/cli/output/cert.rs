@@ -86,7 +86,8 @@ impl InspectRow {
 pub struct IngestRow {
     /// The file's display name.
     pub file: String,
-    /// `accepted`, `unchanged` or `refused`.
+    /// `accepted`, `unchanged`, `refused`, or `skipped` (a hidden or system
+    /// file of a folder, never refused nor mailed).
     pub outcome: &'static str,
     /// The desk, when known.
     pub desk: Option<String>,
@@ -102,11 +103,44 @@ pub struct IngestRow {
     pub reason_en: Option<String>,
     /// Whether `--force` would override the refusal.
     pub overridable: Option<bool>,
-    /// The codes of an acceptance's warnings.
-    pub warnings: Vec<String>,
+    /// An acceptance's warnings (DESIGN §13: objects, not bare codes).
+    pub warnings: Vec<WarningJson>,
+}
+
+/// A warning of `cert ingest --json`: its code and sentences.
+#[derive(Serialize)]
+pub struct WarningJson {
+    /// The stable code (`same_key`, `issuer_changed`, `forced:expired`…).
+    pub code: String,
+    /// What it means, in French.
+    pub message_fr: String,
+    /// What it means, in English.
+    pub message_en: String,
 }
 
 impl IngestRow {
+    /// The row of a hidden or system file skipped in a folder.
+    pub fn skipped(file: String) -> IngestRow {
+        IngestRow {
+            file,
+            outcome: "skipped",
+            desk: None,
+            sha256: None,
+            format: None,
+            code: Some("system_file"),
+            reason_fr: Some(
+                "fichier caché ou système (Thumbs.db, desktop.ini, .DS_Store, ~$…, .tmp…), ignoré"
+                    .into(),
+            ),
+            reason_en: Some(
+                "a hidden or system file (Thumbs.db, desktop.ini, .DS_Store, ~$…, .tmp…), skipped"
+                    .into(),
+            ),
+            overridable: None,
+            warnings: Vec::new(),
+        }
+    }
+
     /// The row of decision `d`, its dates in zone `tz`.
     pub fn new(d: &Decision, tz: Tz) -> IngestRow {
         let base = IngestRow {
@@ -131,7 +165,14 @@ impl IngestRow {
                 outcome: "accepted",
                 desk: Some(desk.to_string()),
                 sha256: Some(leaf.sha256.to_hex()),
-                warnings: warnings.iter().map(|w| w.code()).collect(),
+                warnings: warnings
+                    .iter()
+                    .map(|w| WarningJson {
+                        code: w.code(),
+                        message_fr: w.fr(tz),
+                        message_en: w.en(tz),
+                    })
+                    .collect(),
                 ..base
             },
             Outcome::Unchanged { desk, sha256 } => IngestRow {
@@ -249,7 +290,10 @@ mod tests {
                     desk: desk.clone(),
                     leaf: Box::new(leaf),
                     chain: Vec::new(),
-                    warnings: vec![Warning::SameKey],
+                    warnings: vec![
+                        Warning::SameKey,
+                        Warning::IssuerChanged("CN=AC 1".into(), "CN=AC 2".into()),
+                    ],
                 },
             },
             Decision {
