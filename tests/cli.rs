@@ -190,7 +190,7 @@ fn every_printing_command_ends_quietly_on_a_closed_stdout() {
 /// The case with `intake.known_issuers_dir` set, so that `vigie check`
 /// judges the desks only (without it, it warns that no trust anchors are
 /// configured, issue 18).
-fn with_known_issuers(case: Case) -> Case {
+pub(crate) fn with_known_issuers(case: Case) -> Case {
     let cfg = format!(
         "[intake]\nknown_issuers_dir = \"{}\"\n",
         crate::support::fixtures_dir().join("anchors").display()
