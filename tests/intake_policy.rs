@@ -519,6 +519,14 @@ fn a_renewal_from_another_issuer_is_flagged_issuer_changed() {
     // In the log the digest reads.
     let log = case.ok(&["log", "--desk", DESK2]);
     assert!(log.contains("autre autorité"), "{log}");
+    // And in the team's digest, read from that log line.
+    case.ok(&["--now", NOW, "alerts", "digest"]);
+    let digest = std::fs::read_dir(case.data().join("outbox"))
+        .unwrap()
+        .map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap())
+        .find(|m| m.contains("Changements d'autorit"))
+        .unwrap_or_default();
+    assert!(digest.contains(DESK2), "the digest lists the issuer change");
     // And in the text output.
     let f = case.file(
         "autre2.cer",

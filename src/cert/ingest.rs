@@ -505,7 +505,12 @@ impl Writer<'_> {
                 open.insert(desk.clone(), vec![job.clone()]);
                 ops.push(Op::Job(job));
                 ops.push(cert);
-                let notes: Vec<String> = warnings.iter().map(|w| w.fr(self.tz)).collect();
+                // Each warning's code leads its sentence: the digest finds issuer
+                // changes by it (`alerts/digest.rs`).
+                let notes: Vec<String> = warnings
+                    .iter()
+                    .map(|w| format!("{}: {}", w.code(), w.fr(self.tz)))
+                    .collect();
                 ops.push(Op::Audit(
                     AuditEntry::new(self.now, self.actor, "cert.ingest")
                         .desk(desk)
