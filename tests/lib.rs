@@ -15,5 +15,6 @@ mod demo;
 mod desk;
 mod faults;
 mod intake;
+mod mail;
 mod push;
 mod service;

@@ -1,0 +1,382 @@
+//! Taking in one message: its summary, the certificates found in it decided
+//! by `cert ingest`'s intake with the message's evidence, and its record
+//! written in the same transaction as its certificates (DESIGN §10: exactly
+//! once). Shared by every source of messages.
+
+use std::collections::{HashMap, HashSet};
+
+use crate::app::AppError;
+use crate::audit::AuditEntry;
+use crate::cert::ingest::{examine, Decision, Examined, Intake, OpenJobs, Outcome, Writer};
+use crate::cert::sniff::SniffError;
+use crate::desk::DeskId;
+use crate::fingerprint::Sha256;
+use crate::mail::{attribute, find, Attribution, Evidence, Summary};
+use crate::model::{CertOutcome, FoundIn, MailAction, MailCert, MailReason, MailRecord};
+use crate::store::{Store, StoreError};
+
+/// What the store tells about the desks, read once per run.
+struct Directory {
+    /// vigie's own Message-IDs, to the desk each message was about.
+    sent: HashMap<String, Option<DeskId>>,
+    /// Contact addresses, lower-cased, to their desks.
+    contacts: HashMap<String, Vec<DeskId>>,
+}
+
+/// Takes in messages one after another, against one open store.
+pub struct Taker<'a> {
+    store: &'a Store,
+    intake: Intake<'a>,
+    writer: Writer<'a>,
+    open: Option<OpenJobs>,
+    directory: Directory,
+    dry_run: bool,
+    /// Messages taken in this run (a dry run writes nothing to find them by).
+    seen: HashSet<Sha256>,
+    seen_ids: HashSet<String>,
+    wrote: bool,
+}
+
+impl<'a> Taker<'a> {
+    /// Reads what deciding needs from the store.
+    pub fn new(
+        store: &'a Store,
+        env: &'a crate::app::Env,
+        dry_run: bool,
+    ) -> Result<Taker<'a>, AppError> {
+        let intake = Intake::new(store, &env.config, env.now, false, None)?;
+        let writer = Writer {
+            config: &env.config,
+            destination: crate::push::destination_label(&env.config.national, &env.data_dir),
+            now: env.now,
+            tz: env.tz,
+            actor: &env.actor,
+        };
+        let mut sent = HashMap::new();
+        for a in store.alerts()? {
+            if let Some(id) = &a.message_id {
+                sent.insert(crate::mail::message::bracketed(id), a.desk().cloned());
+            }
+        }
+        let mut contacts: HashMap<String, Vec<DeskId>> = HashMap::new();
+        for d in store.desks()? {
+            for e in &d.emails {
+                contacts
+                    .entry(e.as_str().to_lowercase())
+                    .or_default()
+                    .push(d.id.clone());
+            }
+        }
+        Ok(Taker {
+            store,
+            intake,
+            writer,
+            open: None,
+            directory: Directory { sent, contacts },
+            dry_run,
+            seen: HashSet::new(),
+            seen_ids: HashSet::new(),
+            wrote: false,
+        })
+    }
+
+    /// Makes everything written so far durable: call before reporting, and
+    /// before moving a message out of its mailbox.
+    pub fn flush(&mut self) -> Result<(), AppError> {
+        if self.wrote {
+            self.store.flush()?;
+            self.wrote = false;
+        }
+        Ok(())
+    }
+
+    /// Takes in one message read from `origin`.
+    pub fn take(&mut self, bytes: &[u8], origin: &str) -> Result<MailRecord, AppError> {
+        let sha = Sha256::of(bytes);
+        let parsed = mail_parser::MessageParser::default().parse(bytes);
+        let summary = parsed.as_ref().map(Summary::of).unwrap_or_default();
+        let mut rec = MailRecord {
+            message_id: summary.message_id.clone(),
+            sha256: sha,
+            from: summary.from.clone(),
+            subject: summary.subject.clone(),
+            date: summary.date.clone(),
+            desk: None,
+            attributed_by: None,
+            certificates: Vec::new(),
+            action: MailAction::NeedsHuman,
+            note: None,
+            reply_message_id: None,
+            source: origin.to_owned(),
+            received_at: self.writer.now,
+        };
+        let again = self.seen.contains(&sha)
+            || (!rec.message_id.is_empty() && self.seen_ids.contains(&rec.message_id))
+            || self.store.mail_seen(&rec.message_id, &sha)?.is_some();
+        if again {
+            rec.action = MailAction::Duplicate;
+            return Ok(rec);
+        }
+        self.seen.insert(sha);
+        if !rec.message_id.is_empty() {
+            self.seen_ids.insert(rec.message_id.clone());
+        }
+        let Some(msg) = parsed else {
+            rec.note = Some("message illisible (MIME)".to_owned());
+            self.record(&rec, &[])?;
+            return Ok(rec);
+        };
+        let found = find(&msg);
+        // Candidates examined as `cert ingest` examines files; those that
+        // hold nothing of a certificate (a PDF, a logo) are not reported.
+        let mut items: Vec<(crate::mail::Candidate, Option<Examined>)> = Vec::new();
+        let mut leaves = HashSet::new();
+        for c in found.candidates {
+            if c.refusal.is_some() {
+                items.push((c, None));
+                continue;
+            }
+            let e = examine(&c.file, Ok(c.bytes.clone()));
+            if !worth_reporting(&e, &c) {
+                continue;
+            }
+            // The same certificate met twice (attached and in the
+            // signature) is decided once, where it was met first.
+            if let Some(leaf) = e.leaf() {
+                if !leaves.insert(leaf.sha256) {
+                    continue;
+                }
+            }
+            items.push((c, Some(e)));
+        }
+        let evidence = self.evidence(&summary, &found.text, &items);
+        if summary.bounce {
+            rec.action = MailAction::Bounce;
+            self.record(&rec, &[])?;
+            return Ok(rec);
+        }
+        if items.is_empty() {
+            rec.action = if summary.automatic.is_some() {
+                MailAction::Ignored
+            } else {
+                MailAction::NeedsHuman
+            };
+            if let Attribution::Desk(d, by) = attribute(&evidence) {
+                rec.desk = Some(d);
+                rec.attributed_by = Some(by);
+            }
+            rec.note = Some("aucun certificat dans le message".to_owned());
+            self.record(&rec, &[])?;
+            return Ok(rec);
+        }
+        let named = match attribute(&evidence) {
+            Attribution::Disagree(why) => {
+                rec.action = MailAction::NeedsHuman;
+                rec.note = Some(why);
+                self.record(&rec, &[])?;
+                return Ok(rec);
+            }
+            Attribution::Desk(d, by) => {
+                rec.desk = Some(d.clone());
+                rec.attributed_by = Some(by);
+                Some(d)
+            }
+            Attribution::Open => None,
+        };
+        let mut decisions = Vec::new();
+        for (c, e) in items {
+            let Some(e) = e else {
+                let why = c.refusal.unwrap_or(crate::mail::MailRefusal::TooDeep);
+                rec.certificates.push(MailCert {
+                    sha256: None,
+                    found_in: c.found_in,
+                    file: c.file,
+                    signature_verified: None,
+                    outcome: CertOutcome::Refused,
+                    reason: Some(MailReason {
+                        code: why.code().to_owned(),
+                        message: why.fr().to_owned(),
+                    }),
+                });
+                continue;
+            };
+            let mut d = self.intake.decide_for(e, named.clone());
+            rec.certificates.push(self.cert_row(&d, &c));
+            if rec.desk.is_none() {
+                rec.desk = decided_desk(&d);
+                if rec.desk.is_some() {
+                    rec.attributed_by = Some(crate::model::AttributedBy::Certificate);
+                }
+            }
+            // The store records where the certificate came from.
+            d.file = if rec.message_id.is_empty() {
+                format!("{} (courriel {origin})", d.file)
+            } else {
+                format!("{} (courriel {})", d.file, rec.message_id)
+            };
+            decisions.push(d);
+        }
+        rec.action = if rec
+            .certificates
+            .iter()
+            .any(|c| c.outcome == CertOutcome::Refused)
+        {
+            MailAction::Refused
+        } else {
+            MailAction::Ingested
+        };
+        self.record(&rec, &decisions)?;
+        Ok(rec)
+    }
+
+    /// Writes the message's record and its certificates' decisions in one
+    /// transaction (nothing in a dry run).
+    fn record(&mut self, rec: &MailRecord, decisions: &[Decision]) -> Result<(), AppError> {
+        if self.dry_run {
+            return Ok(());
+        }
+        let open = match &mut self.open {
+            Some(o) => o,
+            None => self.open.insert(self.writer.open_jobs(self.store)?),
+        };
+        let mut audit = AuditEntry::new(self.writer.now, self.writer.actor, "mail.ingest")
+            .outcome(rec.action.as_str())
+            .detail(format!(
+                "{} {} ({} certificat(s)){}",
+                rec.source,
+                if rec.message_id.is_empty() {
+                    "(sans Message-ID)"
+                } else {
+                    &rec.message_id
+                },
+                rec.certificates.len(),
+                rec.note
+                    .as_deref()
+                    .map(|n| format!(" : {n}"))
+                    .unwrap_or_default()
+            ));
+        if let Some(d) = &rec.desk {
+            audit = audit.desk(d);
+        }
+        self.writer.write_with(self.store, decisions, open, |tx| {
+            // Another process took it in meanwhile: the whole transaction
+            // is dropped, certificates included.
+            if tx.mail_seen(&rec.message_id, &rec.sha256)?.is_some() {
+                return Err(StoreError::Conflict(format!(
+                    "message {} already taken in",
+                    rec.message_id
+                )));
+            }
+            tx.put_mail(rec)?;
+            tx.audit(&audit)
+        })?;
+        self.wrote = true;
+        Ok(())
+    }
+
+    fn evidence(
+        &self,
+        summary: &Summary,
+        text: &str,
+        items: &[(crate::mail::Candidate, Option<Examined>)],
+    ) -> Evidence {
+        let mut e = Evidence::default();
+        for id in &summary.replied_to {
+            if let Some(Some(d)) = self.directory.sent.get(id) {
+                push_unique(&mut e.reply, d.clone());
+            }
+        }
+        for (_, ex) in items {
+            if let Some(leaf) = ex.as_ref().and_then(Examined::leaf) {
+                if leaf.is_ca {
+                    continue;
+                }
+                let named = self.intake.desks_named_by(leaf);
+                for d in named {
+                    push_unique(&mut e.certificate, d);
+                }
+            }
+        }
+        let written = format!("{}\n{}", summary.subject.as_deref().unwrap_or(""), text);
+        for id in crate::cert::attribute::desk_ids_in(&written) {
+            if let Ok(d) = DeskId::parse(&id) {
+                if self.intake.knows(&d) {
+                    push_unique(&mut e.subject, d);
+                }
+            }
+        }
+        if let Some(from) = &summary.from {
+            if let Some(ds) = self.directory.contacts.get(from) {
+                for d in ds {
+                    push_unique(&mut e.sender, d.clone());
+                }
+            }
+        }
+        e
+    }
+
+    fn cert_row(&self, d: &Decision, c: &crate::mail::Candidate) -> MailCert {
+        let (sha256, outcome, reason) = match &d.outcome {
+            Outcome::Accepted { leaf, .. } => (Some(leaf.sha256), CertOutcome::Accepted, None),
+            Outcome::Unchanged { sha256, .. } => (Some(*sha256), CertOutcome::Unchanged, None),
+            Outcome::Refused {
+                sha256, refusal, ..
+            } => (
+                *sha256,
+                CertOutcome::Refused,
+                Some(MailReason {
+                    code: refusal.code().to_owned(),
+                    message: refusal.fr(self.writer.tz),
+                }),
+            ),
+        };
+        MailCert {
+            sha256,
+            found_in: c.found_in,
+            file: c.file.clone(),
+            // Verified by S/MIME verification, not yet built: unknown.
+            signature_verified: None,
+            outcome,
+            reason,
+        }
+    }
+}
+
+fn push_unique(v: &mut Vec<DeskId>, d: DeskId) {
+    if !v.contains(&d) {
+        v.push(d);
+    }
+}
+
+fn decided_desk(d: &Decision) -> Option<DeskId> {
+    match &d.outcome {
+        Outcome::Accepted { desk, .. } | Outcome::Unchanged { desk, .. } => Some(desk.clone()),
+        Outcome::Refused { .. } => None,
+    }
+}
+
+/// File names desks give certificates: a part so named that holds nothing
+/// readable is still reported, so that the desk hears why.
+const CERT_NAMES: &[&str] = &[
+    ".cer", ".crt", ".der", ".pem", ".p7b", ".p7c", ".p12", ".pfx", ".key", ".csr",
+];
+
+/// Whether an examined part is about certificates: it holds one, or a key,
+/// a request or a revocation list, or it is named like a certificate file.
+fn worth_reporting(e: &Examined, c: &crate::mail::Candidate) -> bool {
+    if e.has_certificates() {
+        return true;
+    }
+    match e.problem() {
+        Some(
+            SniffError::PrivateKey(_) | SniffError::Pkcs12 | SniffError::Csr | SniffError::Crl,
+        ) => true,
+        _ => {
+            c.found_in != FoundIn::Body
+                && c.found_in != FoundIn::Signature
+                && CERT_NAMES
+                    .iter()
+                    .any(|ext| c.file.to_ascii_lowercase().ends_with(ext))
+        }
+    }
+}

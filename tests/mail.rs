@@ -1,0 +1,284 @@
+//! Mail intake through the real binary (DESIGN §10): messages built at run
+//! time by Python's `email` package (tests/mail_messages.py), a MIME
+//! implementation independent of vigie's, carrying the certificates of
+//! `certs-fixtures/`; expected fingerprints and desks come from the
+//! fixtures' manifest.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+use serde_json::Value;
+
+use crate::support::{code, fixtures_dir, Case};
+
+fn manifest() -> Value {
+    let text = std::fs::read_to_string(fixtures_dir().join("manifest.json")).expect("manifest");
+    serde_json::from_str(&text).expect("manifest is JSON")
+}
+
+/// The manifest's entry for a fixture file.
+fn fixture_entry(m: &Value, file: &str) -> Value {
+    m["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["file"] == file)
+        .unwrap_or_else(|| panic!("{file} in the manifest"))
+        .clone()
+}
+
+fn leaf_sha(m: &Value, file: &str) -> String {
+    fixture_entry(m, file)["certificates"][0]["sha256"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+/// The desk whose only contact is `email`, per the manifest.
+fn desk_of_contact(m: &Value, email: &str) -> String {
+    let ids: Vec<&Value> = m["desks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["email"] == email)
+        .collect();
+    assert_eq!(ids.len(), 1, "{email} is one desk's contact");
+    ids[0]["id"].as_str().unwrap().to_owned()
+}
+
+/// A case holding the manifest's desks and baseline certificates, and the
+/// messages written by the generator in `<case>/messages`.
+fn seeded() -> (Case, Value, PathBuf) {
+    let m = manifest();
+    let case = Case::new();
+    for d in m["desks"].as_array().unwrap() {
+        case.ok(&[
+            "desk",
+            "add",
+            d["id"].as_str().unwrap(),
+            "--name",
+            d["name"].as_str().unwrap(),
+            "--email",
+            d["email"].as_str().unwrap(),
+        ]);
+    }
+    let now = m["now"].as_str().unwrap().to_owned();
+    for b in m["baseline"].as_array().unwrap() {
+        let f = fixtures_dir().join(b.as_str().unwrap());
+        case.ok(&[
+            "--now",
+            &now,
+            "cert",
+            "ingest",
+            "--force",
+            f.to_str().unwrap(),
+        ]);
+    }
+    let out = case.path("messages");
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/mail_messages.py");
+    let status = Command::new("python3")
+        .arg(script)
+        .arg(fixtures_dir())
+        .arg(&out)
+        .stdout(std::process::Stdio::null())
+        .status()
+        .expect("python3 runs the message generator");
+    assert!(status.success(), "the message generator failed");
+    (case, m, out)
+}
+
+/// Runs `mail ingest --json` on paths; returns the rows and the exit code.
+fn ingest(case: &Case, m: &Value, paths: &[PathBuf], extra: &[&str]) -> (Vec<Value>, i32) {
+    let now = m["now"].as_str().unwrap();
+    let mut args = vec!["--now", now, "mail", "ingest", "--json"];
+    args.extend_from_slice(extra);
+    let paths: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+    args.extend(paths.iter().map(String::as_str));
+    let out = case.run(&args);
+    let rows: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "{e}: {}\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    (rows.as_array().unwrap().clone(), code(&out))
+}
+
+fn one(case: &Case, m: &Value, dir: &std::path::Path, name: &str) -> (Value, i32) {
+    let (rows, code) = ingest(case, m, &[dir.join(format!("{name}.eml"))], &[]);
+    assert_eq!(rows.len(), 1, "{name}");
+    (rows[0].clone(), code)
+}
+
+#[test]
+fn every_shape_is_found_attributed_and_decided_as_cert_ingest_would() {
+    let (case, m, dir) = seeded();
+    // (message, fixture inside, where, file name vigie reports)
+    let accepted = [
+        (
+            "der-attachment",
+            "valid.der.cer",
+            "attachment",
+            "certificat_guichet_été.cer",
+        ),
+        (
+            "pem-in-text",
+            "rsa-2048-desk2.cer",
+            "body",
+            "corps du message",
+        ),
+        (
+            "pem-in-html",
+            "renewal-same-key-desk3.cer",
+            "body",
+            "corps du message",
+        ),
+        (
+            "zip",
+            "siren-luhn-desk5.cer",
+            "archive",
+            "certificat.zip/certificat/siren-luhn.cer",
+        ),
+        (
+            "forwarded",
+            "by-email-desk4.cer",
+            "forwarded",
+            "accueil.cer",
+        ),
+    ];
+    for (name, fixture, found_in, file) in accepted {
+        let (row, code) = one(&case, &m, &dir, name);
+        assert_eq!(code, 0, "{name}: {row}");
+        assert_eq!(row["action"], "ingested", "{name}: {row}");
+        assert_eq!(row["desk"], fixture_entry(&m, fixture)["desk"], "{name}");
+        assert_eq!(row["attributed_by"], "certificate", "{name}");
+        let certs = row["certificates"].as_array().unwrap();
+        assert_eq!(certs.len(), 1, "{name}: {row}");
+        assert_eq!(certs[0]["sha256"], leaf_sha(&m, fixture), "{name}");
+        assert_eq!(certs[0]["found_in"], found_in, "{name}");
+        assert_eq!(certs[0]["file"], file, "{name}");
+        assert_eq!(certs[0]["outcome"], "accepted", "{name}");
+        assert_eq!(certs[0]["reason"], Value::Null, "{name}");
+        assert_eq!(certs[0]["signature_verified"], Value::Null, "{name}");
+        assert!(row["message_id"]
+            .as_str()
+            .unwrap()
+            .ends_with("@guichet.example.org>"));
+        assert_eq!(row["date"], "2027-03-01T08:00:00Z");
+        // The very certificate is the desk's current one, as `cert ingest`
+        // would have made it.
+        let hist = case.json(&["cert", "history", row["desk"].as_str().unwrap(), "--json"]);
+        let current: Vec<&Value> = hist
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|h| h["current"] == true)
+            .collect();
+        assert_eq!(current[0]["sha256"], leaf_sha(&m, fixture), "{name}");
+        assert!(
+            current[0]["source"]
+                .as_str()
+                .unwrap()
+                .contains(row["message_id"].as_str().unwrap()),
+            "{name}: the store says which message brought it"
+        );
+    }
+
+    // A certs-only PKCS#7 holding the certificate already current.
+    let (row, code) = one(&case, &m, &dir, "p7b");
+    assert_eq!(code, 0);
+    assert_eq!(row["action"], "ingested");
+    assert_eq!(row["certificates"][0]["outcome"], "unchanged");
+    assert_eq!(row["certificates"][0]["sha256"], leaf_sha(&m, "valid.p7b"));
+
+    // Refused shapes: exit 3, a French reason.
+    for (name, reason) in [("winmail", "winmail_dat"), ("private-key", "private_key")] {
+        let (row, code) = one(&case, &m, &dir, name);
+        assert_eq!(code, 3, "{name}: {row}");
+        assert_eq!(row["action"], "refused", "{name}");
+        let c = &row["certificates"][0];
+        assert_eq!(c["outcome"], "refused", "{name}");
+        assert_eq!(c["reason"]["code"], reason, "{name}");
+        let text = c["reason"]["message"].as_str().unwrap();
+        assert!(
+            text.contains("Renvoyez") || text.contains("Ne transmettez jamais"),
+            "{text}"
+        );
+    }
+
+    // No certificate: a question goes to people, an out-of-office is ignored.
+    let (row, code) = one(&case, &m, &dir, "question");
+    assert_eq!((row["action"].as_str(), code), (Some("needs_human"), 0));
+    assert_eq!(row["certificates"], serde_json::json!([]));
+    let (row, _) = one(&case, &m, &dir, "out-of-office");
+    assert_eq!(row["action"], "ignored");
+
+    // The subject names one desk, the certificate another: for people, and
+    // nothing is stored.
+    let (row, code) = one(&case, &m, &dir, "disagree");
+    assert_eq!((row["action"].as_str(), code), (Some("needs_human"), 0));
+    assert_eq!(row["desk"], Value::Null);
+    let sha = leaf_sha(&m, "code-signing-only.cer");
+    let desk1 = fixture_entry(&m, "code-signing-only.cer")["desk"].clone();
+    let hist = case.json(&["cert", "history", desk1.as_str().unwrap(), "--json"]);
+    assert!(hist
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|h| h["sha256"] != sha.as_str()));
+
+    // A certificate naming no desk (refused by `cert ingest` as no_desk),
+    // sent from the one contact address of a desk: that desk's.
+    assert_eq!(fixture_entry(&m, "no-desk-id.cer")["reason"], "no_desk");
+    let (row, code) = one(&case, &m, &dir, "by-sender");
+    assert_eq!(code, 0, "{row}");
+    assert_eq!(row["attributed_by"], "sender");
+    assert_eq!(
+        row["desk"],
+        desk_of_contact(&m, "guichet-00002@example.org")
+    );
+    assert_eq!(row["certificates"][0]["outcome"], "accepted");
+
+    // Everything is recorded once, and listed.
+    let list = case.json(&["mail", "list", "--json"]);
+    assert_eq!(list.as_array().unwrap().len(), 12);
+}
+
+#[test]
+fn a_message_is_taken_in_exactly_once_whatever_the_source() {
+    let (case, m, dir) = seeded();
+    let (rows, code) = ingest(&case, &m, &[dir.join("der-attachment.eml")], &["--dry-run"]);
+    assert_eq!((rows[0]["action"].as_str(), code), (Some("ingested"), 0));
+    // A dry run writes nothing.
+    assert_eq!(
+        case.json(&["mail", "list", "--json"]),
+        serde_json::json!([])
+    );
+    let (rows, _) = ingest(&case, &m, &[dir.join("der-attachment.eml")], &[]);
+    assert_eq!(rows[0]["action"], "ingested");
+    let (rows, code) = ingest(&case, &m, &[dir.join("der-attachment.eml")], &[]);
+    assert_eq!((rows[0]["action"].as_str(), code), (Some("duplicate"), 0));
+    assert_eq!(rows[0]["certificates"], serde_json::json!([]));
+    // The same messages from a Maildir, then from an mbox: the one taken in
+    // already is a duplicate, the others are taken in once.
+    let (rows, code) = ingest(&case, &m, &[dir.join("Maildir")], &[]);
+    assert_eq!(rows.len(), 12);
+    assert_eq!(
+        code, 3,
+        "the winmail.dat and private key messages are refused"
+    );
+    let dups = rows.iter().filter(|r| r["action"] == "duplicate").count();
+    assert_eq!(dups, 1);
+    let (rows, code) = ingest(&case, &m, &[dir.join("all.mbox")], &[]);
+    assert_eq!(rows.len(), 12);
+    assert_eq!(code, 0, "nothing is decided again");
+    assert!(rows.iter().all(|r| r["action"] == "duplicate"), "{rows:?}");
+    assert_eq!(
+        case.json(&["mail", "list", "--json"])
+            .as_array()
+            .unwrap()
+            .len(),
+        12
+    );
+}
