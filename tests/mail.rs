@@ -282,3 +282,58 @@ fn a_message_is_taken_in_exactly_once_whatever_the_source() {
         12
     );
 }
+
+#[test]
+fn a_reply_to_an_alert_names_its_desk_and_disagreement_goes_to_people() {
+    let (case, m, _) = seeded();
+    let now = m["now"].as_str().unwrap();
+    // The baseline certificate is within 90 days of its end: an alert goes.
+    case.ok(&["--now", now, "alerts", "run"]);
+    let alerts = case.json(&["alerts", "list", "--json"]);
+    let alert = alerts
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["kind"] == "threshold")
+        .expect("a threshold alert")
+        .clone();
+    let desk = alert["desk"].as_str().unwrap().to_owned();
+    let id = alert["message_id"].as_str().unwrap().to_owned();
+    let dir = case.path("replies");
+    let status = Command::new("python3")
+        .arg(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/mail_messages.py"
+        ))
+        .arg(fixtures_dir())
+        .arg(&dir)
+        .arg(&id)
+        .stdout(std::process::Stdio::null())
+        .status()
+        .expect("python3");
+    assert!(status.success());
+    // A certificate that names no desk, in reply to the alert: that desk's.
+    let (row, code) = one(&case, &m, &dir, "reply-no-desk");
+    assert_eq!(code, 0, "{row}");
+    assert_eq!(row["attributed_by"], "reply");
+    assert_eq!(row["desk"], desk.as_str());
+    assert_eq!(row["certificates"][0]["outcome"], "accepted");
+    assert_eq!(
+        row["certificates"][0]["sha256"],
+        leaf_sha(&m, "no-desk-id.cer")
+    );
+    // Another desk's certificate in reply to the alert: for people.
+    let (row, code) = one(&case, &m, &dir, "reply-other-desk");
+    assert_eq!(
+        (row["action"].as_str(), code),
+        (Some("needs_human"), 0),
+        "{row}"
+    );
+    let other = fixture_entry(&m, "valid.der.cer")["desk"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_ne!(other, desk);
+    let hist = case.json(&["cert", "history", &other, "--json"]);
+    assert_eq!(hist, serde_json::json!([]), "nothing stored for {other}");
+}

@@ -2,7 +2,9 @@
 """Builds the test messages of tests/mail.rs with Python's `email` package,
 a MIME implementation independent of the one vigie uses (mail-parser).
 
-Usage: mail_messages.py FIXTURES_DIR OUT_DIR
+Usage: mail_messages.py FIXTURES_DIR OUT_DIR [ALERT_MESSAGE_ID]
+
+With ALERT_MESSAGE_ID (one of vigie's alerts), two replies to it are added.
 
 Writes OUT_DIR/<name>.eml for each message below, OUT_DIR/all.mbox holding
 them all, and OUT_DIR/Maildir/{new,cur,tmp} holding them all. The shapes are
@@ -123,6 +125,16 @@ messages["disagree"] = m
 m = base("guichet-00002@example.org", "Certificat", "Voici notre certificat.\n")
 attach(m, fixture("no-desk-id.cer"), "application", "pkix-cert", "service.cer")
 messages["by-sender"] = m
+
+if len(sys.argv) > 3:
+    alert_id = sys.argv[3]
+    # Replies to vigie's alert, from an address no desk lists.
+    for name, cert in [("reply-no-desk", "no-desk-id.cer"), ("reply-other-desk", "valid.der.cer")]:
+        m = base("informatique@bailleur.example.org", "RE: Certificat en fin de vie",
+                 "Bonjour, voici le nouveau certificat.\n",
+                 In_Reply_To=alert_id, References=alert_id)
+        attach(m, fixture(cert), "application", "octet-stream", "nouveau.cer")
+        messages[name] = m
 
 os.makedirs(OUT, exist_ok=True)
 box = mailbox.mbox(os.path.join(OUT, "all.mbox"))
