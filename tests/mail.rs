@@ -9,6 +9,7 @@ use std::process::Command;
 
 use serde_json::Value;
 
+use crate::smtp::SmtpServer;
 use crate::support::{code, fixtures_dir, Case};
 
 fn manifest() -> Value {
@@ -49,8 +50,16 @@ fn desk_of_contact(m: &Value, email: &str) -> String {
 /// A case holding the manifest's desks and baseline certificates, and the
 /// messages written by the generator in `<case>/messages`.
 fn seeded() -> (Case, Value, PathBuf) {
+    seeded_with(None)
+}
+
+/// [`seeded`] with a configuration file.
+fn seeded_with(config: Option<&str>) -> (Case, Value, PathBuf) {
     let m = manifest();
-    let case = Case::new();
+    let case = match config {
+        Some(c) => Case::with_config(c),
+        None => Case::new(),
+    };
     for d in m["desks"].as_array().unwrap() {
         case.ok(&[
             "desk",
@@ -336,4 +345,117 @@ fn a_reply_to_an_alert_names_its_desk_and_disagreement_goes_to_people() {
     assert_ne!(other, desk);
     let hist = case.json(&["cert", "history", &other, "--json"]);
     assert_eq!(hist, serde_json::json!([]), "nothing stored for {other}");
+}
+
+/// The headers of a received message, as Python's `email` package reads
+/// them (an implementation independent of the one that wrote them).
+fn headers_by_python(data: &str) -> Value {
+    let script = r#"
+import email, json, sys
+from email import policy
+m = email.message_from_bytes(sys.stdin.buffer.read(), policy=policy.default)
+body = m.get_body(preferencelist=("plain",))
+print(json.dumps({k: str(m[k]) for k in ["To", "Subject", "In-Reply-To", "References", "Auto-Submitted", "Message-ID"]} | {"text": body.get_content() if body else ""}))
+"#;
+    let mut child = Command::new("python3")
+        .arg("-c")
+        .arg(script)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("python3");
+    use std::io::Write;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(data.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success());
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+#[test]
+fn replies_go_in_the_thread_once_and_never_to_machines_or_questions() {
+    let server = SmtpServer::start();
+    let config = format!(
+        "[smtp]\nhost = \"127.0.0.1\"\nport = {}\ntls = \"none\"\nfrom = \"vigie@example.org\"\ntimeout_secs = 5\n",
+        server.port()
+    );
+    let (case, m, dir) = seeded_with(Some(&config));
+    let (accepted, _) = one(&case, &m, &dir, "der-attachment");
+    let (refused, code) = one(&case, &m, &dir, "winmail");
+    assert_eq!(code, 3);
+    for name in ["question", "out-of-office", "disagree"] {
+        let (row, _) = one(&case, &m, &dir, name);
+        assert_eq!(row["reply_message_id"], Value::Null, "{name}: no reply");
+    }
+    // The same message again: a duplicate, no second reply.
+    let (dup, _) = one(&case, &m, &dir, "der-attachment");
+    assert_eq!(dup["action"], "duplicate");
+    assert_eq!(dup["reply_message_id"], Value::Null);
+    // --no-reply.
+    let (quiet, _) = ingest(&case, &m, &[dir.join("zip.eml")], &["--no-reply"]);
+    assert_eq!(quiet[0]["reply_message_id"], Value::Null);
+
+    let msgs = server.messages();
+    assert_eq!(
+        msgs.len(),
+        2,
+        "one reply to each message with a certificate"
+    );
+    for (original, msg) in [(&accepted, &msgs[0]), (&refused, &msgs[1])] {
+        let h = headers_by_python(&msg.data);
+        assert_eq!(h["Message-ID"], original["reply_message_id"]);
+        assert_eq!(h["In-Reply-To"], original["message_id"]);
+        assert!(
+            h["References"]
+                .as_str()
+                .unwrap()
+                .contains(original["message_id"].as_str().unwrap()),
+            "{h}"
+        );
+        assert_eq!(h["Auto-Submitted"], "auto-replied");
+        assert_eq!(h["To"], original["from"]);
+        assert_eq!(
+            msg.rcpt,
+            vec![original["from"].as_str().unwrap().to_owned()]
+        );
+        assert_eq!(
+            h["Subject"],
+            format!("Re: {}", original["subject"].as_str().unwrap())
+        );
+    }
+    let first = headers_by_python(&msgs[0].data);
+    let text = first["text"].as_str().unwrap();
+    assert!(text.contains("accepté"), "{text}");
+    assert!(
+        text.contains(accepted["certificates"][0]["sha256"].as_str().unwrap()),
+        "{text}"
+    );
+    let second = headers_by_python(&msgs[1].data);
+    assert!(second["text"].as_str().unwrap().contains("winmail.dat"));
+    // The reply is recorded as sent: a later run sends nothing again.
+    one(&case, &m, &dir, "p7b");
+    assert_eq!(server.messages().len(), 3, "only the new message's reply");
+    server.stop();
+}
+
+#[test]
+fn replies_stop_at_the_daily_limit_per_sender() {
+    let server = SmtpServer::start();
+    let config = format!(
+        "[smtp]\nhost = \"127.0.0.1\"\nport = {}\ntls = \"none\"\nfrom = \"vigie@example.org\"\ntimeout_secs = 5\n[mail]\nreply_limit_per_day = 1\n",
+        server.port()
+    );
+    let (case, m, dir) = seeded_with(Some(&config));
+    // Both from the same address.
+    let (a, _) = one(&case, &m, &dir, "der-attachment");
+    let (b, _) = one(&case, &m, &dir, "pem-in-html");
+    assert_eq!(a["from"], b["from"]);
+    assert!(a["reply_message_id"].is_string());
+    assert_eq!(b["reply_message_id"], Value::Null);
+    assert_eq!(server.messages().len(), 1);
+    server.stop();
 }

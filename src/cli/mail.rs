@@ -57,8 +57,14 @@ pub fn run(ctx: &Context, cmd: Command) -> Result<(), CliError> {
 }
 
 fn ingest(ctx: &Context, a: IngestArgs) -> Result<(), CliError> {
-    let records = app::mail::ingest(&ctx.env, &a.paths, a.dry_run)?;
-    report(ctx, &records, a.json, a.dry_run)
+    let done = app::mail::ingest(&ctx.env, &a.paths, a.dry_run, a.no_reply)?;
+    for f in &done.reply_failures {
+        ctx.warn(format!(
+            "réponse à {} non envoyée (elle le sera au prochain passage) : {}",
+            f.message_id, f.error
+        ));
+    }
+    report(ctx, &done.records, a.json, a.dry_run)
 }
 
 /// Prints what became of each message; exit 3 when a certificate was refused.

@@ -21,7 +21,7 @@ use chrono_tz::Tz;
 use crate::desk::Email;
 
 pub use error::ConfigError;
-pub use raw::{Alerts, Intake, SmtpTls, Status};
+pub use raw::{Alerts, Intake, Mail, SmtpTls, Status};
 pub use schedule::{Schedule, ScheduleError};
 
 /// The whole configuration, checked.
@@ -44,6 +44,8 @@ pub struct Config {
     pub status: Status,
     /// Intake policy.
     pub intake: Intake,
+    /// The team's mailbox.
+    pub mail: Mail,
     /// Where accepted certificates are pushed.
     pub national: National,
     /// The service's schedules and listener.
@@ -274,6 +276,12 @@ impl Config {
                 "must not exceed status.warn_days".into(),
             ));
         }
+        if raw.mail.max_message_bytes == 0 {
+            return Err(invalid(
+                "mail.max_message_bytes",
+                "must be at least 1".into(),
+            ));
+        }
         let smtp = raw.smtp.map(|s| smtp(s, &invalid)).transpose()?;
         let national = national(raw.national, &invalid)?;
         let service = service(raw.service, &invalid)?;
@@ -288,6 +296,7 @@ impl Config {
             intake: raw.intake,
             national,
             service,
+            mail: raw.mail,
         })
     }
 

@@ -34,6 +34,8 @@ pub struct Config {
     pub national: National,
     /// The service's schedules and listener.
     pub service: Service,
+    /// The team's mailbox (mail intake).
+    pub mail: Mail,
 }
 
 /// The manager team: sender identity and escalation recipients.
@@ -220,6 +222,7 @@ impl Default for Config {
             intake: Intake::default(),
             national: National::default(),
             service: Service::default(),
+            mail: Mail::default(),
         }
     }
 }
@@ -295,6 +298,29 @@ impl Default for Service {
             backup: "0 30 2 * * *".into(),
             keep_backups: 14,
             listen: "127.0.0.1:9464".into(),
+        }
+    }
+}
+
+/// The team's mailbox: what vigie does with the messages desks send
+/// (DESIGN §10).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct Mail {
+    /// Answer each message that carried a certificate, in its thread.
+    pub reply: bool,
+    /// At most this many replies to one sender per day.
+    pub reply_limit_per_day: u32,
+    /// Larger messages are not read (they go to people).
+    pub max_message_bytes: u64,
+}
+
+impl Default for Mail {
+    fn default() -> Self {
+        Mail {
+            reply: true,
+            reply_limit_per_day: 5,
+            max_message_bytes: 25 * 1024 * 1024,
         }
     }
 }

@@ -13,6 +13,7 @@ mod ber;
 pub mod find;
 pub mod message;
 pub mod refusal;
+pub mod reply;
 pub mod source;
 
 pub use attribute::{attribute, Attribution, Evidence};

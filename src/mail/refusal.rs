@@ -44,4 +44,16 @@ impl MailRefusal {
             MailRefusal::TooDeep => "Le certificat est dans un message transféré plus de trois fois. Envoyez le certificat directement en pièce jointe (fichier .cer).",
         }
     }
+
+    /// The sentence for the desk, in English.
+    pub fn en(self) -> &'static str {
+        match self {
+            MailRefusal::Tnef => "Your mail program (Outlook) wrapped the attachments in a winmail.dat file that only Outlook reads. Send the certificate again as an attachment in \"Plain text\" or \"HTML\" format, not \"Rich text\".",
+            MailRefusal::Encrypted => "The message is encrypted (S/MIME) and cannot be read. Send it again unencrypted: the certificate (public part, .cer file) is not secret. Signing the message is welcome.",
+            MailRefusal::ArchiveTooLarge => "The .zip archive is over the limits (100 files, 10 MiB uncompressed). Send the certificate alone, as a .cer attachment.",
+            MailRefusal::ArchiveUnreadable => "The .zip archive cannot be read (damaged or password-protected). Send the certificate alone, as a .cer attachment, without a password.",
+            MailRefusal::OutlookMsg => "The attachment is an Outlook message (.msg), which vigie does not read. Attach the certificate itself (.cer file), or forward the message as a standard .eml attachment.",
+            MailRefusal::TooDeep => "The certificate is in a message forwarded more than three times. Send the certificate directly as a .cer attachment.",
+        }
+    }
 }

@@ -127,6 +127,9 @@ pub struct MailReason {
     pub code: String,
     /// The sentence, in French, fit to forward to the desk.
     pub message: String,
+    /// The same in English, for desks that read English.
+    #[serde(default)]
+    pub message_en: String,
 }
 
 /// One certificate found in a message and what became of it.
@@ -172,8 +175,16 @@ pub struct MailRecord {
     /// Why people must look at it (disagreeing evidence, no certificate…).
     #[serde(default)]
     pub note: Option<String>,
-    /// The Message-ID of vigie's reply, once one is sent.
+    /// The Message-ID of vigie's reply, fixed when the message is recorded
+    /// (the reply is then due), so that a retried reply keeps its identity.
     pub reply_message_id: Option<String>,
+    /// When the reply was accepted by the server (or written to the outbox);
+    /// `None` while it is due.
+    #[serde(default, with = "crate::model::instant::stored::option")]
+    pub reply_sent_at: Option<Instant>,
+    /// The message's own References and Message-ID, to thread the reply.
+    #[serde(default)]
+    pub thread: Vec<String>,
     /// Where it was read from (a file, a Maildir, an IMAP folder).
     pub source: String,
     /// When vigie took it in.

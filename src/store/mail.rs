@@ -108,6 +108,8 @@ mod tests {
             action: MailAction::NeedsHuman,
             note: None,
             reply_message_id: None,
+            reply_sent_at: None,
+            thread: Vec::new(),
             source: "t.eml".into(),
             received_at: chrono::DateTime::UNIX_EPOCH,
         }

@@ -3,8 +3,10 @@
 
 mod ingest;
 mod list;
+mod reply;
 mod take;
 
-pub use ingest::ingest;
+pub use ingest::{ingest, Ingested};
 pub use list::list;
+pub use reply::{send_due, ReplyFailure};
 pub use take::Taker;

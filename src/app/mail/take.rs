@@ -11,6 +11,7 @@ use crate::cert::ingest::{examine, Decision, Examined, Intake, OpenJobs, Outcome
 use crate::cert::sniff::SniffError;
 use crate::desk::DeskId;
 use crate::fingerprint::Sha256;
+use crate::mail::reply::{eligible, reply_id, Asked};
 use crate::mail::{attribute, find, Attribution, Evidence, Summary};
 use crate::model::{CertOutcome, FoundIn, MailAction, MailCert, MailReason, MailRecord};
 use crate::store::{Store, StoreError};
@@ -35,6 +36,10 @@ pub struct Taker<'a> {
     seen: HashSet<Sha256>,
     seen_ids: HashSet<String>,
     wrote: bool,
+    /// Whether replies may be decided (not in a dry run, nor `--no-reply`).
+    replies: bool,
+    /// Replies decided today, by sender (`reply_limit_per_day`).
+    sent_today: HashMap<String, u32>,
 }
 
 impl<'a> Taker<'a> {
@@ -43,6 +48,7 @@ impl<'a> Taker<'a> {
         store: &'a Store,
         env: &'a crate::app::Env,
         dry_run: bool,
+        no_reply: bool,
     ) -> Result<Taker<'a>, AppError> {
         let intake = Intake::new(store, &env.config, env.now, false, None)?;
         let writer = Writer {
@@ -67,7 +73,20 @@ impl<'a> Taker<'a> {
                     .push(d.id.clone());
             }
         }
+        let today = crate::clock::local_date(env.now, env.tz);
+        let mut sent_today: HashMap<String, u32> = HashMap::new();
+        for r in store.mail_records()? {
+            if r.reply_message_id.is_some()
+                && crate::clock::local_date(r.received_at, env.tz) == today
+            {
+                if let Some(f) = r.from {
+                    *sent_today.entry(f).or_default() += 1;
+                }
+            }
+        }
         Ok(Taker {
+            replies: !dry_run && !no_reply,
+            sent_today,
             store,
             intake,
             writer,
@@ -107,6 +126,8 @@ impl<'a> Taker<'a> {
             action: MailAction::NeedsHuman,
             note: None,
             reply_message_id: None,
+            reply_sent_at: None,
+            thread: Vec::new(),
             source: origin.to_owned(),
             received_at: self.writer.now,
         };
@@ -196,6 +217,7 @@ impl<'a> Taker<'a> {
                     reason: Some(MailReason {
                         code: why.code().to_owned(),
                         message: why.fr().to_owned(),
+                        message_en: why.en().to_owned(),
                     }),
                 });
                 continue;
@@ -225,8 +247,41 @@ impl<'a> Taker<'a> {
         } else {
             MailAction::Ingested
         };
+        self.decide_reply(&mut rec, &summary);
         self.record(&rec, &decisions)?;
         Ok(rec)
+    }
+
+    /// Fixes the reply's Message-ID in the record when the message gets a
+    /// reply (sent once the record is durable, see `reply::send_due`).
+    fn decide_reply(&mut self, rec: &mut MailRecord, summary: &Summary) {
+        rec.thread = summary.replied_to.clone();
+        rec.thread.retain(|id| *id != rec.message_id);
+        if !rec.message_id.is_empty() {
+            rec.thread.push(rec.message_id.clone());
+        }
+        if !self.replies {
+            return;
+        }
+        let sent_today = rec
+            .from
+            .as_ref()
+            .and_then(|f| self.sent_today.get(f))
+            .copied()
+            .unwrap_or(0);
+        let asked = Asked {
+            action: rec.action,
+            automatic: summary.automatic,
+            from: rec.from.as_deref(),
+            message_id: &rec.message_id,
+            sent_today,
+        };
+        if eligible(self.writer.config, &asked).is_ok() {
+            rec.reply_message_id = Some(reply_id(&rec.sha256, self.writer.config));
+            if let Some(f) = &rec.from {
+                *self.sent_today.entry(f.clone()).or_default() += 1;
+            }
+        }
     }
 
     /// Writes the message's record and its certificates' decisions in one
@@ -327,6 +382,7 @@ impl<'a> Taker<'a> {
                 Some(MailReason {
                     code: refusal.code().to_owned(),
                     message: refusal.fr(self.writer.tz),
+                    message_en: refusal.en(self.writer.tz),
                 }),
             ),
         };

@@ -105,12 +105,15 @@ mod tests {
                     reason: Some(MailReason {
                         code: "winmail_dat".into(),
                         message: "Renvoyez…".into(),
+                        message_en: "Send again…".into(),
                     }),
                 },
             ],
             action: MailAction::Refused,
             note: None,
             reply_message_id: Some("<vigie.r@example.org>".into()),
+            reply_sent_at: None,
+            thread: Vec::new(),
             source: "m.eml".into(),
             received_at: at,
         };
