@@ -459,3 +459,147 @@ fn replies_stop_at_the_daily_limit_per_sender() {
     assert_eq!(server.messages().len(), 1);
     server.stop();
 }
+
+/// Runs openssl (tests only: vigie itself never links it).
+fn openssl(dir: &std::path::Path, args: &[&str]) {
+    let out = Command::new("openssl")
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("openssl");
+    assert!(
+        out.status.success(),
+        "openssl {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn smime_signatures_made_by_openssl_are_verified_and_a_tampered_one_proves_nothing() {
+    let (case, m, _) = seeded();
+    let dir = case.path("smime");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("content.txt"),
+        "Content-Type: text/plain; charset=utf-8\r\n\r\nBonjour, voici notre message signé.\r\n",
+    )
+    .unwrap();
+    // Desk 1's certificate with its key (EC P-256), as a desk would sign.
+    let desk_key = fixtures_dir().join("cert-and-key.pem");
+    let desk_key = desk_key.to_str().unwrap();
+    let sign = |out: &str, signer: &str, key: &str, extra: &[&str]| {
+        let mut args = vec![
+            "cms",
+            "-sign",
+            "-in",
+            "content.txt",
+            "-signer",
+            signer,
+            "-inkey",
+            key,
+            "-from",
+            "informatique@bailleur.example.org",
+            "-subject",
+            out,
+            "-out",
+            out,
+        ];
+        args.extend_from_slice(extra);
+        openssl(&dir, &args);
+    };
+    sign("detached.eml", desk_key, desk_key, &["-md", "sha256"]);
+    sign(
+        "opaque.eml",
+        desk_key,
+        desk_key,
+        &["-nodetach", "-md", "sha256"],
+    );
+    let detached = std::fs::read_to_string(dir.join("detached.eml")).unwrap();
+    let tampered = detached.replace("voici notre message", "voici notre MESSAGE");
+    assert_ne!(tampered, detached);
+    std::fs::write(dir.join("tampered.eml"), &tampered).unwrap();
+    // The same signed message as a Maildir or mbox file keeps it: LF only.
+    std::fs::write(
+        dir.join("lf.eml"),
+        detached
+            .replace("\r\n", "\n")
+            .replace("Subject: detached.eml", "Subject: lf"),
+    )
+    .unwrap();
+    // Other keys and digests, with throwaway signers.
+    openssl(
+        &dir,
+        &[
+            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "rsa.key", "-out",
+            "rsa.pem", "-subj", "/CN=rsa", "-days", "30",
+        ],
+    );
+    openssl(
+        &dir,
+        &[
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-384",
+            "-nodes",
+            "-keyout",
+            "ec.key",
+            "-out",
+            "ec.pem",
+            "-subj",
+            "/CN=ec",
+            "-days",
+            "30",
+        ],
+    );
+    sign("rsa-sha512.eml", "rsa.pem", "rsa.key", &["-md", "sha512"]);
+    sign(
+        "rsa-pss.eml",
+        "rsa.pem",
+        "rsa.key",
+        &[
+            "-md",
+            "sha256",
+            "-keyopt",
+            "rsa_padding_mode:pss",
+            "-keyopt",
+            "rsa_pss_saltlen:digest",
+        ],
+    );
+    sign("ec-p384.eml", "ec.pem", "ec.key", &["-md", "sha384"]);
+
+    let sig_cert = |name: &str| -> Value {
+        let (rows, _) = ingest(&case, &m, &[dir.join(name)], &["--no-reply"]);
+        let certs = rows[0]["certificates"].as_array().unwrap().clone();
+        let c: Vec<&Value> = certs
+            .iter()
+            .filter(|c| c["found_in"] == "signature")
+            .collect();
+        assert_eq!(c.len(), 1, "{name}: {rows:?}");
+        let mut c = c[0].clone();
+        c["desk"] = rows[0]["desk"].clone();
+        c
+    };
+    let desk1 = fixture_entry(&m, "valid.der.cer")["desk"].clone();
+    let c = sig_cert("detached.eml");
+    assert_eq!(c["signature_verified"], true, "{c}");
+    assert_eq!(c["outcome"], "accepted");
+    assert_eq!(c["sha256"], leaf_sha(&m, "valid.der.cer"));
+    assert_eq!(c["desk"], desk1);
+    let c = sig_cert("tampered.eml");
+    assert_eq!(
+        c["signature_verified"], false,
+        "a tampered message proves nothing: {c}"
+    );
+    let c = sig_cert("opaque.eml");
+    assert_eq!(c["signature_verified"], true, "{c}");
+    assert_eq!(c["outcome"], "unchanged");
+    let c = sig_cert("lf.eml");
+    assert_eq!(c["signature_verified"], true, "{c}");
+    for name in ["rsa-sha512.eml", "rsa-pss.eml", "ec-p384.eml"] {
+        let c = sig_cert(name);
+        assert_eq!(c["signature_verified"], true, "{name}: {c}");
+    }
+}

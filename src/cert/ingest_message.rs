@@ -43,6 +43,19 @@ impl Intake<'_> {
         self.index.candidates(leaf)
     }
 
+    /// The desks whose current certificate is this one (a signature by it
+    /// proves who sent the message).
+    pub fn desks_with_current(&self, sha: &crate::fingerprint::Sha256) -> Vec<DeskId> {
+        let mut v: Vec<DeskId> = self
+            .currents
+            .iter()
+            .filter(|(_, c)| c.sha256 == *sha)
+            .map(|(d, _)| d.clone())
+            .collect();
+        v.sort();
+        v
+    }
+
     /// Whether the desk is in the inventory.
     pub fn knows(&self, desk: &DeskId) -> bool {
         self.index.contains(desk)

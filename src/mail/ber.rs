@@ -167,6 +167,14 @@ mod tests {
     }
 
     #[test]
+    fn der_lengths() {
+        assert_eq!(der(0x31, &[7; 3]), vec![0x31, 3, 7, 7, 7]);
+        let long = der(0x30, &[0; 300]);
+        assert_eq!(&long[..4], &[0x30, 0x82, 0x01, 0x2c]);
+        assert_eq!(long.len(), 304);
+    }
+
+    #[test]
     fn reads_signed_and_encrypted_shapes() {
         let encap = tlv(
             0x30,
@@ -234,4 +242,156 @@ mod tests {
             })
         );
     }
+}
+
+/// One SignerInfo, as verification needs it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignerInfo {
+    /// The issuer's Name, DER (IssuerAndSerialNumber), if that form is used.
+    pub issuer: Option<Vec<u8>>,
+    /// The serial number's content octets.
+    pub serial: Option<Vec<u8>>,
+    /// The subject key identifier, if that form is used.
+    pub ski: Option<Vec<u8>>,
+    /// The digest algorithm's OID.
+    pub digest: Vec<u8>,
+    /// The signed attributes, re-tagged as the SET OF that was signed.
+    pub signed_attrs: Option<Vec<u8>>,
+    /// The messageDigest attribute's value.
+    pub message_digest: Option<Vec<u8>>,
+    /// The signature algorithm's OID.
+    pub signature_alg: Vec<u8>,
+    /// The signature.
+    pub signature: Vec<u8>,
+}
+
+/// What S/MIME verification reads of a signed-data blob.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SignedParts {
+    /// The certificates carried, DER.
+    pub certs: Vec<Vec<u8>>,
+    /// The signers.
+    pub signers: Vec<SignerInfo>,
+    /// The encapsulated content (opaque signatures).
+    pub content: Option<Vec<u8>>,
+}
+
+/// A definite-length DER encoding of `content` under `tag`.
+pub fn der(tag: u8, content: &[u8]) -> Vec<u8> {
+    let mut out = vec![tag];
+    let n = content.len();
+    if n < 0x80 {
+        out.push(n as u8);
+    } else {
+        let bytes: Vec<u8> = n
+            .to_be_bytes()
+            .iter()
+            .copied()
+            .skip_while(|b| *b == 0)
+            .collect();
+        out.push(0x80 | bytes.len() as u8);
+        out.extend(bytes);
+    }
+    out.extend_from_slice(content);
+    out
+}
+
+/// `pkcs9-messageDigest`.
+const MESSAGE_DIGEST: &[u8] = &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x09, 0x04];
+
+fn oid_of(t: &Tlv<'_>) -> Option<Vec<u8>> {
+    // An AlgorithmIdentifier: SEQUENCE { OID, params }.
+    let kids = children(t.content, 6)?;
+    kids.first()
+        .filter(|k| k.tag == 0x06)
+        .map(|k| k.content.to_vec())
+}
+
+fn signer(t: &Tlv<'_>) -> Option<SignerInfo> {
+    let f = children(t.content, 5)?;
+    // version, sid, digestAlgorithm, [0] signedAttrs?, signatureAlgorithm, signature, [1]?
+    let sid = f.get(1)?;
+    let (mut issuer, mut serial, mut ski) = (None, None, None);
+    if sid.tag == 0x30 {
+        let k = children(sid.content, 6)?;
+        issuer = k.first().map(|n| der(0x30, n.content));
+        serial = k
+            .get(1)
+            .filter(|s| s.tag == 0x02)
+            .map(|s| s.content.to_vec());
+    } else if sid.tag == 0x80 {
+        ski = Some(sid.content.to_vec());
+    }
+    let digest = oid_of(f.get(2)?)?;
+    let mut i = 3;
+    let mut signed_attrs = None;
+    let mut message_digest = None;
+    if f.get(i).is_some_and(|a| a.tag == 0xa0) {
+        let attrs = &f[i];
+        signed_attrs = Some(der(0x31, attrs.content));
+        for a in children(attrs.content, 6)? {
+            let k = children(a.content, 7)?;
+            if k.first()
+                .is_some_and(|o| o.tag == 0x06 && o.content == MESSAGE_DIGEST)
+            {
+                let values = children(k.get(1)?.content, 8)?;
+                message_digest = values
+                    .first()
+                    .filter(|v| v.tag == 0x04)
+                    .map(|v| v.content.to_vec());
+            }
+        }
+        i += 1;
+    }
+    let signature_alg = oid_of(f.get(i)?)?;
+    let signature = f.get(i + 1).filter(|s| s.tag == 0x04)?.content.to_vec();
+    Some(SignerInfo {
+        issuer,
+        serial,
+        ski,
+        digest,
+        signed_attrs,
+        message_digest,
+        signature_alg,
+        signature,
+    })
+}
+
+/// Reads a signed-data ContentInfo for verification; `None` when the bytes
+/// are not one.
+pub fn signed_parts(bytes: &[u8]) -> Option<SignedParts> {
+    let (ci, _) = read(bytes, 0)?;
+    let kids = children(ci.content, 1)?;
+    if kids.first().filter(|k| k.tag == 0x06)?.content != SIGNED_DATA {
+        return None;
+    }
+    let (sd, _) = read(kids.get(1).filter(|k| k.tag == 0xa0)?.content, 2)?;
+    let fields = children(sd.content, 3)?;
+    let mut out = SignedParts::default();
+    let encap = fields.get(2).filter(|f| f.tag == 0x30)?;
+    let encap_kids = children(encap.content, 4)?;
+    if let Some(explicit) = encap_kids.get(1).filter(|k| k.tag == 0xa0) {
+        let (os, _) = read(explicit.content, 5)?;
+        let mut c = Vec::new();
+        octets(&os, 5, &mut c)?;
+        out.content = Some(c);
+    }
+    for f in &fields[3..] {
+        match f.tag {
+            0xa0 => {
+                for c in children(f.content, 4)? {
+                    if c.tag == 0x30 {
+                        out.certs.push(der(0x30, c.content));
+                    }
+                }
+            }
+            0x31 => {
+                for s in children(f.content, 4)? {
+                    out.signers.push(signer(&s)?);
+                }
+            }
+            _ => {}
+        }
+    }
+    Some(out)
 }

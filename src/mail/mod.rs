@@ -14,6 +14,7 @@ pub mod find;
 pub mod message;
 pub mod refusal;
 pub mod reply;
+pub mod smime;
 pub mod source;
 
 pub use attribute::{attribute, Attribution, Evidence};

@@ -148,6 +148,14 @@ impl<'a> Taker<'a> {
             return Ok(rec);
         };
         let found = find(&msg);
+        // Signatures over the message: who holds which key.
+        let signatures = crate::mail::smime::signatures(&msg);
+        let signed = !signatures.is_empty();
+        let proved: HashSet<Sha256> = signatures
+            .iter()
+            .filter(|s| s.verified)
+            .filter_map(|s| s.signer)
+            .collect();
         // Candidates examined as `cert ingest` examines files; those that
         // hold nothing of a certificate (a PDF, a logo) are not reported.
         let mut items: Vec<(crate::mail::Candidate, Option<Examined>)> = Vec::new();
@@ -170,7 +178,12 @@ impl<'a> Taker<'a> {
             }
             items.push((c, Some(e)));
         }
-        let evidence = self.evidence(&summary, &found.text, &items);
+        let mut evidence = self.evidence(&summary, &found.text, &items);
+        for sha in &proved {
+            for d in self.intake.desks_with_current(sha) {
+                push_unique(&mut evidence.signature, d);
+            }
+        }
         if summary.bounce {
             rec.action = MailAction::Bounce;
             self.record(&rec, &[])?;
@@ -222,8 +235,13 @@ impl<'a> Taker<'a> {
                 });
                 continue;
             };
+            let leaf = e.leaf().map(|l| l.sha256);
             let mut d = self.intake.decide_for(e, named.clone());
-            rec.certificates.push(self.cert_row(&d, &c));
+            let mut row = self.cert_row(&d, &c);
+            // Whether a valid signature over the message was made with this
+            // certificate's key (null when the message is not signed).
+            row.signature_verified = signed.then(|| leaf.is_some_and(|l| proved.contains(&l)));
+            rec.certificates.push(row);
             if rec.desk.is_none() {
                 rec.desk = decided_desk(&d);
                 if rec.desk.is_some() {
@@ -390,7 +408,6 @@ impl<'a> Taker<'a> {
             sha256,
             found_in: c.found_in,
             file: c.file.clone(),
-            // Verified by S/MIME verification, not yet built: unknown.
             signature_verified: None,
             outcome,
             reason,
