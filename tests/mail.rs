@@ -603,3 +603,85 @@ fn smime_signatures_made_by_openssl_are_verified_and_a_tampered_one_proves_nothi
         assert_eq!(c["signature_verified"], true, "{name}: {c}");
     }
 }
+
+fn files_in(dir: &std::path::Path) -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map(|r| r.flatten().map(|e| e.path()).collect())
+        .unwrap_or_default();
+    v.sort();
+    v
+}
+
+#[test]
+fn fetch_moves_each_message_to_its_folder_only_once_it_is_recorded() {
+    let (case, m, dir) = seeded_with(Some("\n"));
+    let now = m["now"].as_str().unwrap();
+    // Without a mailbox configured, fetch says so (usage error).
+    let out = case.run(&["--now", now, "mail", "fetch"]);
+    assert_eq!(code(&out), 2);
+    let root = dir.join("Maildir");
+    std::fs::write(
+        case.path("vigie.toml"),
+        format!(
+            "[mail]\nsource = \"maildir\"\nmaildir = \"{}\"\n",
+            root.display()
+        ),
+    )
+    .unwrap();
+    let inbox_count = |sub: &str| files_in(&root.join(sub)).len();
+    assert_eq!(inbox_count("new"), 12);
+    // A dry run moves nothing.
+    let out = case.run(&["--now", now, "mail", "fetch", "--dry-run", "--json"]);
+    assert_eq!(code(&out), 3);
+    assert_eq!(inbox_count("new"), 12);
+
+    let out = case.run(&["--now", now, "mail", "fetch", "--json"]);
+    assert_eq!(code(&out), 3, "winmail.dat and the private key are refused");
+    let rows: Vec<Value> = serde_json::from_slice::<Value>(&out.stdout)
+        .unwrap()
+        .as_array()
+        .unwrap()
+        .clone();
+    assert_eq!(rows.len(), 12);
+    let for_people = rows.iter().filter(|r| r["action"] == "needs_human").count();
+    assert_eq!(for_people, 2, "the question and the disagreeing message");
+    let processed = root.join(".vigie.traites/cur");
+    let people = root.join(".vigie.a-traiter/cur");
+    assert_eq!(
+        inbox_count("new") + inbox_count("cur"),
+        0,
+        "INBOX ends empty"
+    );
+    assert_eq!(files_in(&people).len(), for_people);
+    assert_eq!(files_in(&processed).len(), 12 - for_people);
+    let replies = files_in(&case.data().join("outbox")).len();
+    assert!(replies > 0);
+
+    // A crash between the commit and the move leaves messages in INBOX:
+    // the next fetch finds them recorded and moves them where they belong,
+    // with no new certificate and no new reply.
+    for f in [
+        files_in(&processed)[0].clone(),
+        files_in(&people)[0].clone(),
+    ] {
+        let back = root.join("cur").join(f.file_name().unwrap());
+        std::fs::rename(&f, &back).unwrap();
+    }
+    let out = case.run(&["--now", now, "mail", "fetch", "--json"]);
+    assert_eq!(code(&out), 0);
+    let rows: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let rows = rows.as_array().unwrap();
+    assert_eq!(rows.len(), 2);
+    assert!(rows.iter().all(|r| r["action"] == "duplicate"), "{rows:?}");
+    assert_eq!(inbox_count("new") + inbox_count("cur"), 0);
+    assert_eq!(files_in(&people).len(), for_people);
+    assert_eq!(files_in(&processed).len(), 12 - for_people);
+    assert_eq!(files_in(&case.data().join("outbox")).len(), replies);
+    assert_eq!(
+        case.json(&["mail", "list", "--json"])
+            .as_array()
+            .unwrap()
+            .len(),
+        12
+    );
+}

@@ -21,6 +21,26 @@ pub enum Command {
     /// The messages taken in, oldest first.
     #[command(after_help = "Example:\n  vigie mail list --json")]
     List(ListArgs),
+    /// Take in the configured mailbox ([mail] source), moving each message
+    /// to its folder once recorded.
+    #[command(
+        after_help = "Exit 3 if a certificate found is refused.\n\nExample:\n  vigie --config /etc/vigie/vigie.toml mail fetch --json"
+    )]
+    Fetch(FetchArgs),
+}
+
+/// Arguments of `mail fetch`.
+#[derive(Debug, clap::Args)]
+pub struct FetchArgs {
+    /// Decide and report; write, move and send nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Send no reply.
+    #[arg(long)]
+    pub no_reply: bool,
+    /// Print a JSON array.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// Arguments of `mail ingest`.
@@ -53,7 +73,24 @@ pub fn run(ctx: &Context, cmd: Command) -> Result<(), CliError> {
     match cmd {
         Command::Ingest(a) => ingest(ctx, a),
         Command::List(a) => list(ctx, a),
+        Command::Fetch(a) => fetch(ctx, a),
     }
+}
+
+fn fetch(ctx: &Context, a: FetchArgs) -> Result<(), CliError> {
+    if ctx.env.config.mail.source == "none" {
+        return Err(CliError::usage(
+            "no mailbox configured: set [mail] source = \"maildir\" and maildir = \"…\" in the configuration",
+        ));
+    }
+    let done = app::mail::fetch(&ctx.env, a.dry_run, a.no_reply)?;
+    for f in &done.reply_failures {
+        ctx.warn(format!(
+            "réponse à {} non envoyée (elle le sera au prochain passage) : {}",
+            f.message_id, f.error
+        ));
+    }
+    report(ctx, &done.records, a.json, a.dry_run)
 }
 
 fn ingest(ctx: &Context, a: IngestArgs) -> Result<(), CliError> {

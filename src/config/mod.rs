@@ -276,6 +276,41 @@ impl Config {
                 "must not exceed status.warn_days".into(),
             ));
         }
+        match raw.mail.source.as_str() {
+            "none" => {}
+            "maildir" if raw.mail.maildir.is_some() => {}
+            "maildir" => {
+                return Err(invalid(
+                    "mail.maildir",
+                    "is required with mail.source = \"maildir\"".into(),
+                ))
+            }
+            other => {
+                return Err(invalid(
+                    "mail.source",
+                    format!(
+                        "\"{other}\": expected \"none\" or \"maildir\" (IMAP is not built yet)"
+                    ),
+                ))
+            }
+        }
+        for (key, folder) in [
+            ("mail.folder", &raw.mail.folder),
+            ("mail.processed_folder", &raw.mail.processed_folder),
+            ("mail.needs_human_folder", &raw.mail.needs_human_folder),
+        ] {
+            if folder.is_empty()
+                || folder
+                    .split('/')
+                    .any(|p| p.is_empty() || p == "." || p == "..")
+                || folder.contains(['.', '\\'])
+            {
+                return Err(invalid(
+                    key,
+                    format!("\"{folder}\": folder names are words separated by /, without dots"),
+                ));
+            }
+        }
         if raw.mail.max_message_bytes == 0 {
             return Err(invalid(
                 "mail.max_message_bytes",

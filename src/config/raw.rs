@@ -313,6 +313,16 @@ pub struct Mail {
     pub reply_limit_per_day: u32,
     /// Larger messages are not read (they go to people).
     pub max_message_bytes: u64,
+    /// Where `vigie mail fetch` reads: `none` or `maildir` (IMAP to come).
+    pub source: String,
+    /// The Maildir, with `source = "maildir"`.
+    pub maildir: Option<PathBuf>,
+    /// The folder read (`INBOX`: the Maildir itself).
+    pub folder: String,
+    /// Where messages taken in are moved, once recorded.
+    pub processed_folder: String,
+    /// Where messages for people are moved, once recorded.
+    pub needs_human_folder: String,
 }
 
 impl Default for Mail {
@@ -321,6 +331,11 @@ impl Default for Mail {
             reply: true,
             reply_limit_per_day: 5,
             max_message_bytes: 25 * 1024 * 1024,
+            source: "none".into(),
+            maildir: None,
+            folder: "INBOX".into(),
+            processed_folder: "vigie/traites".into(),
+            needs_human_folder: "vigie/a-traiter".into(),
         }
     }
 }

@@ -11,6 +11,7 @@ pub mod archive;
 pub mod attribute;
 mod ber;
 pub mod find;
+pub mod maildir;
 pub mod message;
 pub mod refusal;
 pub mod reply;

@@ -30,7 +30,7 @@ fn shown(p: &Path) -> String {
 
 /// Reads one file, at most `limit` bytes (a bigger one is a problem, not a
 /// message read half).
-fn read_file(path: &Path, limit: u64) -> Result<Vec<u8>, String> {
+pub fn read_one(path: &Path, limit: u64) -> Result<Vec<u8>, String> {
     let f = std::fs::File::open(path).map_err(|e| e.to_string())?;
     let mut data = Vec::new();
     f.take(limit + 1)
@@ -87,7 +87,7 @@ pub fn read_paths(paths: &[PathBuf], limit: u64) -> Result<Vec<Raw>, SourceError
             for f in files {
                 out.push(Raw {
                     origin: shown(&f),
-                    bytes: read_file(&f, limit),
+                    bytes: read_one(&f, limit),
                 });
             }
             continue;
@@ -121,7 +121,7 @@ pub fn read_paths(paths: &[PathBuf], limit: u64) -> Result<Vec<Raw>, SourceError
         } else {
             out.push(Raw {
                 origin: shown(p),
-                bytes: read_file(p, limit),
+                bytes: read_one(p, limit),
             });
         }
     }

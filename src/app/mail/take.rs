@@ -109,6 +109,35 @@ impl<'a> Taker<'a> {
         Ok(())
     }
 
+    /// What the store first decided about a message now met as a duplicate.
+    pub fn first_action(&self, rec: &MailRecord) -> Result<Option<MailAction>, AppError> {
+        Ok(self
+            .store
+            .mail_seen(&rec.message_id, &rec.sha256)?
+            .map(|r| r.action))
+    }
+
+    /// The row of a message that could not be read at all: for people.
+    pub fn unreadable(&self, origin: &str) -> MailRecord {
+        MailRecord {
+            message_id: String::new(),
+            sha256: Sha256::of(origin.as_bytes()),
+            from: None,
+            subject: None,
+            date: None,
+            desk: None,
+            attributed_by: None,
+            certificates: Vec::new(),
+            action: MailAction::NeedsHuman,
+            note: None,
+            reply_message_id: None,
+            reply_sent_at: None,
+            thread: Vec::new(),
+            source: origin.to_owned(),
+            received_at: self.writer.now,
+        }
+    }
+
     /// Takes in one message read from `origin`.
     pub fn take(&mut self, bytes: &[u8], origin: &str) -> Result<MailRecord, AppError> {
         let sha = Sha256::of(bytes);
