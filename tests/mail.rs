@@ -345,6 +345,30 @@ fn a_reply_to_an_alert_names_its_desk_and_disagreement_goes_to_people() {
     assert_ne!(other, desk);
     let hist = case.json(&["cert", "history", &other, "--json"]);
     assert_eq!(hist, serde_json::json!([]), "nothing stored for {other}");
+
+    // Bounces of the alert, standard and qmail's: matched to its desk,
+    // with the server's reason, and never answered.
+    for (name, reason) in [
+        (
+            "dsn",
+            "550 5.1.1 <ancien@bailleur.example.org>: user unknown",
+        ),
+        (
+            "qmail-bounce",
+            "Sorry, no mailbox here by that name. (#5.1.1)",
+        ),
+    ] {
+        let (row, code) = one(&case, &m, &dir, name);
+        assert_eq!(
+            (row["action"].as_str(), code),
+            (Some("bounce"), 0),
+            "{name}: {row}"
+        );
+        assert_eq!(row["desk"], desk.as_str(), "{name}");
+        assert_eq!(row["reply_message_id"], Value::Null, "{name}");
+        let log = case.ok(&["log"]);
+        assert!(log.contains(reason), "{name}: {log}");
+    }
 }
 
 /// The headers of a received message, as Python's `email` package reads

@@ -136,6 +136,47 @@ if len(sys.argv) > 3:
         attach(m, fixture(cert), "application", "octet-stream", "nouveau.cer")
         messages[name] = m
 
+    # An RFC 3464 delivery status report of the alert.
+    from email.mime.multipart import MIMEMultipart
+    from email.mime.text import MIMEText
+    from email.mime.base import MIMEBase
+    dsn = MIMEMultipart("report", report_type="delivery-status")
+    dsn["From"] = "Mail Delivery System <MAILER-DAEMON@mx.example.org>"
+    dsn["To"] = "vigie@example.org"
+    dsn["Subject"] = "Undelivered Mail Returned to Sender"
+    dsn["Date"] = DATE
+    dsn["Message-ID"] = make_msgid(domain="mx.example.org")
+    dsn["Auto-Submitted"] = "auto-replied"
+    dsn.attach(MIMEText("Your message could not be delivered.\n"))
+    from email.message import Message
+    per_message = Message()
+    per_message["Reporting-MTA"] = "dns; mx.example.org"
+    per_recipient = Message()
+    per_recipient["Final-Recipient"] = "rfc822; ancien@bailleur.example.org"
+    per_recipient["Action"] = "failed"
+    per_recipient["Status"] = "5.1.1"
+    per_recipient["Diagnostic-Code"] = "smtp; 550 5.1.1 <ancien@bailleur.example.org>: user unknown"
+    status = MIMEBase("message", "delivery-status")
+    status.set_payload([per_message, per_recipient])
+    dsn.attach(status)
+    headers = MIMEBase("text", "rfc822-headers")
+    headers.set_payload("From: vigie@example.org\nSubject: Certificat en fin de vie\nMessage-ID: " + alert_id + "\n")
+    dsn.attach(headers)
+    messages["dsn"] = dsn
+
+    # qmail's non-standard form: plain text, the original quoted.
+    q = EmailMessage(policy=policy.SMTP)
+    q["From"] = "MAILER-DAEMON@mail.example.net"
+    q["To"] = "vigie@example.org"
+    q["Subject"] = "failure notice"
+    q["Date"] = DATE
+    q.set_content("Hi. This is the qmail-send program at mail.example.net.\n"
+                  "I'm afraid I wasn't able to deliver your message to the following addresses.\n\n"
+                  "<parti@example.net>:\nSorry, no mailbox here by that name. (#5.1.1)\n\n"
+                  "--- Below this line is a copy of the message.\n\n"
+                  "Message-ID: " + alert_id + "\nSubject: Certificat en fin de vie\n")
+    messages["qmail-bounce"] = q
+
 os.makedirs(OUT, exist_ok=True)
 box = mailbox.mbox(os.path.join(OUT, "all.mbox"))
 md = mailbox.Maildir(os.path.join(OUT, "Maildir"))

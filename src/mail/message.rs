@@ -76,6 +76,11 @@ impl Summary {
             })
             .and_then(|ct| ct.attribute("report-type"))
             .is_some_and(|t| t.eq_ignore_ascii_case("delivery-status"));
+        let bounce = bounce
+            || super::bounce::looks_like_bounce(
+                first_address(msg.from()).as_deref(),
+                msg.subject(),
+            );
         let mut s = Summary {
             message_id,
             from,

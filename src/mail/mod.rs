@@ -10,6 +10,7 @@
 pub mod archive;
 pub mod attribute;
 mod ber;
+pub mod bounce;
 pub mod find;
 pub mod maildir;
 pub mod message;

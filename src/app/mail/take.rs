@@ -214,7 +214,21 @@ impl<'a> Taker<'a> {
             }
         }
         if summary.bounce {
+            // Which of vigie's messages bounced, and why (the alert itself
+            // is not yet marked: see docs/mail.md).
             rec.action = MailAction::Bounce;
+            let ids = crate::mail::bounce::quoted_ids(bytes);
+            let bounced = ids
+                .iter()
+                .find_map(|id| self.directory.sent.get(id).map(|d| (id, d)));
+            if let Some((id, desk)) = bounced {
+                rec.desk = desk.clone();
+                rec.note = Some(format!(
+                    "non-remise de {id} : {}",
+                    crate::mail::bounce::reason(bytes)
+                        .unwrap_or_else(|| "raison non donnée".into())
+                ));
+            }
             self.record(&rec, &[])?;
             return Ok(rec);
         }
