@@ -21,6 +21,7 @@ pub mod desk;
 pub mod escape;
 pub mod fingerprint;
 pub mod fsutil;
+pub mod mail;
 pub mod model;
 pub mod push;
 pub mod service;

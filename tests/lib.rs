@@ -17,5 +17,6 @@ mod faults;
 mod intake;
 mod intake_policy;
 mod messages;
+mod mail;
 mod push;
 mod service;

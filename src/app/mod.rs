@@ -18,6 +18,7 @@ mod error;
 pub mod init;
 pub mod job;
 pub mod log;
+pub mod mail;
 pub mod metrics;
 pub mod push;
 pub mod restore;

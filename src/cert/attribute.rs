@@ -250,7 +250,7 @@ fn texts(cert: &CertInfo) -> Vec<&str> {
 }
 
 /// Desk ids (`NNNNNNNNN-XXXXX`) written in a text, upper-cased.
-fn desk_ids_in(text: &str) -> Vec<String> {
+pub(crate) fn desk_ids_in(text: &str) -> Vec<String> {
     let b = text.as_bytes();
     let mut out = Vec::new();
     if b.len() < 15 {

@@ -24,6 +24,10 @@ use crate::fingerprint::Sha256;
 use crate::model::{alert_key, AlertRecord, AlertSubject, PushJob, PushState};
 use crate::store::{Store, StoreError};
 
+// Mail intake's entry points, in their own file (src/cert/ingest_message.rs).
+#[path = "ingest_message.rs"]
+mod message;
+
 /// What became of one file.
 #[derive(Debug, Clone)]
 pub enum Outcome {

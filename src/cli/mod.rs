@@ -13,6 +13,7 @@ mod desk;
 mod error;
 mod init;
 mod log;
+mod mail;
 pub mod output;
 mod push;
 mod serve;
@@ -125,6 +126,9 @@ pub enum Command {
     /// E-mail templates.
     #[command(subcommand)]
     Templates(templates::Command),
+    /// The team's mailbox: take in the certificates desks send by e-mail.
+    #[command(subcommand)]
+    Mail(mail::Command),
 }
 
 /// Runs the command line and returns the process exit code.
@@ -170,6 +174,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Command::Cert(c) => cert::run(&ctx, c),
         Command::Alerts(c) => alerts::run(&ctx, c),
         Command::Templates(c) => templates::run(&ctx, c),
+        Command::Mail(c) => mail::run(&ctx, c),
     }
 }
 
@@ -183,6 +188,7 @@ fn reads_only(command: &Command) -> bool {
         Command::Push(c) => matches!(c, push::Command::Status(_)),
         Command::Desk(c) => matches!(c, desk::Command::List(_) | desk::Command::Show(_)),
         Command::Cert(c) => matches!(c, cert::Command::History(_)),
+        Command::Mail(c) => matches!(c, mail::Command::List(_)),
         Command::Demo(_)
         | Command::Init(_)
         | Command::Serve(_)

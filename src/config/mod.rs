@@ -21,7 +21,7 @@ use chrono_tz::Tz;
 use crate::desk::Email;
 
 pub use error::ConfigError;
-pub use raw::{Alerts, Intake, SmtpTls, Status};
+pub use raw::{Alerts, Intake, Mail, SmtpTls, Status};
 pub use schedule::{Schedule, ScheduleError};
 
 /// The whole configuration, checked.
@@ -44,6 +44,8 @@ pub struct Config {
     pub status: Status,
     /// Intake policy.
     pub intake: Intake,
+    /// The team's mailbox.
+    pub mail: Mail,
     /// Where accepted certificates are pushed.
     pub national: National,
     /// The service's schedules and listener.
@@ -290,6 +292,47 @@ impl Config {
                 "must not exceed status.warn_days".into(),
             ));
         }
+        match raw.mail.source.as_str() {
+            "none" => {}
+            "maildir" if raw.mail.maildir.is_some() => {}
+            "maildir" => {
+                return Err(invalid(
+                    "mail.maildir",
+                    "is required with mail.source = \"maildir\"".into(),
+                ))
+            }
+            other => {
+                return Err(invalid(
+                    "mail.source",
+                    format!(
+                        "\"{other}\": expected \"none\" or \"maildir\" (IMAP is not built yet)"
+                    ),
+                ))
+            }
+        }
+        for (key, folder) in [
+            ("mail.folder", &raw.mail.folder),
+            ("mail.processed_folder", &raw.mail.processed_folder),
+            ("mail.needs_human_folder", &raw.mail.needs_human_folder),
+        ] {
+            if folder.is_empty()
+                || folder
+                    .split('/')
+                    .any(|p| p.is_empty() || p == "." || p == "..")
+                || folder.contains(['.', '\\'])
+            {
+                return Err(invalid(
+                    key,
+                    format!("\"{folder}\": folder names are words separated by /, without dots"),
+                ));
+            }
+        }
+        if raw.mail.max_message_bytes == 0 {
+            return Err(invalid(
+                "mail.max_message_bytes",
+                "must be at least 1".into(),
+            ));
+        }
         let smtp = raw.smtp.map(|s| smtp(s, &invalid)).transpose()?;
         let national = national(raw.national, &invalid)?;
         let service = service(raw.service, &invalid)?;
@@ -304,6 +347,7 @@ impl Config {
             intake: raw.intake,
             national,
             service,
+            mail: raw.mail,
         })
     }
 

@@ -34,6 +34,8 @@ pub struct Config {
     pub national: National,
     /// The service's schedules and listener.
     pub service: Service,
+    /// The team's mailbox (mail intake).
+    pub mail: Mail,
 }
 
 /// The manager team: sender identity and escalation recipients.
@@ -227,6 +229,7 @@ impl Default for Config {
             intake: Intake::default(),
             national: National::default(),
             service: Service::default(),
+            mail: Mail::default(),
         }
     }
 }
@@ -333,5 +336,44 @@ impl Config {
         fix(&mut self.national.client_cert);
         fix(&mut self.national.client_key);
         fix(&mut self.national.server_ca);
+        fix(&mut self.mail.maildir);
+    }
+}
+
+/// The team's mailbox: what vigie does with the messages desks send
+/// (DESIGN §10).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct Mail {
+    /// Answer each message that carried a certificate, in its thread.
+    pub reply: bool,
+    /// At most this many replies to one sender per day.
+    pub reply_limit_per_day: u32,
+    /// Larger messages are not read (they go to people).
+    pub max_message_bytes: u64,
+    /// Where `vigie mail fetch` reads: `none` or `maildir` (IMAP to come).
+    pub source: String,
+    /// The Maildir, with `source = "maildir"`.
+    pub maildir: Option<PathBuf>,
+    /// The folder read (`INBOX`: the Maildir itself).
+    pub folder: String,
+    /// Where messages taken in are moved, once recorded.
+    pub processed_folder: String,
+    /// Where messages for people are moved, once recorded.
+    pub needs_human_folder: String,
+}
+
+impl Default for Mail {
+    fn default() -> Self {
+        Mail {
+            reply: true,
+            reply_limit_per_day: 5,
+            max_message_bytes: 25 * 1024 * 1024,
+            source: "none".into(),
+            maildir: None,
+            folder: "INBOX".into(),
+            processed_folder: "vigie/traites".into(),
+            needs_human_folder: "vigie/a-traiter".into(),
+        }
     }
 }

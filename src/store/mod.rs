@@ -23,6 +23,7 @@ mod error;
 mod inventory;
 mod lock;
 mod logs;
+mod mail;
 mod open;
 mod query;
 mod reader;

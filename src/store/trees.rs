@@ -9,6 +9,9 @@ pub const ALERTS: &str = "alerts";
 pub const OUTBOX: &str = "outbox";
 pub const AUDIT: &str = "audit";
 pub const JOBS: &str = "jobs";
+/// Messages taken from the mailbox (src/store/mail.rs). Not yet in
+/// backups: see docs/mail.md.
+pub const MAIL: &str = "mail";
 
 /// Every tree a backup carries, in restore order.
 pub const DATA: [&str; 8] = [DESKS, CERTS, HISTORY, CURRENT, ALERTS, OUTBOX, AUDIT, JOBS];

@@ -25,6 +25,7 @@ pub(super) struct Trees {
     pub outbox: sled::Tree,
     pub audit: sled::Tree,
     pub jobs: sled::Tree,
+    pub mail: sled::Tree,
 }
 
 pub(super) enum TxFailure {
@@ -44,10 +45,11 @@ impl Trees {
             outbox: db.open_tree(trees::OUTBOX)?,
             audit: db.open_tree(trees::AUDIT)?,
             jobs: db.open_tree(trees::JOBS)?,
+            mail: db.open_tree(trees::MAIL)?,
         })
     }
 
-    pub fn all(&self) -> [&sled::Tree; 9] {
+    pub fn all(&self) -> [&sled::Tree; 10] {
         [
             &self.meta,
             &self.jobs,
@@ -58,6 +60,7 @@ impl Trees {
             &self.alerts,
             &self.outbox,
             &self.audit,
+            &self.mail,
         ]
     }
 
@@ -74,9 +77,10 @@ impl Trees {
             &self.outbox,
             &self.audit,
             &self.jobs,
+            &self.mail,
         )
             .transaction(
-                |(desks, certs, history, current, alerts, outbox, audit, jobs)| {
+                |(desks, certs, history, current, alerts, outbox, audit, jobs, mail)| {
                     let mut tx = Tx {
                         desks,
                         certs,
@@ -86,6 +90,7 @@ impl Trees {
                         outbox,
                         audit,
                         jobs,
+                        mail,
                     };
                     f(&mut tx).map_err(|e| match e {
                         StoreError::Transaction(UnabortableTransactionError::Conflict) => {
@@ -115,6 +120,7 @@ pub struct Tx<'a> {
     outbox: &'a TransactionalTree,
     audit: &'a TransactionalTree,
     jobs: &'a TransactionalTree,
+    pub(super) mail: &'a TransactionalTree,
 }
 
 pub(super) fn history_prefix(desk: &DeskId) -> Vec<u8> {

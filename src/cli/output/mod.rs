@@ -9,6 +9,7 @@ pub mod alerts;
 pub mod cert;
 pub mod desk;
 pub mod log;
+pub mod mail;
 pub mod push;
 pub mod status;
 

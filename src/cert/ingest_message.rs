@@ -1,0 +1,105 @@
+//! Intake's entry points for certificates that come inside a message (mail
+//! intake, DESIGN §10): the same deciding and the same writes as `cert
+//! ingest`, with the message's evidence naming the desk and the message's
+//! record written in the same transaction as its certificates.
+//!
+//! A child of `ingest` so that it reuses intake's private state and writes
+//! rather than copying them.
+
+use super::{Decision, Examined, Intake, Op, OpenJobs, Writer};
+use crate::cert::bundle::pick_leaf;
+use crate::cert::parse::CertInfo;
+use crate::desk::DeskId;
+use crate::model::alert_key;
+use crate::store::{Store, StoreError, Tx};
+
+impl Examined {
+    /// The leaf certificate the file holds, when it holds one that parsed.
+    pub fn leaf(&self) -> Option<&CertInfo> {
+        let infos = self.infos.as_ref().ok()?;
+        pick_leaf(infos).ok().map(|i| &infos[i])
+    }
+
+    /// The file's bytes, when they were read.
+    pub fn bytes(&self) -> Option<&[u8]> {
+        self.bytes.as_deref().ok()
+    }
+
+    /// The problem sniffing found (a private key, not a certificate…).
+    pub fn problem(&self) -> Option<&crate::cert::sniff::SniffError> {
+        self.sniffed.problem.as_ref()
+    }
+
+    /// Whether sniffing found any certificate.
+    pub fn has_certificates(&self) -> bool {
+        !self.sniffed.certs.is_empty()
+    }
+}
+
+impl Intake {
+    /// The desks a certificate names by its own evidence (`cert ingest`'s
+    /// attribution, strongest tier), sorted; empty when it names none.
+    pub fn desks_named_by(&self, leaf: &CertInfo) -> Vec<DeskId> {
+        self.index.candidates(leaf)
+    }
+
+    /// The desks whose current certificate is this one (a signature by it
+    /// proves who sent the message).
+    pub fn desks_with_current(&self, sha: &crate::fingerprint::Sha256) -> Vec<DeskId> {
+        let mut v: Vec<DeskId> = self
+            .currents
+            .iter()
+            .filter(|(_, c)| c.sha256 == *sha)
+            .map(|(d, _)| d.clone())
+            .collect();
+        v.sort();
+        v
+    }
+
+    /// Whether the desk is in the inventory.
+    pub fn knows(&self, desk: &DeskId) -> bool {
+        self.index.contains(desk)
+    }
+
+    /// [`Intake::decide`] with `desk` named as `--desk` names it: the desk
+    /// the message's evidence points to, or none.
+    pub fn decide_for(&mut self, e: Examined, desk: Option<DeskId>) -> Decision {
+        let before = std::mem::replace(&mut self.named, desk);
+        let d = self.decide(e);
+        self.named = before;
+        d
+    }
+}
+
+impl Writer<'_> {
+    /// Writes the decisions about one message's certificates and `extra`
+    /// (the message's record) in one transaction, not flushed (see
+    /// [`Writer::write_batch`]).
+    pub fn write_with(
+        &self,
+        store: &Store,
+        decisions: &[Decision],
+        open: &mut OpenJobs,
+        extra: impl Fn(&mut Tx<'_>) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
+        let mut ops = Vec::new();
+        for d in decisions {
+            ops.extend(self.ops(d, &open.destination, &mut open.by_desk));
+        }
+        store.write_unflushed(|tx| {
+            for op in &ops {
+                match op {
+                    Op::Cert(rec) => tx.put_current_cert(rec)?,
+                    Op::Job(job) => tx.put_push_job(job)?,
+                    Op::Audit(a) => tx.audit(a)?,
+                    Op::Alert(a) => {
+                        if tx.alert(&alert_key(a))?.is_none() {
+                            tx.put_alert(a)?;
+                        }
+                    }
+                }
+            }
+            extra(tx)
+        })
+    }
+}
