@@ -17,3 +17,4 @@ mod faults;
 mod intake;
 mod push;
 mod service;
+mod what_if;

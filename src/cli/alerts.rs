@@ -47,12 +47,14 @@ pub enum Command {
 pub fn run(ctx: &Context, cmd: Command) -> Result<(), CliError> {
     match cmd {
         Command::Run { dry_run } => {
+            ctx.tell_what_if();
             let s = app::alerts::run(&ctx.env, dry_run)?;
-            report(ctx, &s, dry_run)
+            report(ctx, &s, dry_run || ctx.env.what_if())
         }
         Command::Digest { dry_run } => {
+            ctx.tell_what_if();
             let s = app::alerts::digest(&ctx.env, dry_run)?;
-            report(ctx, &s, dry_run)
+            report(ctx, &s, dry_run || ctx.env.what_if())
         }
         Command::List { json } => list(ctx, json),
         Command::Preview { desk } => {

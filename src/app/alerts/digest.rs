@@ -3,8 +3,8 @@
 use crate::alerts::{self, RunSummary};
 use crate::app::{AppError, Env};
 
-/// Sends the team digest, once per local day (on a dry run, only says whether
-/// it is due).
+/// Sends the team digest, once per local day (on a dry run, or in a what-if
+/// environment, only says whether it is due).
 pub fn digest(env: &Env, dry_run: bool) -> Result<RunSummary, AppError> {
     let store = env.store()?;
     Ok(alerts::digest(
@@ -13,6 +13,6 @@ pub fn digest(env: &Env, dry_run: bool) -> Result<RunSummary, AppError> {
         &env.data_dir,
         env.now,
         &env.actor,
-        dry_run,
+        dry_run || env.what_if(),
     )?)
 }
