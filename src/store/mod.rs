@@ -33,7 +33,7 @@ mod tx;
 
 use std::path::{Path, PathBuf};
 
-pub use backup::{Backup, BackupError};
+pub use backup::{decode_backup, Backup, BackupError};
 pub use codec::{decode, encode};
 pub use error::StoreError;
 pub use lock::{DirLock, LockError};
@@ -50,7 +50,9 @@ pub struct Store {
     db: sled::Db,
     t: tx::Trees,
     path: PathBuf,
-    _lock: DirLock,
+    /// Shared only while a restore has the old store and the new one beside
+    /// it open together.
+    _lock: std::sync::Arc<DirLock>,
 }
 
 impl Store {
