@@ -705,3 +705,44 @@ fn deeply_nested_asn1_and_pkcs7_are_refused_quickly() {
     let n = v[3]["certificates"].as_array().unwrap().len();
     assert!(n == 1500 || v[3]["error"].is_object(), "{}", v[3]["error"]);
 }
+
+#[test]
+fn a_symlink_planted_at_the_lock_is_refused_never_followed() {
+    let case = Case::new();
+    let add = [
+        "desk",
+        "add",
+        "732829320-00001",
+        "--name",
+        "A",
+        "--email",
+        "a@example.org",
+    ];
+    std::fs::create_dir_all(case.data()).unwrap();
+    // A link to a file of the user running vigie: vigie would write its
+    // process id into it.
+    let victim = case.file("victim.txt", "precious\n");
+    std::os::unix::fs::symlink(&victim, case.data().join("vigie.lock")).unwrap();
+    let out = case.run(&add);
+    no_panic(&out);
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    assert!(stderr(&out).contains("symbolic link"), "{}", stderr(&out));
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious\n");
+    assert!(!case.data().join("store").exists(), "nothing opened");
+    // A dangling one would have made vigie create the file it names.
+    std::fs::remove_file(case.data().join("vigie.lock")).unwrap();
+    let planted = case.path("planted.txt");
+    std::os::unix::fs::symlink(&planted, case.data().join("vigie.lock")).unwrap();
+    let out = case.run(&add);
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    assert!(!planted.exists(), "vigie created a file through the link");
+    // Once the link is gone, all is well.
+    std::fs::remove_file(case.data().join("vigie.lock")).unwrap();
+    case.ok(&add);
+    assert!(case
+        .data()
+        .join("vigie.lock")
+        .symlink_metadata()
+        .unwrap()
+        .is_file());
+}
