@@ -62,7 +62,19 @@ struct Shared {
     snapshot: Snapshot,
     store_ok: bool,
     next: BTreeMap<Job, Instant>,
+    /// When the snapshot was last read (or tried), for `/metrics`' cache.
+    refreshed: Option<std::time::Instant>,
 }
+
+/// How old a snapshot `/metrics` serves may be: scrapes within this reuse it
+/// rather than read the store each (50 concurrent scrapes of 20,000 desks
+/// held the store for seconds, issue 18). The service refreshes it itself
+/// after every job, so a job's effect shows at once.
+const METRICS_MAX_AGE: Duration = Duration::from_secs(5);
+
+/// One snapshot read at a time: scrapes arriving during a read serve the
+/// previous snapshot instead of queueing reads of their own.
+static REFRESHING: Mutex<()> = Mutex::new(());
 
 /// Runs the service until SIGTERM or SIGINT. Returns an error only for what
 /// prevents it from starting.
@@ -76,6 +88,7 @@ pub async fn serve(opts: Options) -> Result<(), String> {
         snapshot: Snapshot::default(),
         store_ok: true,
         next: BTreeMap::new(),
+        refreshed: None,
     }));
     let listener = match config.service.listen {
         None => None,
@@ -140,7 +153,7 @@ pub async fn serve(opts: Options) -> Result<(), String> {
     for (job, s) in &plan {
         arm(&sched, &mut armed, &shared, *job, s, &config, &tx).await?;
     }
-    refresh(&shared, &data_dir, &config);
+    refresh_off_workers(&shared, &data_dir, &config).await;
     tracing::info!(data_dir = %opts.data_dir.display(), "vigie serve started");
 
     let stop = Arc::new(AtomicBool::new(false));
@@ -234,7 +247,7 @@ pub async fn serve(opts: Options) -> Result<(), String> {
                 if let Err(e) = app::job::record(&env(&data_dir, &config, Utc::now()), &run) {
                     tracing::error!(job = job.name(), error = %e, "cannot record the job's run");
                 }
-                refresh(&shared, &data_dir, &config);
+                refresh_off_workers(&shared, &data_dir, &config).await;
                 if stop.load(Ordering::SeqCst) {
                     tracing::info!("stopping after the job in progress");
                     break;
@@ -307,9 +320,17 @@ async fn arm_at(
     Ok(())
 }
 
+/// Reads a new snapshot for `/metrics` and `/healthz`. It blocks (it opens
+/// the store, waiting for a command that holds it): call it from a blocking
+/// thread. Only one read at a time; a call that finds one in progress
+/// returns at once, the other's result serving both.
 fn refresh(shared: &Arc<Mutex<Shared>>, data_dir: &Path, config: &Config) {
+    let Ok(_reading) = REFRESHING.try_lock() else {
+        return;
+    };
     let snap = app::metrics::snapshot(&env(data_dir, config, Utc::now()));
     if let Ok(mut s) = shared.lock() {
+        s.refreshed = Some(std::time::Instant::now());
         match snap {
             Ok(snap) => {
                 s.snapshot = snap;
@@ -323,6 +344,26 @@ fn refresh(shared: &Arc<Mutex<Shared>>, data_dir: &Path, config: &Config) {
     }
 }
 
+/// [`refresh`] on a blocking thread, so that the service loop's async
+/// worker never waits for the store.
+async fn refresh_off_workers(
+    shared: &Arc<Mutex<Shared>>,
+    data_dir: &Arc<PathBuf>,
+    config: &Config,
+) {
+    let (shared, data_dir, config) = (shared.clone(), data_dir.clone(), config.clone());
+    let _ = tokio::task::spawn_blocking(move || refresh(&shared, &data_dir, &config)).await;
+}
+
+/// Whether the snapshot is older than [`METRICS_MAX_AGE`] (or was never
+/// read).
+fn stale(shared: &Arc<Mutex<Shared>>) -> bool {
+    shared
+        .lock()
+        .map(|s| s.refreshed.is_none_or(|t| t.elapsed() >= METRICS_MAX_AGE))
+        .unwrap_or(true)
+}
+
 /// How late a planned run may be before `/healthz` calls the job overdue.
 const GRACE: chrono::TimeDelta = chrono::TimeDelta::minutes(5);
 
@@ -334,9 +375,13 @@ fn route(
 ) -> super::http::Response {
     match path {
         "/metrics" => {
-            // A fresh read when the store is free; the last snapshot otherwise.
-            if let Ok(cfg) = config.lock() {
-                refresh(shared, data_dir, &cfg);
+            // Handlers run on blocking threads (see `http::Router`): a read
+            // here never holds an async worker. A snapshot younger than
+            // METRICS_MAX_AGE is served as it is.
+            if stale(shared) {
+                if let Ok(cfg) = config.lock().map(|c| c.clone()) {
+                    refresh(shared, data_dir, &cfg);
+                }
             }
             let s = shared
                 .lock()
@@ -362,7 +407,11 @@ fn route(
                     metrics::job_health(job.name(), run, next, overdue)
                 })
                 .collect();
-            let healthy = s.store_ok && jobs.iter().all(|j| !j.overdue);
+            // A job whose last run failed (alerts left undelivered with the
+            // SMTP relay down, a backup that could not be written) makes
+            // the service unhealthy until a run succeeds: the body names it
+            // and its error.
+            let healthy = s.store_ok && jobs.iter().all(|j| !j.overdue && j.last_ok != Some(false));
             let h = Health {
                 status: if healthy { "ok" } else { "degraded" },
                 store_reachable: s.store_ok,
