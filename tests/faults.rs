@@ -746,3 +746,66 @@ fn a_symlink_planted_at_the_lock_is_refused_never_followed() {
         .unwrap()
         .is_file());
 }
+
+#[test]
+fn secrets_readable_by_others_are_warned_about_and_check_says_warning() {
+    use std::os::unix::fs::PermissionsExt;
+    let case = Case::with_config(
+        "[smtp]\nhost = \"127.0.0.1\"\nport = 2525\ntls = \"none\"\nfrom = \"vigie@example.org\"\nusername = \"vigie\"\npassword_file = \"pw\"\n\
+         [national]\ndestination = \"https\"\nurl = \"https://127.0.0.1:1/\"\nclient_cert = \"c.pem\"\nclient_key = \"k.pem\"\nserver_ca = \"ca.pem\"\n",
+    );
+    let chmod = |name: &str, mode: u32| {
+        std::fs::set_permissions(case.path(name), std::fs::Permissions::from_mode(mode)).unwrap()
+    };
+    for (name, mode) in [
+        ("pw", 0o644),
+        ("c.pem", 0o644),
+        ("k.pem", 0o640),
+        ("ca.pem", 0o644),
+    ] {
+        case.file(name, "x\n");
+        chmod(name, mode);
+    }
+    // An empty store: nothing else to warn about.
+    case.ok(&[
+        "desk",
+        "add",
+        "732829320-00001",
+        "--name",
+        "A",
+        "--email",
+        "a@example.org",
+    ]);
+    case.ok(&["desk", "remove", "732829320-00001"]);
+
+    let out = case.run(&["check"]);
+    let (stdout, err) = (
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr(&out),
+    );
+    assert_eq!(code(&out), 1, "{stdout}{err}");
+    assert!(stdout.starts_with("VIGIE WARNING"), "{stdout}");
+    assert!(
+        stdout.contains("smtp.password_file") && stdout.contains("national.client_key"),
+        "{stdout}"
+    );
+    assert_eq!(stdout.lines().count(), 1, "{stdout}");
+    assert!(
+        err.contains("readable by others") && err.contains("chmod 600"),
+        "{err}"
+    );
+    assert!(
+        err.contains("national.client_key") && err.contains("its group"),
+        "{err}"
+    );
+    // Any command says it on stderr; the certificate (public) is no secret.
+    let err = stderr(&case.run(&["desk", "list"]));
+    assert!(err.contains("smtp.password_file"), "{err}");
+    assert!(!err.contains("c.pem"), "{err}");
+
+    chmod("pw", 0o600);
+    chmod("k.pem", 0o600);
+    let out = case.run(&["check"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(!stderr(&out).contains("readable"), "{}", stderr(&out));
+}

@@ -42,6 +42,13 @@ impl Context {
             }
             None => chrono::Utc::now(),
         };
+        // Every command that read the configuration says it: the one that
+        // sends is not the only one an operator runs.
+        if !cli.quiet {
+            for w in config.exposed_secrets() {
+                eprintln!("warning: {w}");
+            }
+        }
         let mut env = Env::new(config, data_dir, now, crate::audit::os_user());
         let now_sends = std::env::var_os(NOW_SENDS_VAR).is_some_and(|v| v == "1");
         env.sending = Sending::for_now_option(cli.now.is_some(), now_sends);
