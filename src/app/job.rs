@@ -90,6 +90,7 @@ pub fn run(env: &Env, job: Job, stop: &AtomicBool) -> Result<String, JobError> {
         }
         Job::Alerts => {
             let store = env.store()?;
+            clock_not_behind(&store, "alerts", env.now)?;
             let s = crate::alerts::run_until(
                 &store,
                 config,
@@ -100,17 +101,43 @@ pub fn run(env: &Env, job: Job, stop: &AtomicBool) -> Result<String, JobError> {
                 stop,
             )
             .map_err(app)?;
+            store
+                .record_run_at("alerts", env.now)
+                .map_err(AppError::from)?;
             undelivered(&store, &s, stop)?;
             Ok(format!("alerts: {}", s.line()))
         }
         Job::Digest => {
             let store = env.store()?;
+            clock_not_behind(&store, "digest", env.now)?;
             let s =
                 crate::alerts::digest(&store, config, &env.data_dir, env.now, &env.actor, false)
                     .map_err(app)?;
+            store
+                .record_run_at("digest", env.now)
+                .map_err(AppError::from)?;
             undelivered(&store, &s, stop)?;
             Ok(format!("digest: {}", s.line()))
         }
+    }
+}
+
+/// Refuses a real run of `what` (`alerts`, `digest`) at `now` when it is
+/// earlier than the last one: the system clock went back (or `--now` was
+/// given an earlier instant with `VIGIE_NOW_SENDS=1`). Stale notices are
+/// worse than a late one; a dry run is never refused.
+pub(crate) fn clock_not_behind(
+    store: &crate::store::Store,
+    what: &'static str,
+    now: crate::clock::Instant,
+) -> Result<(), AppError> {
+    match store.last_run_at(what)? {
+        Some(last) if now < last => Err(AppError::ClockBehind {
+            what,
+            now: crate::clock::rfc3339(now),
+            last: crate::clock::rfc3339(last),
+        }),
+        _ => Ok(()),
     }
 }
 

@@ -98,6 +98,39 @@ impl Store {
     }
 }
 
+// The instant of the last real run of the alerts and the digest, kept in
+// the meta tree (not in backups: a restored store starts without it).
+impl Store {
+    /// When `what` (`alerts`, `digest`) last ran for real, as recorded by
+    /// [`Store::record_run_at`].
+    pub fn last_run_at(&self, what: &str) -> Result<Option<crate::model::Instant>, StoreError> {
+        let key = format!("last_run.{what}");
+        match self
+            .t
+            .meta
+            .get(key.as_bytes())
+            .map_err(|e| self.engine(e))?
+        {
+            None => Ok(None),
+            Some(v) => decode(&v, trees::META, key.as_bytes()).map(Some),
+        }
+    }
+
+    /// Records that `what` ran at `at`; an earlier instant than the one on
+    /// record changes nothing.
+    pub fn record_run_at(&self, what: &str, at: crate::model::Instant) -> Result<(), StoreError> {
+        if self.last_run_at(what)?.is_some_and(|last| last >= at) {
+            return Ok(());
+        }
+        let key = format!("last_run.{what}");
+        self.t
+            .meta
+            .insert(key.as_bytes(), encode(&at))
+            .map_err(|e| self.engine(e))?;
+        self.flush()
+    }
+}
+
 impl Drop for Store {
     fn drop(&mut self) {
         // Writes are flushed by `write`; this catches the schema line and any

@@ -9,4 +9,4 @@ mod run;
 pub use digest::digest;
 pub use list::list;
 pub use preview::preview;
-pub use run::run;
+pub use run::{dry_run, run, DryRun};
