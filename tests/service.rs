@@ -564,3 +564,42 @@ fn healthz_is_503_while_the_alerts_job_cannot_deliver() {
     let (code, err) = serve.stop();
     assert_eq!(code, Some(0), "{err}");
 }
+
+#[test]
+fn sighup_moves_the_listener_to_a_changed_address() {
+    let (old, new) = (free_port(), free_port());
+    let case = quiet_service(old, "", "0 0 9 1 1 *");
+    let mut serve = Serve::start(&case, old);
+    assert_eq!(serve.get("/healthz").0, 200);
+    let cfg = case.config.clone().unwrap();
+    let text = std::fs::read_to_string(&cfg).unwrap();
+    std::fs::write(
+        &cfg,
+        text.replace(&format!(":{old}\""), &format!(":{new}\"")),
+    )
+    .unwrap();
+    serve.signal("-HUP");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while TcpStream::connect(("127.0.0.1", new)).is_err() {
+        assert!(
+            Instant::now() < deadline,
+            "not listening on the new address:\n{}",
+            serve.log()
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    serve.port = new;
+    assert_eq!(serve.get("/healthz").0, 200);
+    // The old address is closed.
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while TcpStream::connect(("127.0.0.1", old)).is_ok() {
+        assert!(
+            Instant::now() < deadline,
+            "still listening on the old address"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let (code, err) = serve.stop();
+    assert_eq!(code, Some(0), "{err}");
+    assert!(err.contains("configuration reloaded"), "{err}");
+}

@@ -90,21 +90,14 @@ pub async fn serve(opts: Options) -> Result<(), String> {
         next: BTreeMap::new(),
         refreshed: None,
     }));
-    let listener = match config.service.listen {
-        None => None,
-        Some(address) => Some(
-            tokio::net::TcpListener::bind(address)
-                .await
-                .map_err(|e| format!("service.listen: cannot listen on {address}: {e}"))?,
-        ),
+    // The configuration the HTTP handlers see; replaced on reload.
+    let cfg = Arc::new(Mutex::new(config.clone()));
+    let mut http = Http {
+        address: None,
+        task: None,
     };
-    if let Some(l) = listener {
-        tracing::info!(address = %l.local_addr().map(|a| a.to_string()).unwrap_or_default(), "health and metrics listening");
-        let shared = shared.clone();
-        let data_dir = data_dir.clone();
-        let cfg = Arc::new(Mutex::new(config.clone()));
-        let route = move |path: &str| route(path, &shared, &data_dir, &cfg);
-        tokio::spawn(super::http::serve(l, Arc::new(route)));
+    if let Some(address) = config.service.listen {
+        http.listen(address, &shared, &data_dir, &cfg).await?;
     }
 
     let (tx, mut rx) = mpsc::unbounded_channel::<Event>();
@@ -170,6 +163,11 @@ pub async fn serve(opts: Options) -> Result<(), String> {
                 Ok((c, p)) => {
                     config = c;
                     plan = p;
+                    if let Ok(mut shared_cfg) = cfg.lock() {
+                        *shared_cfg = config.clone();
+                    }
+                    http.apply(config.service.listen, &shared, &data_dir, &cfg)
+                        .await;
                     for id in std::mem::take(&mut armed).into_values() {
                         let _ = sched.remove(&id).await;
                     }
@@ -263,8 +261,95 @@ pub async fn serve(opts: Options) -> Result<(), String> {
         }
     }
     let _ = sched.shutdown().await;
+    http.stop();
     tracing::info!("vigie serve stopped");
     Ok(())
+}
+
+/// The health and metrics listener: where it listens, and the task
+/// serving it.
+struct Http {
+    address: Option<std::net::SocketAddr>,
+    task: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl Http {
+    /// Listens on `address` (in place of any previous address).
+    async fn listen(
+        &mut self,
+        address: std::net::SocketAddr,
+        shared: &Arc<Mutex<Shared>>,
+        data_dir: &Arc<PathBuf>,
+        cfg: &Arc<Mutex<Config>>,
+    ) -> Result<(), String> {
+        let listener = tokio::net::TcpListener::bind(address)
+            .await
+            .map_err(|e| format!("service.listen: cannot listen on {address}: {e}"))?;
+        self.stop();
+        tracing::info!(address = %listener.local_addr().map(|a| a.to_string()).unwrap_or_default(), "health and metrics listening");
+        let (shared, data_dir, cfg) = (shared.clone(), data_dir.clone(), cfg.clone());
+        let route = move |path: &str| route(path, &shared, &data_dir, &cfg);
+        self.task = Some(tokio::spawn(super::http::serve(listener, Arc::new(route))));
+        self.address = Some(address);
+        Ok(())
+    }
+
+    /// Stops listening; connections being answered finish on their own.
+    fn stop(&mut self) {
+        if let Some(task) = self.task.take() {
+            task.abort();
+        }
+        self.address = None;
+    }
+
+    /// [`Http::stop`], waiting until the old socket is closed, so that its
+    /// port can be bound again at once.
+    async fn close(&mut self) {
+        if let Some(task) = self.task.take() {
+            task.abort();
+            let _ = task.await;
+        }
+        self.address = None;
+    }
+
+    /// Applies a reloaded `service.listen` (SIGHUP): listens on the new
+    /// address, or stops listening. The new socket is bound before the old
+    /// one is closed; when the new address cannot be bound while the old
+    /// one is open (the same port on another interface), the old one is
+    /// closed first, and reopened should the new one still fail. A failure
+    /// is logged: the service goes on, listening where it can.
+    async fn apply(
+        &mut self,
+        wanted: Option<std::net::SocketAddr>,
+        shared: &Arc<Mutex<Shared>>,
+        data_dir: &Arc<PathBuf>,
+        cfg: &Arc<Mutex<Config>>,
+    ) {
+        if wanted == self.address {
+            return;
+        }
+        let Some(address) = wanted else {
+            tracing::info!("service.listen removed: health and metrics no longer served");
+            self.stop();
+            return;
+        };
+        if self.listen(address, shared, data_dir, cfg).await.is_ok() {
+            return;
+        }
+        let previous = self.address;
+        self.close().await;
+        match self.listen(address, shared, data_dir, cfg).await {
+            Ok(()) => {}
+            Err(e) => {
+                tracing::error!(error = %e, "service.listen not applied");
+                if let Some(previous) = previous {
+                    if let Err(e) = self.listen(previous, shared, data_dir, cfg).await {
+                        tracing::error!(error = %e, "cannot listen again on the previous address; restart vigie serve");
+                    }
+                }
+            }
+        }
+    }
 }
 
 fn last_success(data_dir: &Path, config: &Config, job: Job) -> Option<Instant> {
