@@ -410,8 +410,11 @@ async fn arm_at(
 /// thread. Only one read at a time; a call that finds one in progress
 /// returns at once, the other's result serving both.
 fn refresh(shared: &Arc<Mutex<Shared>>, data_dir: &Path, config: &Config) {
-    let Ok(_reading) = REFRESHING.try_lock() else {
-        return;
+    // A read that panicked poisons the lock; the next one may still read.
+    let _reading = match REFRESHING.try_lock() {
+        Ok(guard) => guard,
+        Err(std::sync::TryLockError::Poisoned(p)) => p.into_inner(),
+        Err(std::sync::TryLockError::WouldBlock) => return,
     };
     let snap = app::metrics::snapshot(&env(data_dir, config, Utc::now()));
     if let Ok(mut s) = shared.lock() {

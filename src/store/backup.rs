@@ -222,7 +222,7 @@ impl Store {
                 }
             }
         }
-        self.skip_audit_ids(writes)?;
+        let writes = &self.rekey_audit(writes)?;
         let line = audit.map(|f| f(writes.len()));
         self.write(|tx| {
             for (tree, key) in &stale {
@@ -242,21 +242,23 @@ impl Store {
     }
 
     /// Audit keys are ids from sled's counter, which a new store starts at
-    /// 0: after a restore it must be past the restored lines, or the next
-    /// audit lines would overwrite them (the restore's own line first).
-    fn skip_audit_ids(&self, writes: &[Write]) -> Result<(), StoreError> {
-        let last = writes
+    /// 0: kept as they were in the backup, the next audit lines (the
+    /// restore's own first) would overwrite the oldest restored ones. The
+    /// restored lines get fresh ids from this store's counter instead, in
+    /// their order: the log reads the same, and later ids come after them.
+    fn rekey_audit(&self, writes: &[Write]) -> Result<Vec<Write>, StoreError> {
+        writes
             .iter()
-            .filter(|(tree, _, _)| *tree == trees::AUDIT)
-            .filter_map(|(_, key, _)| <[u8; 8]>::try_from(key.as_slice()).ok())
-            .map(u64::from_be_bytes)
-            .max();
-        let Some(last) = last else { return Ok(()) };
-        // sled offers no way to set its counter; drawing ids is an atomic
-        // increment (a flush every million), and the restored ids were
-        // drawn one by one in the first place.
-        while self.db.generate_id().map_err(|e| self.engine(e))? <= last {}
-        Ok(())
+            .map(|(tree, key, value)| {
+                let key = if *tree == trees::AUDIT {
+                    let id = self.db.generate_id().map_err(|e| self.engine(e))?;
+                    id.to_be_bytes().to_vec()
+                } else {
+                    key.clone()
+                };
+                Ok((*tree, key, value.clone()))
+            })
+            .collect()
     }
 
     /// Restores a backup into the store of `data_dir`, waiting up to `wait`
