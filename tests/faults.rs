@@ -705,3 +705,107 @@ fn deeply_nested_asn1_and_pkcs7_are_refused_quickly() {
     let n = v[3]["certificates"].as_array().unwrap().len();
     assert!(n == 1500 || v[3]["error"].is_object(), "{}", v[3]["error"]);
 }
+
+#[test]
+fn a_symlink_planted_at_the_lock_is_refused_never_followed() {
+    let case = Case::new();
+    let add = [
+        "desk",
+        "add",
+        "732829320-00001",
+        "--name",
+        "A",
+        "--email",
+        "a@example.org",
+    ];
+    std::fs::create_dir_all(case.data()).unwrap();
+    // A link to a file of the user running vigie: vigie would write its
+    // process id into it.
+    let victim = case.file("victim.txt", "precious\n");
+    std::os::unix::fs::symlink(&victim, case.data().join("vigie.lock")).unwrap();
+    let out = case.run(&add);
+    no_panic(&out);
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    assert!(stderr(&out).contains("symbolic link"), "{}", stderr(&out));
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious\n");
+    assert!(!case.data().join("store").exists(), "nothing opened");
+    // A dangling one would have made vigie create the file it names.
+    std::fs::remove_file(case.data().join("vigie.lock")).unwrap();
+    let planted = case.path("planted.txt");
+    std::os::unix::fs::symlink(&planted, case.data().join("vigie.lock")).unwrap();
+    let out = case.run(&add);
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    assert!(!planted.exists(), "vigie created a file through the link");
+    // Once the link is gone, all is well.
+    std::fs::remove_file(case.data().join("vigie.lock")).unwrap();
+    case.ok(&add);
+    assert!(case
+        .data()
+        .join("vigie.lock")
+        .symlink_metadata()
+        .unwrap()
+        .is_file());
+}
+
+#[test]
+fn secrets_readable_by_others_are_warned_about_and_check_says_warning() {
+    use std::os::unix::fs::PermissionsExt;
+    let case = Case::with_config(
+        "[smtp]\nhost = \"127.0.0.1\"\nport = 2525\ntls = \"none\"\nfrom = \"vigie@example.org\"\nusername = \"vigie\"\npassword_file = \"pw\"\n\
+         [national]\ndestination = \"https\"\nurl = \"https://127.0.0.1:1/\"\nclient_cert = \"c.pem\"\nclient_key = \"k.pem\"\nserver_ca = \"ca.pem\"\n",
+    );
+    let chmod = |name: &str, mode: u32| {
+        std::fs::set_permissions(case.path(name), std::fs::Permissions::from_mode(mode)).unwrap()
+    };
+    for (name, mode) in [
+        ("pw", 0o644),
+        ("c.pem", 0o644),
+        ("k.pem", 0o640),
+        ("ca.pem", 0o644),
+    ] {
+        case.file(name, "x\n");
+        chmod(name, mode);
+    }
+    // An empty store: nothing else to warn about.
+    case.ok(&[
+        "desk",
+        "add",
+        "732829320-00001",
+        "--name",
+        "A",
+        "--email",
+        "a@example.org",
+    ]);
+    case.ok(&["desk", "remove", "732829320-00001"]);
+
+    let out = case.run(&["check"]);
+    let (stdout, err) = (
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr(&out),
+    );
+    assert_eq!(code(&out), 1, "{stdout}{err}");
+    assert!(stdout.starts_with("VIGIE WARNING"), "{stdout}");
+    assert!(
+        stdout.contains("smtp.password_file") && stdout.contains("national.client_key"),
+        "{stdout}"
+    );
+    assert_eq!(stdout.lines().count(), 1, "{stdout}");
+    assert!(
+        err.contains("readable by others") && err.contains("chmod 600"),
+        "{err}"
+    );
+    assert!(
+        err.contains("national.client_key") && err.contains("its group"),
+        "{err}"
+    );
+    // Any command says it on stderr; the certificate (public) is no secret.
+    let err = stderr(&case.run(&["desk", "list"]));
+    assert!(err.contains("smtp.password_file"), "{err}");
+    assert!(!err.contains("c.pem"), "{err}");
+
+    chmod("pw", 0o600);
+    chmod("k.pem", 0o600);
+    let out = case.run(&["check"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(!stderr(&out).contains("readable"), "{}", stderr(&out));
+}

@@ -20,3 +20,4 @@ mod messages;
 mod mail;
 mod push;
 mod service;
+mod what_if;

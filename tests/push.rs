@@ -828,6 +828,7 @@ fn national_files_are_0644_whatever_the_umask() {
         .arg(assert_cmd::cargo::cargo_bin("vigie"))
         .args(["--now", T0, "push", "run"])
         .env_remove("VIGIE_CONFIG")
+        .env(crate::support::NOW_SENDS, "1")
         .env("VIGIE_DATA_DIR", case.data())
         .current_dir(case.dir.path())
         .output()

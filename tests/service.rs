@@ -426,3 +426,180 @@ fn the_service_alerts_by_smtp_and_pushes_by_https_while_the_cli_works() {
     assert_eq!(pushes[0]["state"], "done");
     smtp.stop();
 }
+
+/// A case whose service listens on `port`, with the configuration `head`,
+/// runs the alerts on schedule `alerts` and the other jobs never.
+fn quiet_service(port: u16, head: &str, alerts: &str) -> Case {
+    Case::with_config(&format!(
+        "{head}\n[service]\nalerts = \"{alerts}\"\npush = \"0 0 9 1 1 *\"\ndigest = \"0 0 9 1 1 *\"\nbackup = \"0 0 9 1 1 *\"\nlisten = \"127.0.0.1:{port}\"\n"
+    ))
+}
+
+#[test]
+fn many_idle_connections_do_not_delay_healthz() {
+    let port = free_port();
+    let case = quiet_service(port, "", "0 0 9 1 1 *");
+    case.ok(&[
+        "desk",
+        "add",
+        "732829320-00001",
+        "--name",
+        "A",
+        "--email",
+        "a@example.org",
+    ]);
+    let serve = Serve::start(&case, port);
+    // Sockets that connect and say nothing (issue 18: 500 of them made
+    // /healthz time out).
+    let idle: Vec<TcpStream> = (0..300)
+        .map(|_| TcpStream::connect(("127.0.0.1", port)).unwrap())
+        .collect();
+    std::thread::sleep(Duration::from_millis(200));
+    for _ in 0..3 {
+        let start = Instant::now();
+        let (code, body) = serve.get("/healthz");
+        assert_eq!(code, 200, "{body}");
+        assert!(
+            start.elapsed() < Duration::from_secs(1),
+            "/healthz took {:?} behind idle connections",
+            start.elapsed()
+        );
+    }
+    drop(idle);
+    // /metrics reads the store at most every few seconds: a scrape right
+    // after another serves the same snapshot, a later one sees the change.
+    let missing = |n: u32| format!("vigie_desks{{state=\"missing\"}} {n}");
+    assert!(serve.get("/metrics").1.contains(&missing(1)));
+    case.ok(&[
+        "desk",
+        "add",
+        "732829320-00002",
+        "--name",
+        "B",
+        "--email",
+        "b@example.org",
+    ]);
+    assert!(serve.get("/metrics").1.contains(&missing(1)), "not cached");
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while !serve.get("/metrics").1.contains(&missing(2)) {
+        assert!(Instant::now() < deadline, "the snapshot is never refreshed");
+        std::thread::sleep(Duration::from_millis(500));
+    }
+    let (code, err) = serve.stop();
+    assert_eq!(code, Some(0), "{err}");
+}
+
+#[test]
+fn healthz_is_503_while_the_alerts_job_cannot_deliver() {
+    let port = free_port();
+    // Nobody listens on the SMTP port: the relay is down.
+    let smtp_port = free_port();
+    let case = quiet_service(
+        port,
+        &format!(
+            "[smtp]\nhost = \"127.0.0.1\"\nport = {smtp_port}\ntls = \"none\"\nfrom = \"vigie@example.org\"\ntimeout_secs = 2\n"
+        ),
+        "*/2 * * * * *",
+    );
+    case.ok(&[
+        "desk",
+        "add",
+        "732829320-00001",
+        "--name",
+        "A",
+        "--email",
+        "a@example.org",
+    ]);
+    let cert = case.file(
+        "a.pem",
+        desk_cert("732829320-00001", "a@example.org", 10, 7),
+    );
+    case.ok(&[
+        "cert",
+        "ingest",
+        "--force",
+        "--desk",
+        "732829320-00001",
+        cert.to_str().unwrap(),
+    ]);
+    let serve = Serve::start(&case, port);
+    // The failure series exist at 0 before anything failed.
+    let (_, metrics) = serve.get("/metrics");
+    for series in [
+        "vigie_pushes{state=\"failed\"} 0",
+        "vigie_alerts{kind=\"refusal\",state=\"failed\"} 0",
+        "vigie_alerts{kind=\"digest\",state=\"pending\"} 0",
+    ] {
+        assert!(metrics.contains(series), "no {series}:\n{metrics}");
+    }
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let health = loop {
+        let (code, body) = serve.get("/healthz");
+        if code == 503 {
+            break body;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "still {code}: {body}\n{}",
+            serve.log()
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    let health: serde_json::Value = serde_json::from_str(&health).unwrap();
+    assert_eq!(health["status"], "degraded");
+    let alerts = health["jobs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|j| j["job"] == "alerts")
+        .unwrap();
+    assert_eq!(alerts["last_ok"], false, "{health}");
+    let error = alerts["error"].as_str().unwrap();
+    assert!(error.contains("stay pending"), "{error}");
+    let (_, metrics) = serve.get("/metrics");
+    assert!(
+        metrics.contains("vigie_job_last_run_ok{job=\"alerts\"} 0"),
+        "{metrics}"
+    );
+    let (code, err) = serve.stop();
+    assert_eq!(code, Some(0), "{err}");
+}
+
+#[test]
+fn sighup_moves_the_listener_to_a_changed_address() {
+    let (old, new) = (free_port(), free_port());
+    let case = quiet_service(old, "", "0 0 9 1 1 *");
+    let mut serve = Serve::start(&case, old);
+    assert_eq!(serve.get("/healthz").0, 200);
+    let cfg = case.config.clone().unwrap();
+    let text = std::fs::read_to_string(&cfg).unwrap();
+    std::fs::write(
+        &cfg,
+        text.replace(&format!(":{old}\""), &format!(":{new}\"")),
+    )
+    .unwrap();
+    serve.signal("-HUP");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while TcpStream::connect(("127.0.0.1", new)).is_err() {
+        assert!(
+            Instant::now() < deadline,
+            "not listening on the new address:\n{}",
+            serve.log()
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    serve.port = new;
+    assert_eq!(serve.get("/healthz").0, 200);
+    // The old address is closed.
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while TcpStream::connect(("127.0.0.1", old)).is_ok() {
+        assert!(
+            Instant::now() < deadline,
+            "still listening on the old address"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let (code, err) = serve.stop();
+    assert_eq!(code, Some(0), "{err}");
+    assert!(err.contains("configuration reloaded"), "{err}");
+}

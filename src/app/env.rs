@@ -25,6 +25,35 @@ pub enum Opening {
     ExistingOnly,
 }
 
+/// Whether an operation may send: e-mail (SMTP or the `.eml` outbox),
+/// pushes to the national configuration, moves in the team's mailbox.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Sending {
+    /// The normal case: what is due goes out and is recorded as sent.
+    #[default]
+    Allowed,
+    /// A what-if question (`--now` without `VIGIE_NOW_SENDS=1`, DESIGN §13):
+    /// the operations that send only say what they would send, and record
+    /// nothing as sent. An instant typed to ask "what if" must never mail a
+    /// desk or push a certificate for real.
+    WhatIf,
+}
+
+/// The environment variable that lets `--now` send (tests only).
+pub const NOW_SENDS_VAR: &str = "VIGIE_NOW_SENDS";
+
+impl Sending {
+    /// What `--now` allows: [`Sending::WhatIf`] when an instant was given,
+    /// unless `now_sends` (the environment holds `VIGIE_NOW_SENDS=1`).
+    pub fn for_now_option(now_given: bool, now_sends: bool) -> Sending {
+        if now_given && !now_sends {
+            Sending::WhatIf
+        } else {
+            Sending::Allowed
+        }
+    }
+}
+
 /// The environment of one operation.
 #[derive(Debug, Clone)]
 pub struct Env {
@@ -42,6 +71,8 @@ pub struct Env {
     pub lock_wait: Duration,
     /// Whether a missing store may be created.
     pub opening: Opening,
+    /// Whether what is due may be sent, or only told.
+    pub sending: Sending,
 }
 
 /// How long a command waits for another one to release the store.
@@ -59,7 +90,13 @@ impl Env {
             actor,
             lock_wait: LOCK_WAIT,
             opening: Opening::CreateMissing,
+            sending: Sending::Allowed,
         }
+    }
+
+    /// Whether this is a what-if run that must send nothing.
+    pub fn what_if(&self) -> bool {
+        self.sending == Sending::WhatIf
     }
 
     /// Opens the store, waiting for another command to finish with it, and

@@ -144,6 +144,18 @@ pub enum AppError {
         /// Why.
         source: CertgenError,
     },
+    /// The clock is earlier than the last run of the alerts or the digest:
+    /// deciding now could send notices that are no longer true (a reminder
+    /// for a threshold already passed, a digest for a past day).
+    #[error("the clock says {now}, earlier than the last {what} run ({last}): nothing was decided or sent, so that no out-of-date notice goes out; check the system clock (or --now)")]
+    ClockBehind {
+        /// `alerts` or `digest`.
+        what: &'static str,
+        /// The instant of this run, RFC 3339.
+        now: String,
+        /// The last run's, RFC 3339.
+        last: String,
+    },
     /// A command that only reads found no store: it creates none.
     #[error("no vigie store in the data directory {}", data_dir.display())]
     NoStore {

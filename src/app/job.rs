@@ -44,15 +44,37 @@ impl fmt::Display for Job {
     }
 }
 
+/// Why a job's run did not succeed.
+#[derive(Debug, thiserror::Error)]
+pub enum JobError {
+    /// The operation failed.
+    #[error(transparent)]
+    App(#[from] AppError),
+    /// Messages could not be delivered and stay pending (the SMTP relay is
+    /// down, say): the run is no success, so that `/healthz` shows it,
+    /// though nothing is lost and the next run retries them.
+    #[error("{pending} message(s) could not be delivered and stay pending ({error}); the next run retries them")]
+    Undelivered {
+        /// How many stay pending.
+        pending: usize,
+        /// The delivery error of one of them.
+        error: String,
+    },
+}
+
 /// Runs `job` in `env`; returns a one-line summary. Stops between items
-/// (messages, pushes) once `stop` is set.
-pub fn run(env: &Env, job: Job, stop: &AtomicBool) -> Result<String, AppError> {
+/// (messages, pushes) once `stop` is set. A run of the alerts or the digest
+/// that leaves messages pending after trying to deliver them is
+/// [`JobError::Undelivered`] (unless it was stopped before their turn).
+pub fn run(env: &Env, job: Job, stop: &AtomicBool) -> Result<String, JobError> {
     let config = &env.config;
+    let app = |e: crate::alerts::AlertError| JobError::App(e.into());
     match job {
         Job::Push => {
             let store = env.store()?;
             let s =
-                crate::push::run_until(&store, config, &env.data_dir, env.now, &env.actor, stop)?;
+                crate::push::run_until(&store, config, &env.data_dir, env.now, &env.actor, stop)
+                    .map_err(AppError::from)?;
             Ok(format!(
                 "push: {} done, {} retried, {} failed",
                 s.done, s.retried, s.failed
@@ -68,6 +90,7 @@ pub fn run(env: &Env, job: Job, stop: &AtomicBool) -> Result<String, AppError> {
         }
         Job::Alerts => {
             let store = env.store()?;
+            clock_not_behind(&store, "alerts", env.now)?;
             let s = crate::alerts::run_until(
                 &store,
                 config,
@@ -76,16 +99,67 @@ pub fn run(env: &Env, job: Job, stop: &AtomicBool) -> Result<String, AppError> {
                 &env.actor,
                 false,
                 stop,
-            )?;
+            )
+            .map_err(app)?;
+            store
+                .record_run_at("alerts", env.now)
+                .map_err(AppError::from)?;
+            undelivered(&store, &s, stop)?;
             Ok(format!("alerts: {}", s.line()))
         }
         Job::Digest => {
             let store = env.store()?;
+            clock_not_behind(&store, "digest", env.now)?;
             let s =
-                crate::alerts::digest(&store, config, &env.data_dir, env.now, &env.actor, false)?;
+                crate::alerts::digest(&store, config, &env.data_dir, env.now, &env.actor, false)
+                    .map_err(app)?;
+            store
+                .record_run_at("digest", env.now)
+                .map_err(AppError::from)?;
+            undelivered(&store, &s, stop)?;
             Ok(format!("digest: {}", s.line()))
         }
     }
+}
+
+/// Refuses a real run of `what` (`alerts`, `digest`) at `now` when it is
+/// earlier than the last one: the system clock went back (or `--now` was
+/// given an earlier instant with `VIGIE_NOW_SENDS=1`). Stale notices are
+/// worse than a late one; a dry run is never refused.
+pub(crate) fn clock_not_behind(
+    store: &crate::store::Store,
+    what: &'static str,
+    now: crate::clock::Instant,
+) -> Result<(), AppError> {
+    match store.last_run_at(what)? {
+        Some(last) if now < last => Err(AppError::ClockBehind {
+            what,
+            now: crate::clock::rfc3339(now),
+            last: crate::clock::rfc3339(last),
+        }),
+        _ => Ok(()),
+    }
+}
+
+/// [`JobError::Undelivered`] when the run left messages pending, naming
+/// one of their delivery errors.
+fn undelivered(
+    store: &crate::store::Store,
+    summary: &crate::alerts::RunSummary,
+    stop: &AtomicBool,
+) -> Result<(), JobError> {
+    let pending = summary.total().pending;
+    if pending == 0 || stop.load(std::sync::atomic::Ordering::SeqCst) {
+        return Ok(());
+    }
+    let error = store
+        .alerts_in(crate::model::AlertState::Pending)
+        .map_err(AppError::from)?
+        .into_iter()
+        .filter_map(|a| a.error)
+        .next_back()
+        .unwrap_or_else(|| "see `vigie alerts list`".to_owned());
+    Err(JobError::Undelivered { pending, error })
 }
 
 /// The last recorded run of each job.

@@ -25,5 +25,5 @@ pub mod restore;
 pub mod status;
 mod stream;
 
-pub use env::{Env, Opening};
+pub use env::{Env, Opening, Sending, NOW_SENDS_VAR};
 pub use error::{AppError, StoreAccess};

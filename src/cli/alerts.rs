@@ -5,7 +5,7 @@ use super::output::alerts::ListRow;
 use super::output::{self, Table};
 use super::{CliError, Context};
 use crate::alerts::transport::SendError;
-use crate::alerts::{Preview, RunSummary};
+use crate::alerts::{AlertRecord, Preview, RunSummary};
 use crate::app;
 use crate::clock::rfc3339;
 use crate::desk::{DeskId, Email};
@@ -60,12 +60,18 @@ pub enum Command {
 pub fn run(ctx: &Context, cmd: Command) -> Result<(), CliError> {
     match cmd {
         Command::Run { dry_run } => {
-            let s = app::alerts::run(&ctx.env, dry_run)?;
-            report(ctx, &s, dry_run)
+            ctx.tell_what_if();
+            if dry_run || ctx.env.what_if() {
+                let d = app::alerts::dry_run(&ctx.env)?;
+                return report_dry_run(ctx, &d);
+            }
+            let s = app::alerts::run(&ctx.env, false)?;
+            report(ctx, &s, false)
         }
         Command::Digest { dry_run } => {
+            ctx.tell_what_if();
             let s = app::alerts::digest(&ctx.env, dry_run)?;
-            report(ctx, &s, dry_run)
+            report(ctx, &s, dry_run || ctx.env.what_if())
         }
         Command::List { json, desk } => list(ctx, json, desk.as_deref()),
         Command::Test { address } => test(ctx, &address),
@@ -163,26 +169,8 @@ fn list(ctx: &Context, json: bool, desk: Option<&str>) -> Result<(), CliError> {
     t.print()
 }
 
-/// The end-of-run summary, on stderr; the exit code says whether anything is
-/// left pending (1: retried next run) or was given up (3: see `alerts list`).
-fn report(ctx: &Context, s: &RunSummary, dry_run: bool) -> Result<(), CliError> {
-    if dry_run {
-        for r in &s.planned {
-            ctx.note(format!(
-                "due: {} {} {} to {}",
-                r.kind().as_str(),
-                r.desk().map(|d| d.as_str()).unwrap_or("team"),
-                r.threshold_days()
-                    .map(|t| t.to_string())
-                    .unwrap_or_default(),
-                r.recipients.join(", ")
-            ));
-        }
-        ctx.note(format!(
-            "dry run: {} message(s) due, nothing recorded or sent",
-            s.planned.len()
-        ));
-    }
+/// The desks the plan could not serve as asked, on stderr.
+fn warn_gaps(ctx: &Context, s: &RunSummary) {
     for d in &s.no_email {
         ctx.warn(format!(
             "desk {d} has no e-mail address: its alerts go to the team"
@@ -199,6 +187,74 @@ fn report(ctx: &Context, s: &RunSummary, dry_run: bool) -> Result<(), CliError> 
                 .join(", ")
         ));
     }
+}
+
+/// One message as a dry run lists it: kind, desk, threshold, recipients.
+fn describe(r: &AlertRecord) -> String {
+    format!(
+        "{} {} {} to {}",
+        r.kind().as_str(),
+        r.desk().map(|d| d.as_str()).unwrap_or("team"),
+        r.threshold_days()
+            .map(|t| t.to_string())
+            .unwrap_or_default(),
+        r.recipients.join(", ")
+    )
+}
+
+/// What `alerts run --dry-run` (or a run under `--now`) tells, on stderr:
+/// every message the real run would send — the new ones (`due:`) and those
+/// already waiting (`pending:`: refusals, confirmations, retries) — and the
+/// waiting ones it would drop.
+fn report_dry_run(ctx: &Context, d: &app::alerts::DryRun) -> Result<(), CliError> {
+    for r in &d.summary.planned {
+        ctx.note(format!("due: {}", describe(r)));
+    }
+    for r in &d.pending {
+        let retry = r
+            .error
+            .as_deref()
+            .map(|e| format!(" (retry after: {e})"))
+            .unwrap_or_default();
+        ctx.note(format!("pending: {}{retry}", describe(r)));
+    }
+    for (r, why) in &d.dropped {
+        ctx.note(format!(
+            "dropped: {} {}: {why}",
+            r.kind().as_str(),
+            r.desk().map(|d| d.as_str()).unwrap_or("team")
+        ));
+    }
+    if let Some(last) = d.behind {
+        ctx.warn(format!(
+            "the clock ({}) is earlier than the last alerts run ({}): a real run now would send nothing and fail",
+            rfc3339(ctx.env.now),
+            rfc3339(last)
+        ));
+    }
+    ctx.note(format!(
+        "dry run: {} message(s) would be sent ({} new, {} already pending), nothing recorded or sent",
+        d.summary.planned.len() + d.pending.len(),
+        d.summary.planned.len(),
+        d.pending.len()
+    ));
+    warn_gaps(ctx, &d.summary);
+    Ok(())
+}
+
+/// The end-of-run summary, on stderr; the exit code says whether anything is
+/// left pending (1: retried next run) or was given up (3: see `alerts list`).
+fn report(ctx: &Context, s: &RunSummary, dry_run: bool) -> Result<(), CliError> {
+    if dry_run {
+        for r in &s.planned {
+            ctx.note(format!("due: {}", describe(r)));
+        }
+        ctx.note(format!(
+            "dry run: {} message(s) due, nothing recorded or sent",
+            s.planned.len()
+        ));
+    }
+    warn_gaps(ctx, s);
     if dry_run {
         return Ok(());
     }

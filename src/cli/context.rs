@@ -2,10 +2,11 @@
 //! (configuration, data directory, instant, actor), where the configuration
 //! came from, and how talkative to be.
 
+use std::cell::Cell;
 use std::path::PathBuf;
 
 use super::{Cli, CliError};
-use crate::app::Env;
+use crate::app::{Env, Sending, NOW_SENDS_VAR};
 use crate::clock;
 use crate::config::Config;
 
@@ -19,6 +20,8 @@ pub struct Context {
     pub verbose: u8,
     /// Only errors on stderr.
     pub quiet: bool,
+    /// Whether the what-if note was printed already (once per command).
+    what_if_told: Cell<bool>,
 }
 
 impl Context {
@@ -39,11 +42,22 @@ impl Context {
             }
             None => chrono::Utc::now(),
         };
+        // Every command that read the configuration says it: the one that
+        // sends is not the only one an operator runs.
+        if !cli.quiet {
+            for w in config.exposed_secrets() {
+                eprintln!("warning: {w}");
+            }
+        }
+        let mut env = Env::new(config, data_dir, now, crate::audit::os_user());
+        let now_sends = std::env::var_os(NOW_SENDS_VAR).is_some_and(|v| v == "1");
+        env.sending = Sending::for_now_option(cli.now.is_some(), now_sends);
         Ok(Context {
-            env: Env::new(config, data_dir, now, crate::audit::os_user()),
+            env,
             config_path: cli.config.clone(),
             verbose: cli.verbose,
             quiet: cli.quiet,
+            what_if_told: Cell::new(false),
         })
     }
 
@@ -51,6 +65,17 @@ impl Context {
     pub fn note(&self, msg: impl AsRef<str>) {
         if !self.quiet {
             eprintln!("{}", msg.as_ref());
+        }
+    }
+
+    /// Says, once, that this what-if run sends nothing; a command that would
+    /// send calls it when [`Env::what_if`]. Printed even with `--quiet`: a
+    /// user who expected messages to go out must learn why none did.
+    pub fn tell_what_if(&self) {
+        if self.env.what_if() && !self.what_if_told.replace(true) {
+            eprintln!(
+                "note: --now asks what-if: nothing is sent, pushed or recorded as sent ({NOW_SENDS_VAR}=1 sends, for tests)"
+            );
         }
     }
 

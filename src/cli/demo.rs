@@ -37,7 +37,7 @@ fn vigie(ctx: &Context, dir: &Path, args: &[&str]) -> Result<(), CliError> {
     argv.extend(args.iter().map(|s| s.to_string()));
     let cli =
         Cli::try_parse_from(&argv).map_err(|e| CliError::operational(format!("demo: {e}")))?;
-    super::run(cli)
+    super::run_demo_step(cli)
 }
 
 fn step(ctx: &Context, title: &str) {

@@ -184,7 +184,8 @@ fn app_code(e: &AppError) -> u8 {
         | AppError::NoFailedPush(_)
         | AppError::ClearDemo { .. }
         | AppError::Demo { .. }
-        | AppError::NoStore { .. } => code::OPERATIONAL,
+        | AppError::NoStore { .. }
+        | AppError::ClockBehind { .. } => code::OPERATIONAL,
     }
 }
 

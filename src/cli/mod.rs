@@ -147,6 +147,17 @@ pub fn main() -> ExitCode {
 
 /// Runs a parsed command line.
 pub fn run(cli: Cli) -> Result<(), CliError> {
+    run_in(cli, false)
+}
+
+/// Runs a step of `vigie demo`: the demo works in a folder of its own at a
+/// fixed `--now`, and its e-mails and pushes stay in that folder, so its
+/// `--now` is no what-if question and may send (DESIGN §13).
+pub(crate) fn run_demo_step(cli: Cli) -> Result<(), CliError> {
+    run_in(cli, true)
+}
+
+fn run_in(cli: Cli, sandbox: bool) -> Result<(), CliError> {
     // These two need no configuration and no store.
     match cli.command {
         Command::Completions(a) => return completions::completions(a),
@@ -158,6 +169,9 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Context::from_cli(&cli).map_err(|e| if check { status::unknown(e) } else { e })?;
     if reads_only(&cli.command) {
         ctx.env.opening = Opening::ExistingOnly;
+    }
+    if sandbox {
+        ctx.env.sending = crate::app::Sending::Allowed;
     }
     match cli.command {
         Command::Init(a) => init::run(&ctx, a),

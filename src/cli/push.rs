@@ -52,6 +52,18 @@ pub fn run(ctx: &Context, cmd: Command) -> Result<(), CliError> {
 }
 
 fn run_due(ctx: &Context) -> Result<(), CliError> {
+    if ctx.env.what_if() {
+        ctx.tell_what_if();
+        let due = app::push::due(&ctx.env)?;
+        for job in &due {
+            ctx.note(format!("due: {} {}", job.desk, job.sha256.short()));
+        }
+        ctx.note(format!(
+            "what-if: {} push(es) due, nothing pushed or recorded",
+            due.len()
+        ));
+        return Ok(());
+    }
     let summary = app::push::run(&ctx.env)?;
     for (job, outcome) in &summary.attempts {
         match outcome {

@@ -171,6 +171,14 @@ pub fn check(ctx: &Context, a: CheckArgs) -> Result<(), CliError> {
         no_trust_anchors,
     } = app::status::check(&ctx.env, &bands)?;
     let count = |s: State| counts.get(&s).copied().unwrap_or(0);
+    // A secret readable by others is a warning of its own (issue 18), named
+    // after the desks.
+    let exposed = ctx.env.config.exposed_secrets();
+    let level = if exposed.is_empty() {
+        level
+    } else {
+        level.max(1)
+    };
     let word = ["OK", "WARNING", "CRITICAL"][usize::from(level)];
     let mut names: Vec<String> = worst
         .iter()
@@ -185,6 +193,12 @@ pub fn check(ctx: &Context, a: CheckArgs) -> Result<(), CliError> {
             "no trust anchors: set intake.trust_anchors_dir (or intake.known_issuers_dir)".into(),
         );
     }
+    // The key and file only: the plugin line stays one line.
+    names.extend(
+        exposed
+            .iter()
+            .map(|w| w.split(" (mode").next().unwrap_or(w).to_owned()),
+    );
     let line = format!(
         "VIGIE {word} - {total} {}: {} expired, {} critical, {} warning, {} missing{}{} | expired={} critical={} warning={} missing={} ok={}",
         if total == 1 { "desk" } else { "desks" },

@@ -545,6 +545,45 @@ fn listen_address(text: &str) -> Result<SocketAddr, String> {
 /// The commented configuration `vigie init` writes: every key, at its default.
 pub const SAMPLE: &str = include_str!("../../templates/vigie.toml");
 
+// Secrets readable by others (issue 18): warned about, not refused, since
+// an operator may have reasons (a group that runs vigie) and vigie must not
+// stop sending over a mode.
+impl Config {
+    /// The secret files of the configuration (`smtp.password_file`,
+    /// `national.client_key`) that group or others may read, each as a
+    /// warning naming the key, the file, its mode and the fix. A file that
+    /// cannot be examined is left to the moment it is used.
+    pub fn exposed_secrets(&self) -> Vec<String> {
+        let mut files: Vec<(&str, &Path)> = Vec::new();
+        if let Some(Secret::File { key, path }) = self
+            .smtp
+            .as_ref()
+            .and_then(|s| s.auth.as_ref())
+            .and_then(|a| a.password.as_ref())
+        {
+            files.push((key, path));
+        }
+        if let Destination::Https(h) = &self.national.destination {
+            files.push(("national.client_key", &h.client_key));
+        }
+        files
+            .into_iter()
+            .filter_map(|(key, path)| {
+                use std::os::unix::fs::PermissionsExt;
+                let mode = std::fs::metadata(path).ok()?.permissions().mode() & 0o777;
+                (mode & 0o044 != 0).then(|| {
+                    format!(
+                        "{key}: {} is readable by {} (mode {mode:03o}); it holds a secret: chmod 600 {}",
+                        path.display(),
+                        if mode & 0o004 != 0 { "others" } else { "its group" },
+                        path.display()
+                    )
+                })
+            })
+            .collect()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

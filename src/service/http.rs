@@ -6,12 +6,15 @@
 //! send its request head, which may not exceed [`MAX_HEAD`] bytes; a handler
 //! gets [`HANDLER_TIMEOUT`] before the client is told 503; a connection lives
 //! [`CONNECTION_TIMEOUT`] at most; at most [`MAX_CONNECTIONS`] are served at
-//! once (the others wait in the kernel's backlog). Only `GET` and `HEAD` are
-//! answered; one request per connection, as a scraper needs no more.
+//! once, and a new connection that finds them all taken makes room by
+//! dropping the oldest one still silent, so that idle sockets cannot keep a
+//! health check waiting. Only `GET` and `HEAD` are answered; one request per
+//! connection, as a scraper needs no more.
 
 use std::collections::BTreeMap;
 use std::convert::Infallible;
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use http_body_util::Full;
@@ -139,11 +142,46 @@ where
     }
 }
 
+/// The connections being served, oldest first, each with whether its
+/// request head has arrived: when every slot is taken, the oldest one still
+/// silent is dropped to make room (see [`serve`]).
+#[derive(Default)]
+struct Connections {
+    next: u64,
+    open: BTreeMap<u64, (Arc<AtomicBool>, tokio::task::AbortHandle)>,
+}
+
+impl Connections {
+    /// Drops the oldest connection that has not sent its request head yet;
+    /// whether there was one.
+    fn evict_oldest_silent(&mut self) -> bool {
+        let victim = self
+            .open
+            .iter()
+            .find(|(_, (started, _))| !started.load(Ordering::SeqCst))
+            .map(|(&id, _)| id);
+        match victim.and_then(|id| self.open.remove(&id)) {
+            Some((_, task)) => {
+                task.abort();
+                true
+            }
+            None => false,
+        }
+    }
+}
+
 /// Serves requests until the task is dropped, answering each through
 /// `router`.
+///
+/// At most [`MAX_CONNECTIONS`] are served at once. A connection that finds
+/// them all taken drops the oldest one that has not sent its request yet
+/// (a client that opened a socket and said nothing, or too slowly): idle
+/// connections, however many, cannot keep `/healthz` from answering. When
+/// every slot is serving a request, the new one waits for a slot.
 pub async fn serve(listener: TcpListener, router: impl Into<Router>) {
     let router = Arc::new(router.into());
     let slots = Arc::new(Semaphore::new(MAX_CONNECTIONS));
+    let conns = Arc::new(Mutex::new(Connections::default()));
     let mut http = http1::Builder::new();
     http.timer(TokioTimer::new())
         .header_read_timeout(HEADER_READ_TIMEOUT)
@@ -155,12 +193,6 @@ pub async fn serve(listener: TcpListener, router: impl Into<Router>) {
         .auto_date_header(false);
     let http = Arc::new(http);
     loop {
-        // The permit is taken before accepting, so that connections beyond
-        // the cap wait in the backlog instead of holding a task each.
-        let Ok(permit) = slots.clone().acquire_owned().await else {
-            // The semaphore is never closed; nothing to serve if it were.
-            return;
-        };
         let sock = match listener.accept().await {
             Ok((sock, _)) => sock,
             Err(e) => {
@@ -171,10 +203,33 @@ pub async fn serve(listener: TcpListener, router: impl Into<Router>) {
                 continue;
             }
         };
-        let (router, http) = (router.clone(), http.clone());
-        tokio::spawn(async move {
+        let permit = match slots.clone().try_acquire_owned() {
+            Ok(permit) => permit,
+            Err(_) => {
+                // An aborted task releases its slot when it is dropped, at
+                // its next await point: the acquire below gets it then.
+                if let Ok(mut c) = conns.lock() {
+                    c.evict_oldest_silent();
+                }
+                let Ok(permit) = slots.clone().acquire_owned().await else {
+                    // The semaphore is never closed; nothing to serve if it were.
+                    return;
+                };
+                permit
+            }
+        };
+        let started = Arc::new(AtomicBool::new(false));
+        let (router, http, flag) = (router.clone(), http.clone(), started.clone());
+        let id = {
+            let Ok(mut c) = conns.lock() else { return };
+            c.next += 1;
+            c.next
+        };
+        let registry = conns.clone();
+        let task = tokio::spawn(async move {
             let service = service_fn(move |req: hyper::Request<Incoming>| {
                 let router = router.clone();
+                flag.store(true, Ordering::SeqCst);
                 async move {
                     let (code, ctype, body) = router.answer(req.method(), req.uri().path()).await;
                     // hyper sends no body to a HEAD, and the GET's
@@ -186,8 +241,17 @@ pub async fn serve(listener: TcpListener, router: impl Into<Router>) {
             // Errors are the client's (bad request, gone, too slow): nothing
             // to do but close.
             let _ = tokio::time::timeout(CONNECTION_TIMEOUT, conn).await;
+            if let Ok(mut c) = registry.lock() {
+                c.open.remove(&id);
+            }
             drop(permit);
         });
+        if let Ok(mut c) = conns.lock() {
+            // A task that already ended removed nothing; do not keep it.
+            if !task.is_finished() {
+                c.open.insert(id, (started, task.abort_handle()));
+            }
+        }
     }
 }
 
@@ -299,20 +363,43 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn connections_beyond_the_cap_wait_their_turn() {
+    async fn silent_connections_beyond_the_cap_make_room_for_a_request() {
         let addr = start().await;
-        // Silent connections hold every slot until the header timeout.
+        // Many more silent connections than slots (issue 18: 500 idle ones
+        // made /healthz time out): a request is still answered at once, well
+        // before the header timeout would free a slot.
         let mut idle = Vec::new();
-        for _ in 0..MAX_CONNECTIONS {
+        for _ in 0..MAX_CONNECTIONS * 8 {
             idle.push(TcpStream::connect(addr).await.unwrap());
         }
         let start = std::time::Instant::now();
         let r = exchange(addr, b"GET /metrics HTTP/1.1\r\nHost: h\r\n\r\n").await;
         assert!(r.starts_with("HTTP/1.1 200 OK\r\n"), "{r}");
         assert!(
-            start.elapsed() >= HEADER_READ_TIMEOUT / 2,
+            start.elapsed() < HEADER_READ_TIMEOUT / 2,
             "{:?}",
             start.elapsed()
         );
+    }
+
+    #[tokio::test]
+    async fn requests_in_progress_are_not_dropped_to_make_room() {
+        let addr = start().await;
+        // Every slot busy with a slow request: a new connection waits for a
+        // slot instead of cutting one of them short.
+        let mut busy = Vec::new();
+        for _ in 0..MAX_CONNECTIONS {
+            busy.push(tokio::spawn(exchange(
+                addr,
+                b"GET /slow HTTP/1.1\r\nHost: h\r\n\r\n",
+            )));
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let r = exchange(addr, b"GET /metrics HTTP/1.1\r\nHost: h\r\n\r\n").await;
+        assert!(r.starts_with("HTTP/1.1 200 OK\r\n"), "{r}");
+        for b in busy {
+            let r = b.await.unwrap();
+            assert!(r.starts_with("HTTP/1.1 503 "), "{r}");
+        }
     }
 }

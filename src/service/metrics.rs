@@ -24,6 +24,8 @@ pub struct JobHealth {
     pub last_success: Option<String>,
     /// Whether the last run ended well.
     pub last_ok: Option<bool>,
+    /// Why the last run failed, when it did.
+    pub error: Option<String>,
     /// Next planned run, RFC 3339.
     pub next_run: Option<String>,
     /// Whether a planned run is more than a grace period late.
@@ -40,6 +42,13 @@ pub struct Health {
     /// Per job.
     pub jobs: Vec<JobHealth>,
 }
+
+/// The alert kinds, as labelled in `vigie_alerts`.
+const ALERT_KINDS: [&str; 5] = ["threshold", "expired", "digest", "refusal", "confirmation"];
+/// The alert states as listed (a superseded alert is listed `failed`).
+const ALERT_STATES: [&str; 3] = ["pending", "sent", "failed"];
+/// The push states, as labelled in `vigie_pushes`.
+const PUSH_STATES: [&str; 4] = ["pending", "done", "failed", "superseded"];
 
 /// Renders the snapshot as Prometheus text.
 pub fn render(s: &Snapshot) -> String {
@@ -100,11 +109,25 @@ pub fn render(s: &Snapshot) -> String {
         "Messages in the alert log per kind and state.",
         &mut out,
     );
-    for ((kind, state), v) in &s.alerts {
+    // Every kind and state from the start, at 0 until one counts: an alert
+    // rule on pending or failed messages needs the series to exist.
+    let mut alerts: BTreeMap<(String, String), u64> = ALERT_KINDS
+        .iter()
+        .flat_map(|k| {
+            ALERT_STATES
+                .iter()
+                .map(move |st| ((k.to_string(), st.to_string()), 0))
+        })
+        .collect();
+    alerts.extend(s.alerts.iter().map(|(k, v)| (k.clone(), *v)));
+    for ((kind, state), v) in &alerts {
         let _ = writeln!(out, "vigie_alerts{{kind=\"{kind}\",state=\"{state}\"}} {v}");
     }
     family("vigie_pushes", "gauge", "Push jobs per state.", &mut out);
-    for (state, v) in &s.pushes {
+    let mut pushes: BTreeMap<String, u64> =
+        PUSH_STATES.iter().map(|st| (st.to_string(), 0)).collect();
+    pushes.extend(s.pushes.iter().map(|(k, v)| (k.clone(), *v)));
+    for (state, v) in &pushes {
         let _ = writeln!(out, "vigie_pushes{{state=\"{state}\"}} {v}");
     }
     family(
@@ -166,6 +189,7 @@ pub fn job_health(
         last_run: run.map(|r| rfc3339(r.started_at)),
         last_success: run.and_then(|r| r.last_success).map(rfc3339),
         last_ok: run.map(|r| r.ok),
+        error: run.filter(|r| !r.ok).and_then(|r| r.error.clone()),
         next_run: next.map(rfc3339),
         overdue,
     }
@@ -200,5 +224,9 @@ mod tests {
         assert!(text.contains("vigie_desks{state=\"ok\"} 0"));
         assert!(text.contains("vigie_pushes{state=\"done\"} 3"));
         assert!(text.contains("# TYPE vigie_alerts gauge"));
+        // Pending and failed series exist at 0 from the start.
+        assert!(text.contains("vigie_alerts{kind=\"threshold\",state=\"pending\"} 0"));
+        assert!(text.contains("vigie_alerts{kind=\"refusal\",state=\"failed\"} 0"));
+        assert!(text.contains("vigie_pushes{state=\"failed\"} 0"));
     }
 }

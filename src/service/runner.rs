@@ -62,7 +62,19 @@ struct Shared {
     snapshot: Snapshot,
     store_ok: bool,
     next: BTreeMap<Job, Instant>,
+    /// When the snapshot was last read (or tried), for `/metrics`' cache.
+    refreshed: Option<std::time::Instant>,
 }
+
+/// How old a snapshot `/metrics` serves may be: scrapes within this reuse it
+/// rather than read the store each (50 concurrent scrapes of 20,000 desks
+/// held the store for seconds, issue 18). The service refreshes it itself
+/// after every job, so a job's effect shows at once.
+const METRICS_MAX_AGE: Duration = Duration::from_secs(5);
+
+/// One snapshot read at a time: scrapes arriving during a read serve the
+/// previous snapshot instead of queueing reads of their own.
+static REFRESHING: Mutex<()> = Mutex::new(());
 
 /// Runs the service until SIGTERM or SIGINT. Returns an error only for what
 /// prevents it from starting.
@@ -76,22 +88,16 @@ pub async fn serve(opts: Options) -> Result<(), String> {
         snapshot: Snapshot::default(),
         store_ok: true,
         next: BTreeMap::new(),
+        refreshed: None,
     }));
-    let listener = match config.service.listen {
-        None => None,
-        Some(address) => Some(
-            tokio::net::TcpListener::bind(address)
-                .await
-                .map_err(|e| format!("service.listen: cannot listen on {address}: {e}"))?,
-        ),
+    // The configuration the HTTP handlers see; replaced on reload.
+    let cfg = Arc::new(Mutex::new(config.clone()));
+    let mut http = Http {
+        address: None,
+        task: None,
     };
-    if let Some(l) = listener {
-        tracing::info!(address = %l.local_addr().map(|a| a.to_string()).unwrap_or_default(), "health and metrics listening");
-        let shared = shared.clone();
-        let data_dir = data_dir.clone();
-        let cfg = Arc::new(Mutex::new(config.clone()));
-        let route = move |path: &str| route(path, &shared, &data_dir, &cfg);
-        tokio::spawn(super::http::serve(l, Arc::new(route)));
+    if let Some(address) = config.service.listen {
+        http.listen(address, &shared, &data_dir, &cfg).await?;
     }
 
     let (tx, mut rx) = mpsc::unbounded_channel::<Event>();
@@ -140,7 +146,7 @@ pub async fn serve(opts: Options) -> Result<(), String> {
     for (job, s) in &plan {
         arm(&sched, &mut armed, &shared, *job, s, &config, &tx).await?;
     }
-    refresh(&shared, &data_dir, &config);
+    refresh_off_workers(&shared, &data_dir, &config).await;
     tracing::info!(data_dir = %opts.data_dir.display(), "vigie serve started");
 
     let stop = Arc::new(AtomicBool::new(false));
@@ -157,6 +163,11 @@ pub async fn serve(opts: Options) -> Result<(), String> {
                 Ok((c, p)) => {
                     config = c;
                     plan = p;
+                    if let Ok(mut shared_cfg) = cfg.lock() {
+                        *shared_cfg = config.clone();
+                    }
+                    http.apply(config.service.listen, &shared, &data_dir, &cfg)
+                        .await;
                     for id in std::mem::take(&mut armed).into_values() {
                         let _ = sched.remove(&id).await;
                     }
@@ -234,7 +245,7 @@ pub async fn serve(opts: Options) -> Result<(), String> {
                 if let Err(e) = app::job::record(&env(&data_dir, &config, Utc::now()), &run) {
                     tracing::error!(job = job.name(), error = %e, "cannot record the job's run");
                 }
-                refresh(&shared, &data_dir, &config);
+                refresh_off_workers(&shared, &data_dir, &config).await;
                 if stop.load(Ordering::SeqCst) {
                     tracing::info!("stopping after the job in progress");
                     break;
@@ -250,8 +261,95 @@ pub async fn serve(opts: Options) -> Result<(), String> {
         }
     }
     let _ = sched.shutdown().await;
+    http.stop();
     tracing::info!("vigie serve stopped");
     Ok(())
+}
+
+/// The health and metrics listener: where it listens, and the task
+/// serving it.
+struct Http {
+    address: Option<std::net::SocketAddr>,
+    task: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl Http {
+    /// Listens on `address` (in place of any previous address).
+    async fn listen(
+        &mut self,
+        address: std::net::SocketAddr,
+        shared: &Arc<Mutex<Shared>>,
+        data_dir: &Arc<PathBuf>,
+        cfg: &Arc<Mutex<Config>>,
+    ) -> Result<(), String> {
+        let listener = tokio::net::TcpListener::bind(address)
+            .await
+            .map_err(|e| format!("service.listen: cannot listen on {address}: {e}"))?;
+        self.stop();
+        tracing::info!(address = %listener.local_addr().map(|a| a.to_string()).unwrap_or_default(), "health and metrics listening");
+        let (shared, data_dir, cfg) = (shared.clone(), data_dir.clone(), cfg.clone());
+        let route = move |path: &str| route(path, &shared, &data_dir, &cfg);
+        self.task = Some(tokio::spawn(super::http::serve(listener, Arc::new(route))));
+        self.address = Some(address);
+        Ok(())
+    }
+
+    /// Stops listening; connections being answered finish on their own.
+    fn stop(&mut self) {
+        if let Some(task) = self.task.take() {
+            task.abort();
+        }
+        self.address = None;
+    }
+
+    /// [`Http::stop`], waiting until the old socket is closed, so that its
+    /// port can be bound again at once.
+    async fn close(&mut self) {
+        if let Some(task) = self.task.take() {
+            task.abort();
+            let _ = task.await;
+        }
+        self.address = None;
+    }
+
+    /// Applies a reloaded `service.listen` (SIGHUP): listens on the new
+    /// address, or stops listening. The new socket is bound before the old
+    /// one is closed; when the new address cannot be bound while the old
+    /// one is open (the same port on another interface), the old one is
+    /// closed first, and reopened should the new one still fail. A failure
+    /// is logged: the service goes on, listening where it can.
+    async fn apply(
+        &mut self,
+        wanted: Option<std::net::SocketAddr>,
+        shared: &Arc<Mutex<Shared>>,
+        data_dir: &Arc<PathBuf>,
+        cfg: &Arc<Mutex<Config>>,
+    ) {
+        if wanted == self.address {
+            return;
+        }
+        let Some(address) = wanted else {
+            tracing::info!("service.listen removed: health and metrics no longer served");
+            self.stop();
+            return;
+        };
+        if self.listen(address, shared, data_dir, cfg).await.is_ok() {
+            return;
+        }
+        let previous = self.address;
+        self.close().await;
+        match self.listen(address, shared, data_dir, cfg).await {
+            Ok(()) => {}
+            Err(e) => {
+                tracing::error!(error = %e, "service.listen not applied");
+                if let Some(previous) = previous {
+                    if let Err(e) = self.listen(previous, shared, data_dir, cfg).await {
+                        tracing::error!(error = %e, "cannot listen again on the previous address; restart vigie serve");
+                    }
+                }
+            }
+        }
+    }
 }
 
 fn last_success(data_dir: &Path, config: &Config, job: Job) -> Option<Instant> {
@@ -307,9 +405,20 @@ async fn arm_at(
     Ok(())
 }
 
+/// Reads a new snapshot for `/metrics` and `/healthz`. It blocks (it opens
+/// the store, waiting for a command that holds it): call it from a blocking
+/// thread. Only one read at a time; a call that finds one in progress
+/// returns at once, the other's result serving both.
 fn refresh(shared: &Arc<Mutex<Shared>>, data_dir: &Path, config: &Config) {
+    // A read that panicked poisons the lock; the next one may still read.
+    let _reading = match REFRESHING.try_lock() {
+        Ok(guard) => guard,
+        Err(std::sync::TryLockError::Poisoned(p)) => p.into_inner(),
+        Err(std::sync::TryLockError::WouldBlock) => return,
+    };
     let snap = app::metrics::snapshot(&env(data_dir, config, Utc::now()));
     if let Ok(mut s) = shared.lock() {
+        s.refreshed = Some(std::time::Instant::now());
         match snap {
             Ok(snap) => {
                 s.snapshot = snap;
@@ -323,6 +432,26 @@ fn refresh(shared: &Arc<Mutex<Shared>>, data_dir: &Path, config: &Config) {
     }
 }
 
+/// [`refresh`] on a blocking thread, so that the service loop's async
+/// worker never waits for the store.
+async fn refresh_off_workers(
+    shared: &Arc<Mutex<Shared>>,
+    data_dir: &Arc<PathBuf>,
+    config: &Config,
+) {
+    let (shared, data_dir, config) = (shared.clone(), data_dir.clone(), config.clone());
+    let _ = tokio::task::spawn_blocking(move || refresh(&shared, &data_dir, &config)).await;
+}
+
+/// Whether the snapshot is older than [`METRICS_MAX_AGE`] (or was never
+/// read).
+fn stale(shared: &Arc<Mutex<Shared>>) -> bool {
+    shared
+        .lock()
+        .map(|s| s.refreshed.is_none_or(|t| t.elapsed() >= METRICS_MAX_AGE))
+        .unwrap_or(true)
+}
+
 /// How late a planned run may be before `/healthz` calls the job overdue.
 const GRACE: chrono::TimeDelta = chrono::TimeDelta::minutes(5);
 
@@ -334,9 +463,13 @@ fn route(
 ) -> super::http::Response {
     match path {
         "/metrics" => {
-            // A fresh read when the store is free; the last snapshot otherwise.
-            if let Ok(cfg) = config.lock() {
-                refresh(shared, data_dir, &cfg);
+            // Handlers run on blocking threads (see `http::Router`): a read
+            // here never holds an async worker. A snapshot younger than
+            // METRICS_MAX_AGE is served as it is.
+            if stale(shared) {
+                if let Ok(cfg) = config.lock().map(|c| c.clone()) {
+                    refresh(shared, data_dir, &cfg);
+                }
             }
             let s = shared
                 .lock()
@@ -362,7 +495,11 @@ fn route(
                     metrics::job_health(job.name(), run, next, overdue)
                 })
                 .collect();
-            let healthy = s.store_ok && jobs.iter().all(|j| !j.overdue);
+            // A job whose last run failed (alerts left undelivered with the
+            // SMTP relay down, a backup that could not be written) makes
+            // the service unhealthy until a run succeeds: the body names it
+            // and its error.
+            let healthy = s.store_ok && jobs.iter().all(|j| !j.overdue && j.last_ok != Some(false));
             let h = Health {
                 status: if healthy { "ok" } else { "degraded" },
                 store_reachable: s.store_ok,

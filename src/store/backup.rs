@@ -6,12 +6,19 @@
 //! a backup and a later release can restore an older one.
 
 use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
 
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use super::codec::VALUE_VERSION;
+use super::disk::{remove_store_dir, swap_in, RESTORING, STORE};
 use super::{trees, Store, StoreError, SCHEMA_VERSION};
-use crate::model::Instant;
+use crate::model::{
+    AlertRecord, AuditEntry, CertRecord, CertSummary, Desk, Instant, JobRun, PushJob,
+};
 
 /// The backup document.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -48,9 +55,85 @@ pub enum BackupError {
     /// The store already holds data.
     #[error("the store is not empty; restoring would mix two stores (use --force to replace its content)")]
     NotEmpty,
+    /// A record of the backup does not decode: named by its tree and key.
+    #[error("record {key} of «{tree}» is damaged ({reason}); nothing was restored")]
+    Record {
+        /// The tree.
+        tree: String,
+        /// The key, hexadecimal as in the backup.
+        key: String,
+        /// What is wrong with it.
+        reason: String,
+    },
     /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+/// One record to write: tree, key, encoded value.
+type Write = (&'static str, Vec<u8>, Vec<u8>);
+
+/// Checks a whole backup and encodes its records, before anything is
+/// written: the format, the schema version, every key, and every value
+/// decoded as the record its tree holds. A backup that a later reading would
+/// find damaged is refused here, naming the record, rather than restored
+/// into a store that fails later.
+pub fn decode_backup(backup: &Backup) -> Result<Vec<Write>, BackupError> {
+    if backup.format != "vigie-backup" {
+        return Err(BackupError::Format(format!(
+            "format is «{}»",
+            backup.format
+        )));
+    }
+    if backup.schema_version > SCHEMA_VERSION {
+        return Err(BackupError::Schema(backup.schema_version));
+    }
+    let mut writes = Vec::new();
+    for (name, entries) in &backup.trees {
+        let Some(tree) = trees::DATA.iter().find(|t| *t == name) else {
+            return Err(BackupError::Format(format!("unknown tree «{name}»")));
+        };
+        for e in entries {
+            let damaged = |reason: String| BackupError::Record {
+                tree: name.clone(),
+                key: crate::model::printable(&e.key),
+                reason,
+            };
+            let key = hex::decode(&e.key).map_err(|_| damaged("key not hexadecimal".into()))?;
+            let value = if is_raw(name) {
+                let raw = e
+                    .value
+                    .get("raw")
+                    .and_then(|r| r.as_str())
+                    .ok_or_else(|| damaged("no \"raw\" value".into()))?;
+                hex::decode(raw).map_err(|_| damaged("value not hexadecimal".into()))?
+            } else {
+                check_record(tree, &e.value).map_err(damaged)?;
+                let mut v = vec![VALUE_VERSION];
+                serde_json::to_writer(&mut v, &e.value).map_err(|e| damaged(e.to_string()))?;
+                v
+            };
+            writes.push((*tree, key, value));
+        }
+    }
+    Ok(writes)
+}
+
+/// Decodes a value as the record its tree holds.
+fn check_record(tree: &str, value: &serde_json::Value) -> Result<(), String> {
+    fn read<T: DeserializeOwned>(value: &serde_json::Value) -> Result<(), String> {
+        T::deserialize(value).map(|_| ()).map_err(|e| e.to_string())
+    }
+    match tree {
+        trees::DESKS => read::<Desk>(value),
+        trees::CERTS => read::<CertRecord>(value),
+        trees::CURRENT => read::<CertSummary>(value),
+        trees::ALERTS => read::<AlertRecord>(value),
+        trees::OUTBOX => read::<PushJob>(value),
+        trees::AUDIT => read::<AuditEntry>(value),
+        trees::JOBS => read::<JobRun>(value),
+        other => Err(format!("no record type for tree «{other}»")),
+    }
 }
 
 /// Trees whose values are raw bytes rather than encoded records.
@@ -110,49 +193,27 @@ impl Store {
         })
     }
 
-    /// Restores a backup. Refuses a store that holds data unless `replace`,
-    /// in which case everything in it is removed first, in the same
-    /// transaction as the restore.
+    /// Restores a backup into this store. Refuses a store that holds data
+    /// unless `replace`, in which case everything in it is removed first, in
+    /// the same transaction as the restore. Every record is decoded first
+    /// ([`decode_backup`]): a damaged backup writes nothing. The commands
+    /// use [`Store::restore_into`], which never empties a store in place.
     pub fn restore(&self, backup: &Backup, replace: bool) -> Result<usize, BackupError> {
-        if backup.format != "vigie-backup" {
-            return Err(BackupError::Format(format!(
-                "format is «{}»",
-                backup.format
-            )));
-        }
-        if backup.schema_version > SCHEMA_VERSION {
-            return Err(BackupError::Schema(backup.schema_version));
-        }
+        let writes = decode_backup(backup)?;
         if !self.is_empty() && !replace {
             return Err(BackupError::NotEmpty);
         }
-        // Decode everything before writing anything.
-        let mut writes: Vec<(&str, Vec<u8>, Vec<u8>)> = Vec::new();
-        for (name, entries) in &backup.trees {
-            let Some(tree) = trees::DATA.iter().find(|t| *t == name) else {
-                return Err(BackupError::Format(format!("unknown tree «{name}»")));
-            };
-            for e in entries {
-                let key = hex::decode(&e.key).map_err(|_| {
-                    BackupError::Format(format!("{name}: key «{}» is not hexadecimal", e.key))
-                })?;
-                let value = if is_raw(name) {
-                    let raw = e.value.get("raw").and_then(|r| r.as_str()).unwrap_or("");
-                    hex::decode(raw).map_err(|_| {
-                        BackupError::Format(format!(
-                            "{name}: value of {} is not hexadecimal",
-                            e.key
-                        ))
-                    })?
-                } else {
-                    let mut v = vec![VALUE_VERSION];
-                    serde_json::to_writer(&mut v, &e.value)
-                        .map_err(|e| BackupError::Format(e.to_string()))?;
-                    v
-                };
-                writes.push((tree, key, value));
-            }
-        }
+        self.restore_decoded(&writes, replace, None)
+    }
+
+    /// Writes records [`decode_backup`] checked, after removing everything
+    /// when `replace`, with the audit line `audit` makes from their number.
+    fn restore_decoded(
+        &self,
+        writes: &[Write],
+        replace: bool,
+        audit: Option<&dyn Fn(usize) -> AuditEntry>,
+    ) -> Result<usize, BackupError> {
         let mut stale: Vec<(&str, Vec<u8>)> = Vec::new();
         if replace {
             for (name, tree) in trees::DATA.iter().zip(self.data_trees()) {
@@ -161,20 +222,91 @@ impl Store {
                 }
             }
         }
+        let writes = &self.rekey_audit(writes)?;
+        let line = audit.map(|f| f(writes.len()));
         self.write(|tx| {
             for (tree, key) in &stale {
                 tx.remove_raw(tree, key)?;
             }
-            for (tree, key, value) in &writes {
+            for (tree, key, value) in writes {
                 tx.put_raw(tree, key, value)?;
             }
-            Ok(())
+            match &line {
+                Some(line) => tx.audit(line),
+                None => Ok(()),
+            }
         })?;
         // A backup taken before summaries carried their push state.
         self.fill_push_states()?;
         Ok(writes.len())
     }
 
+    /// Audit keys are ids from sled's counter, which a new store starts at
+    /// 0: kept as they were in the backup, the next audit lines (the
+    /// restore's own first) would overwrite the oldest restored ones. The
+    /// restored lines get fresh ids from this store's counter instead, in
+    /// their order: the log reads the same, and later ids come after them.
+    fn rekey_audit(&self, writes: &[Write]) -> Result<Vec<Write>, StoreError> {
+        writes
+            .iter()
+            .map(|(tree, key, value)| {
+                let key = if *tree == trees::AUDIT {
+                    let id = self.db.generate_id().map_err(|e| self.engine(e))?;
+                    id.to_be_bytes().to_vec()
+                } else {
+                    key.clone()
+                };
+                Ok((*tree, key, value.clone()))
+            })
+            .collect()
+    }
+
+    /// Restores a backup into the store of `data_dir`, waiting up to `wait`
+    /// for the data directory's lock; returns how many records it restored.
+    ///
+    /// Every record is decoded before anything is written ([`decode_backup`]).
+    /// An empty store is filled in place. A store that holds data is refused
+    /// unless `replace`; then the backup is written into a new store beside
+    /// it (`store.restoring`), which replaces the old one only once it is
+    /// complete and flushed: the old store is renamed aside, the new one put
+    /// in its place, and only then is the old one removed. A crash at any
+    /// point leaves either the old store or the restored one, whole (see
+    /// [`super::disk::finish_interrupted_restore`]).
+    pub fn restore_into(
+        data_dir: &Path,
+        wait: Duration,
+        backup: &Backup,
+        replace: bool,
+        audit: &dyn Fn(usize) -> AuditEntry,
+    ) -> Result<usize, BackupError> {
+        let sled_wait = wait.max(Duration::from_secs(5));
+        let lock = Arc::new(Store::lock(data_dir, wait)?);
+        let old = Store::open_locked(
+            data_dir,
+            &data_dir.join(STORE),
+            Arc::clone(&lock),
+            sled_wait,
+        )?;
+        // Before anything is written, into either store.
+        let writes = decode_backup(backup)?;
+        if old.is_empty() {
+            return old.restore_decoded(&writes, false, Some(audit));
+        }
+        if !replace {
+            return Err(BackupError::NotEmpty);
+        }
+        let beside = data_dir.join(RESTORING);
+        // A left-over of a restore that did not finish: never swapped in,
+        // so nothing refers to it (we hold the lock).
+        remove_store_dir(&beside)?;
+        let new = Store::open_locked(data_dir, &beside, Arc::clone(&lock), sled_wait)?;
+        let n = new.restore_decoded(&writes, false, Some(audit))?;
+        new.flush()?;
+        drop(new);
+        drop(old);
+        swap_in(data_dir)?;
+        Ok(n)
+    }
     fn data_trees(&self) -> [&sled::Tree; 8] {
         [
             &self.t.desks,

@@ -120,6 +120,84 @@ fn snapshot_bytes(store: &Path) -> u64 {
         .unwrap_or(0)
 }
 
+/// The store's folder in the data directory.
+pub(super) const STORE: &str = "store";
+/// Where `restore --force` writes the new store, beside the old one.
+pub(super) const RESTORING: &str = "store.restoring";
+/// Where the old store waits while the restored one takes its place.
+pub(super) const REPLACED: &str = "store.replaced";
+
+/// Removes a store folder vigie made aside (`store.restoring`,
+/// `store.replaced`), if it is there.
+pub(super) fn remove_store_dir(dir: &Path) -> Result<(), StoreError> {
+    match std::fs::remove_dir_all(dir) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(StoreError::Io {
+            what: "cannot remove the folder",
+            path: dir.to_owned(),
+            source: e,
+        }),
+        _ => Ok(()),
+    }
+}
+
+/// Puts the restored store (complete, flushed and closed) in the place of
+/// the old one: the old one is renamed aside, the new one renamed into
+/// place, and only then is the old one removed. Each rename is atomic; what
+/// a crash between them leaves, [`finish_interrupted_restore`] completes or
+/// undoes.
+pub(super) fn swap_in(data_dir: &Path) -> Result<(), StoreError> {
+    let rename = |from: &str, to: &str| {
+        std::fs::rename(data_dir.join(from), data_dir.join(to)).map_err(|source| StoreError::Io {
+            what: "cannot rename the store folder",
+            path: data_dir.join(from),
+            source,
+        })
+    };
+    remove_store_dir(&data_dir.join(REPLACED))?;
+    rename(STORE, REPLACED)?;
+    if let Err(e) = rename(RESTORING, STORE) {
+        // Put the old store back: the restore did not happen.
+        let _ = rename(REPLACED, STORE);
+        return Err(e);
+    }
+    sync_dir(data_dir);
+    remove_store_dir(&data_dir.join(REPLACED))
+}
+
+/// Makes the renames in `dir` durable; a file system that cannot sync a
+/// folder still renamed atomically, so a failure is only logged.
+fn sync_dir(dir: &Path) {
+    if let Err(e) = std::fs::File::open(dir).and_then(|d| d.sync_all()) {
+        tracing::debug!(dir = %dir.display(), "cannot sync the folder: {e}");
+    }
+}
+
+/// Puts right what a `restore --force` killed half-way left, under the
+/// data directory's lock, before the store is opened:
+/// - `store.restoring` beside `store`: the new store was never swapped in
+///   and may be incomplete; it is removed, the old store stays.
+/// - `store.replaced` and no `store`: killed between the two renames; the
+///   old store is put back (the restore did not complete, and said so).
+/// - `store.replaced` beside `store`: the swap was done; the old store is
+///   removed.
+pub(super) fn finish_interrupted_restore(data_dir: &Path) -> Result<(), StoreError> {
+    let store = data_dir.join(STORE);
+    let replaced = data_dir.join(REPLACED);
+    if replaced.is_dir() {
+        if store.exists() {
+            remove_store_dir(&replaced)?;
+        } else {
+            std::fs::rename(&replaced, &store).map_err(|source| StoreError::Io {
+                what: "cannot put back the store an interrupted restore moved aside",
+                path: replaced.clone(),
+                source,
+            })?;
+            tracing::warn!("an interrupted restore was undone: the store is the one before it");
+        }
+    }
+    remove_store_dir(&data_dir.join(RESTORING))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -136,6 +214,48 @@ mod tests {
         });
         v.sort();
         v
+    }
+
+    #[test]
+    fn an_interrupted_restore_leaves_one_whole_store() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        let mark = |sub: &str, what: &str| {
+            std::fs::create_dir_all(d.join(sub)).unwrap();
+            std::fs::write(d.join(sub).join("db"), what).unwrap();
+        };
+        let db = || std::fs::read_to_string(d.join(STORE).join("db")).unwrap();
+        let only_store = || {
+            let mut names: Vec<String> = std::fs::read_dir(d)
+                .unwrap()
+                .flatten()
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect();
+            names.sort();
+            names
+        };
+        // Killed while writing the new store: the old one stays.
+        mark(STORE, "old");
+        mark(RESTORING, "half");
+        finish_interrupted_restore(d).unwrap();
+        assert_eq!((db(), only_store()), ("old".into(), vec![STORE.to_owned()]));
+        // Killed between the renames: the old one is put back.
+        std::fs::rename(d.join(STORE), d.join(REPLACED)).unwrap();
+        mark(RESTORING, "new");
+        finish_interrupted_restore(d).unwrap();
+        assert_eq!((db(), only_store()), ("old".into(), vec![STORE.to_owned()]));
+        // Killed after the swap: the new one stays, the old one goes.
+        std::fs::rename(d.join(STORE), d.join(REPLACED)).unwrap();
+        mark(STORE, "new");
+        finish_interrupted_restore(d).unwrap();
+        assert_eq!((db(), only_store()), ("new".into(), vec![STORE.to_owned()]));
+        // A whole swap.
+        mark(RESTORING, "newer");
+        swap_in(d).unwrap();
+        assert_eq!(
+            (db(), only_store()),
+            ("newer".into(), vec![STORE.to_owned()])
+        );
     }
 
     #[test]

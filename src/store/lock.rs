@@ -42,6 +42,45 @@ pub enum LockError {
     },
 }
 
+/// Opens a lock file (creating it when `create`) without following a
+/// symbolic link (`O_NOFOLLOW`), and only if it is a regular file once
+/// open: vigie writes its process id into it, and a link planted at that
+/// well-known name would make vigie write into whatever it points to (a
+/// file of the user running vigie, or a named pipe that would stall it).
+/// `O_NONBLOCK` keeps a named pipe from blocking the open itself; it changes
+/// nothing for a regular file.
+fn open_lock_file(path: &Path, create: bool) -> std::io::Result<File> {
+    let file = OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(create)
+        .truncate(false)
+        .mode(0o600)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK | libc::O_NOCTTY)
+        .open(path)
+        .map_err(|e| match std::fs::symlink_metadata(path) {
+            // ELOOP says little: name what is there.
+            Ok(m) if m.file_type().is_symlink() => refused(path, "a symbolic link"),
+            _ => e,
+        })?;
+    let meta = file.metadata()?;
+    if !meta.is_file() {
+        return Err(refused(path, "not a regular file"));
+    }
+    Ok(file)
+}
+
+/// The error for a lock path vigie will not use.
+fn refused(path: &Path, what: &str) -> std::io::Error {
+    std::io::Error::new(
+        std::io::ErrorKind::InvalidInput,
+        format!(
+            "refused: it is {what}, not vigie's lock file; vigie never follows it. Remove {} if you did not make it",
+            path.display()
+        ),
+    )
+}
+
 impl DirLock {
     /// Takes the lock of `dir`, waiting up to `wait`.
     pub fn acquire(dir: &Path, wait: Duration) -> Result<DirLock, LockError> {
@@ -55,14 +94,7 @@ impl DirLock {
             path: path.clone(),
             source,
         };
-        let mut file = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .mode(0o600)
-            .open(&path)
-            .map_err(io)?;
+        let mut file = open_lock_file(&path, true).map_err(io)?;
         let start = Instant::now();
         let mut pause = Duration::from_millis(5);
         loop {
@@ -95,10 +127,11 @@ impl DirLock {
         &self.path
     }
 
-    /// Who holds the lock of `dir` now, if anyone (the pid the holder wrote).
+    /// Who holds the lock of `dir` now, if anyone (the pid the holder wrote);
+    /// never through a link planted at the lock's name.
     pub fn holder(dir: &Path) -> Option<String> {
         let path = dir.join("vigie.lock");
-        let mut file = OpenOptions::new().read(true).write(true).open(path).ok()?;
+        let mut file = open_lock_file(&path, false).ok()?;
         match file.try_lock() {
             Ok(()) => None,
             Err(_) => {

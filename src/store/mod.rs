@@ -34,7 +34,7 @@ mod tx;
 
 use std::path::{Path, PathBuf};
 
-pub use backup::{Backup, BackupError};
+pub use backup::{decode_backup, Backup, BackupError};
 pub use codec::{decode, encode};
 pub use error::StoreError;
 pub use lock::{DirLock, LockError};
@@ -51,7 +51,9 @@ pub struct Store {
     db: sled::Db,
     t: tx::Trees,
     path: PathBuf,
-    _lock: DirLock,
+    /// Shared only while a restore has the old store and the new one beside
+    /// it open together.
+    _lock: std::sync::Arc<DirLock>,
 }
 
 impl Store {
@@ -94,6 +96,39 @@ impl Store {
     /// Whether the store holds nothing but its schema version.
     pub fn is_empty(&self) -> bool {
         self.t.all().iter().skip(1).all(|t| t.is_empty())
+    }
+}
+
+// The instant of the last real run of the alerts and the digest, kept in
+// the meta tree (not in backups: a restored store starts without it).
+impl Store {
+    /// When `what` (`alerts`, `digest`) last ran for real, as recorded by
+    /// [`Store::record_run_at`].
+    pub fn last_run_at(&self, what: &str) -> Result<Option<crate::model::Instant>, StoreError> {
+        let key = format!("last_run.{what}");
+        match self
+            .t
+            .meta
+            .get(key.as_bytes())
+            .map_err(|e| self.engine(e))?
+        {
+            None => Ok(None),
+            Some(v) => decode(&v, trees::META, key.as_bytes()).map(Some),
+        }
+    }
+
+    /// Records that `what` ran at `at`; an earlier instant than the one on
+    /// record changes nothing.
+    pub fn record_run_at(&self, what: &str, at: crate::model::Instant) -> Result<(), StoreError> {
+        if self.last_run_at(what)?.is_some_and(|last| last >= at) {
+            return Ok(());
+        }
+        let key = format!("last_run.{what}");
+        self.t
+            .meta
+            .insert(key.as_bytes(), encode(&at))
+            .map_err(|e| self.engine(e))?;
+        self.flush()
     }
 }
 

@@ -4,6 +4,7 @@
 
 use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
 use std::path::Path;
+use std::sync::Arc;
 use std::time::Duration;
 
 use super::error::engine_error;
@@ -32,10 +33,43 @@ impl Store {
     /// Opens (creating if need be) the store of a data directory, waiting up to
     /// `wait` for another vigie process to finish with it.
     pub fn open(data_dir: &Path, wait: Duration) -> Result<Store, StoreError> {
-        create_private_dir(data_dir)?;
         let start = std::time::Instant::now();
+        let lock = Store::lock(data_dir, wait)?;
+        // What is left of the wait (at least 5 s in all) is for sled's own
+        // lock, see below.
+        let sled_wait = wait
+            .max(Duration::from_secs(5))
+            .saturating_sub(start.elapsed());
+        Store::open_locked(
+            data_dir,
+            &data_dir.join(disk::STORE),
+            Arc::new(lock),
+            sled_wait,
+        )
+    }
+
+    /// Creates the data directory if need be and takes its lock, waiting up
+    /// to `wait`; then puts right what an interrupted restore left (under
+    /// the lock, so that no other vigie is restoring).
+    pub(super) fn lock(data_dir: &Path, wait: Duration) -> Result<DirLock, StoreError> {
+        create_private_dir(data_dir)?;
         let lock = DirLock::acquire(data_dir, wait)?;
-        let path = data_dir.join("store");
+        disk::finish_interrupted_restore(data_dir)?;
+        Ok(lock)
+    }
+
+    /// Opens the sled database at `path` in `data_dir` under the data
+    /// directory's `lock`, already held (shared by the two stores a restore
+    /// has open, the old and the new one beside it), waiting up to `wait`
+    /// for sled's own lock.
+    pub(super) fn open_locked(
+        data_dir: &Path,
+        path: &Path,
+        lock: Arc<DirLock>,
+        wait: Duration,
+    ) -> Result<Store, StoreError> {
+        let start = std::time::Instant::now();
+        let path = path.to_owned();
         // Under our lock, so that no other vigie is writing a snapshot we
         // would take for a left-over; and before the room check, which
         // counts the snapshot sled is about to write again.
@@ -56,7 +90,7 @@ impl Store {
             {
                 Err(sled::Error::Io(e))
                     if e.to_string().contains("could not acquire lock")
-                        && start.elapsed() < wait.max(Duration::from_secs(5)) =>
+                        && start.elapsed() < wait =>
                 {
                     std::thread::sleep(pause);
                     pause = (pause * 2).min(Duration::from_millis(100));
@@ -103,7 +137,10 @@ impl Store {
     pub fn open_existing(data_dir: &Path, wait: Duration) -> Result<Option<Store>, StoreError> {
         // sled's database file is there from a store's first opening on, in
         // every release (older stores have no "initialised" marker).
-        if !data_dir.join("store").join("db").is_file() {
+        // A restore interrupted between its two renames left the store
+        // aside; opening puts it back.
+        let has = |dir: &str| data_dir.join(dir).join("db").is_file();
+        if !has(disk::STORE) && !has(disk::REPLACED) {
             return Ok(None);
         }
         Store::open(data_dir, wait).map(Some)

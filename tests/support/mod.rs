@@ -12,6 +12,11 @@ pub mod certgen;
 pub mod proxy;
 pub mod seed;
 
+/// The variable that lets `--now` send (DESIGN §13). Tests set it in
+/// [`Case::cmd`] and [`Case::std_cmd`], since most use `--now` to pin the
+/// day they send on; a test of the what-if rule removes it.
+pub const NOW_SENDS: &str = "VIGIE_NOW_SENDS";
+
 /// A temporary vigie installation.
 pub struct Case {
     pub dir: tempfile::TempDir,
@@ -80,6 +85,7 @@ impl Case {
         c.env_remove("VIGIE_CONFIG")
             .env_remove("NO_COLOR")
             .env("VIGIE_DATA_DIR", self.data())
+            .env(NOW_SENDS, "1")
             .current_dir(self.dir.path());
         if let Some(cfg) = &self.config {
             c.env("VIGIE_CONFIG", cfg);
@@ -99,6 +105,7 @@ impl Case {
         c.env_remove("VIGIE_CONFIG")
             .env_remove("NO_COLOR")
             .env("VIGIE_DATA_DIR", self.data())
+            .env(NOW_SENDS, "1")
             .current_dir(self.dir.path());
         if let Some(cfg) = &self.config {
             c.env("VIGIE_CONFIG", cfg);

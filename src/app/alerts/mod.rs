@@ -10,5 +10,5 @@ mod test;
 pub use digest::digest;
 pub use list::list;
 pub use preview::preview;
-pub use run::run;
+pub use run::{dry_run, run, DryRun};
 pub use test::test;
