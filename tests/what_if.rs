@@ -41,6 +41,7 @@ fn seed_desk(case: &Case, not_after: &str, pushed_at: &str) {
                 mode: Mode::Both,
                 lang: Lang::Fr,
                 thresholds: None,
+                suspended: false,
             })?;
             let c = seed::cert_record(&id, &der, at(not_after));
             tx.put_cert(&c)?;
