@@ -23,6 +23,7 @@ pub mod fingerprint;
 pub mod fsutil;
 pub mod model;
 pub mod push;
+pub mod report;
 pub mod service;
 pub mod status;
 pub mod store;

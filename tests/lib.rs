@@ -16,4 +16,5 @@ mod desk;
 mod faults;
 mod intake;
 mod push;
+mod report;
 mod service;

@@ -20,6 +20,7 @@ pub mod job;
 pub mod log;
 pub mod metrics;
 pub mod push;
+pub mod report;
 pub mod restore;
 pub mod status;
 mod stream;

@@ -15,6 +15,7 @@ mod init;
 mod log;
 pub mod output;
 mod push;
+mod report;
 mod serve;
 mod status;
 mod templates;
@@ -122,6 +123,12 @@ pub enum Command {
     /// E-mail templates.
     #[command(subcommand)]
     Templates(templates::Command),
+    /// The desks' report: a French HTML page with its chart, a calendar of
+    /// the certificates' ends (ICS), CSV for French Excel, or JSON.
+    #[command(
+        after_help = "Examples:\n  vigie report -o rapport.html\n  vigie report --format ics -o fins-de-vie.ics\n  vigie report --format csv --region Occitanie -o occitanie.csv"
+    )]
+    Report(report::Args),
 }
 
 /// Runs the command line and returns the process exit code.
@@ -167,6 +174,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Command::Cert(c) => cert::run(&ctx, c),
         Command::Alerts(c) => alerts::run(&ctx, c),
         Command::Templates(c) => templates::run(&ctx, c),
+        Command::Report(a) => report::run(&ctx, a),
     }
 }
 
@@ -175,7 +183,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
 /// check run before `vigie init` fails instead of leaving an empty store.
 fn reads_only(command: &Command) -> bool {
     match command {
-        Command::Status(_) | Command::Check(_) | Command::Log(_) => true,
+        Command::Status(_) | Command::Check(_) | Command::Log(_) | Command::Report(_) => true,
         Command::Alerts(c) => matches!(c, alerts::Command::List { .. }),
         Command::Push(c) => matches!(c, push::Command::Status(_)),
         Command::Desk(c) => matches!(c, desk::Command::List(_) | desk::Command::Show(_)),

@@ -10,6 +10,7 @@ pub mod cert;
 pub mod desk;
 pub mod log;
 pub mod push;
+pub mod report;
 pub mod status;
 
 use std::io::Write;
