@@ -17,4 +17,5 @@ mod faults;
 mod intake;
 mod push;
 mod report;
+mod report_html;
 mod service;

@@ -32,7 +32,7 @@ const HEIGHT: u32 = 280;
 /// Room for the axes' labels (left, bottom) and the legend (top).
 const LEFT: u32 = 44;
 const BOTTOM: u32 = 44;
-const TOP: u32 = 30;
+const TOP: u32 = 36;
 const RIGHT: u32 = 10;
 
 /// A round step for the value axis: 1, 2 or 5 times a power of ten, giving
