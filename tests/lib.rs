@@ -17,5 +17,6 @@ mod faults;
 mod intake;
 mod push;
 mod report;
+mod report_dashboard;
 mod report_html;
 mod service;

@@ -77,6 +77,8 @@ pub async fn serve(opts: Options) -> Result<(), String> {
         store_ok: true,
         next: BTreeMap::new(),
     }));
+    // Before binding: a listener off loopback without a token is refused.
+    let token = super::dashboard::listener_token(&config)?;
     let listener = match config.service.listen {
         None => None,
         Some(address) => Some(
@@ -90,8 +92,13 @@ pub async fn serve(opts: Options) -> Result<(), String> {
         let shared = shared.clone();
         let data_dir = data_dir.clone();
         let cfg = Arc::new(Mutex::new(config.clone()));
+        let dashboard = super::dashboard::Dashboard::new(data_dir.to_path_buf(), config.clone());
         let route = move |path: &str| route(path, &shared, &data_dir, &cfg);
-        tokio::spawn(super::http::serve(l, Arc::new(route)));
+        let router = super::dashboard::routes(Arc::new(route).into(), dashboard).bearer(token);
+        tokio::spawn(super::http::serve(
+            l,
+            super::dashboard::secure_headers(router),
+        ));
     }
 
     let (tx, mut rx) = mpsc::unbounded_channel::<Event>();
