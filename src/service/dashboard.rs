@@ -4,15 +4,17 @@
 //! (`?departement=D` for one department), beside `/healthz` and
 //! `/metrics`.
 //!
-//! The report is built from the store at most once every [`MAX_AGE`] and
-//! kept, rendered, so that 64 colleagues opening the page at once cost one
-//! read of the store; while it is rebuilt, or while a command holds the
-//! store, the last one is served. The listener answers only on loopback
+//! The report is built from the store and kept, rendered, so that 64
+//! colleagues opening the page at once cost no read of the store; once it
+//! is older than [`MAX_AGE`], the next request starts a rebuild in the
+//! background and is served the kept one, as are the requests while a
+//! command holds the store. The listener answers only on loopback
 //! unless `[service] http_token_file` gives a bearer token
 //! ([`listener_token`]).
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -98,7 +100,10 @@ pub struct Dashboard {
     data_dir: PathBuf,
     config: Config,
     built: Mutex<Option<Arc<Built>>>,
+    /// Held while the first report is built.
     building: Mutex<()>,
+    /// Whether a rebuild runs in the background.
+    rebuilding: AtomicBool,
 }
 
 impl Dashboard {
@@ -109,6 +114,7 @@ impl Dashboard {
             config,
             built: Mutex::new(None),
             building: Mutex::new(()),
+            rebuilding: AtomicBool::new(false),
         }
     }
 
@@ -128,27 +134,33 @@ impl Dashboard {
         self.built.lock().ok().and_then(|b| b.clone())
     }
 
-    /// The kept report if fresh; else a new one, built by one request at
-    /// a time while the others get the kept one.
-    fn current(&self) -> Result<Arc<Built>, String> {
-        let kept = self.kept();
-        if let Some(b) = &kept {
-            if b.at.elapsed() < MAX_AGE {
-                return Ok(b.clone());
-            }
-        }
-        let guard = match (self.building.try_lock(), &kept) {
-            (Ok(g), _) => g,
-            (Err(_), Some(b)) => return Ok(b.clone()),
-            // Nothing to serve yet: wait for the build under way.
-            (Err(_), None) => self.building.lock().map_err(|e| e.to_string())?,
-        };
-        // Another request may have built it while this one waited.
+    /// The kept report. When it is older than [`MAX_AGE`], a new one is
+    /// built on a thread of its own while this request, and those that
+    /// follow, get the kept one: no page waits for the store but the very
+    /// first.
+    fn current(self: &Arc<Self>) -> Result<Arc<Built>, String> {
         if let Some(b) = self.kept() {
-            if b.at.elapsed() < MAX_AGE {
-                return Ok(b);
+            if b.at.elapsed() >= MAX_AGE && !self.rebuilding.swap(true, Ordering::AcqRel) {
+                let me = self.clone();
+                std::thread::spawn(move || {
+                    let _ = me.build();
+                    me.rebuilding.store(false, Ordering::Release);
+                });
             }
+            return Ok(b);
         }
+        // Nothing to serve yet: one request builds, the others wait for it.
+        let _guard = self.building.lock().map_err(|e| e.to_string())?;
+        if let Some(b) = self.kept() {
+            return Ok(b);
+        }
+        self.build()
+    }
+
+    /// Builds the report from the store and keeps it; on failure, the
+    /// kept one stays.
+    fn build(&self) -> Result<Arc<Built>, String> {
+        let kept = self.kept();
         let env = self.env();
         let built = app::report::build(&env, Scope::default(), None).map(|report| {
             let regions = app::report::regions(&env);
@@ -168,7 +180,6 @@ impl Dashboard {
                 report,
             })
         });
-        drop(guard);
         match built {
             Ok(b) => {
                 if let Ok(mut slot) = self.built.lock() {
@@ -183,7 +194,11 @@ impl Dashboard {
         }
     }
 
-    fn page(&self, pick: impl Fn(&Built) -> Arc<String>, ctype: &'static str) -> Response {
+    fn page(
+        self: &Arc<Self>,
+        pick: impl Fn(&Built) -> Arc<String>,
+        ctype: &'static str,
+    ) -> Response {
         match self.current() {
             Ok(b) => (200, ctype, pick(&b).as_str().to_owned()),
             Err(e) => unavailable(&e),
@@ -191,7 +206,7 @@ impl Dashboard {
     }
 
     /// `/calendrier.ics[?departement=D]`.
-    fn calendar(&self, query: Option<&str>) -> Response {
+    fn calendar(self: &Arc<Self>, query: Option<&str>) -> Response {
         let department = query.and_then(|q| {
             q.split('&')
                 .filter_map(|kv| kv.split_once('='))
