@@ -207,4 +207,13 @@ fn the_report_renders_in_chromium_with_the_status_numbers_and_names_as_text() {
         "{dom}"
     );
     screenshot(&url, &shots().join("rapport.png"));
+
+    // --since moves the period: the refusal of 12/01 and the renewal of
+    // June 2026 are before 13/01/2027.
+    let later = case.ok(&["--now", NOW, "report", "--since", "13/01/2027"]);
+    assert!(later.contains("Certificats reçus depuis le 13/01/2027"));
+    assert!(later.contains("<span data-arrivees=\"refuses\">0</span>"));
+    assert!(later.contains("Aucun renouvellement mesuré."));
+    let out = case.run(&["--now", NOW, "report", "--since", "hier"]);
+    assert_eq!(crate::support::code(&out), 2);
 }

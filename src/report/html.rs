@@ -146,7 +146,10 @@ pub fn page(report: &Report, regions: &Regions, links: bool) -> String {
         let _ = write!(out, "<th>{}</th>", state_fr(state));
     }
     out.push_str("</tr></thead><tbody>");
-    for (region, departments) in by_region(rows) {
+    // Desks without a region come last, after the named ones.
+    let mut grouped: Vec<_> = by_region(rows).into_iter().collect();
+    grouped.sort_by_key(|(region, _)| region.is_empty());
+    for (region, departments) in grouped {
         let mut total = super::Counts::default();
         for c in departments.values() {
             for (i, n) in c.0.iter().enumerate() {
