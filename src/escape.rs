@@ -5,7 +5,8 @@
 //! The destinations differ on purpose: a terminal table must show what a
 //! control character was, a mail header must stay one line, a Prometheus
 //! label follows the exposition format. HTML is escaped by minijinja's
-//! auto-escaping and CSV by the `csv` crate; they need nothing here.
+//! auto-escaping in e-mails and by [`html`] in reports; CSV quoting is the
+//! `csv` crate's, and [`spreadsheet_cell`] keeps formulas out of cells.
 
 use std::borrow::Cow;
 
@@ -91,6 +92,38 @@ pub fn certificate_field(s: &str) -> String {
         .collect()
 }
 
+/// Text for an HTML page, in element content or a quoted attribute: the
+/// five characters that could end either or start markup, as entities.
+pub fn html(s: &str) -> Cow<'_, str> {
+    if !s.contains(['&', '<', '>', '"', '\'']) {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 16);
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// A text cell of a CSV file meant for a spreadsheet: one that starts like
+/// a formula (`=`, `+`, `-`, `@`, tab or carriage return) gets a leading
+/// apostrophe, so that Excel shows it instead of running it (OWASP's "CSV
+/// injection"). Quoting is the `csv` crate's.
+pub fn spreadsheet_cell(s: &str) -> String {
+    if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{s}")
+    } else {
+        s.to_owned()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -106,5 +139,11 @@ mod tests {
         assert_eq!(one_line(" Guichet\r\nBcc: x\t \u{7}y "), "Guichet Bcc: x y");
         assert_eq!(flat_line(" a \n b\u{7}c "), "a bc");
         assert_eq!(certificate_field("CN=a\nb\u{0}"), "CN=a?b?");
+        assert_eq!(
+            html("<script>alert('1')</script>&\""),
+            "&lt;script&gt;alert(&#39;1&#39;)&lt;/script&gt;&amp;&quot;"
+        );
+        assert_eq!(spreadsheet_cell("=1+1"), "'=1+1");
+        assert_eq!(spreadsheet_cell("OPH"), "OPH");
     }
 }

@@ -24,6 +24,7 @@ pub mod fsutil;
 pub mod mail;
 pub mod model;
 pub mod push;
+pub mod report;
 pub mod service;
 pub mod status;
 pub mod store;

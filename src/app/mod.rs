@@ -21,6 +21,7 @@ pub mod log;
 pub mod mail;
 pub mod metrics;
 pub mod push;
+pub mod report;
 pub mod restore;
 pub mod status;
 mod stream;

@@ -16,6 +16,7 @@ mod log;
 mod mail;
 pub mod output;
 mod push;
+mod report;
 mod serve;
 mod status;
 mod templates;
@@ -129,6 +130,12 @@ pub enum Command {
     /// The team's mailbox: take in the certificates desks send by e-mail.
     #[command(subcommand)]
     Mail(mail::Command),
+    /// The desks' report: a French HTML page with its chart, a calendar of
+    /// the certificates' ends (ICS), CSV for French Excel, or JSON.
+    #[command(
+        after_help = "Examples:\n  vigie report -o rapport.html\n  vigie report --format ics -o fins-de-vie.ics\n  vigie report --format csv --region Occitanie -o occitanie.csv"
+    )]
+    Report(report::Args),
 }
 
 /// Runs the command line and returns the process exit code.
@@ -189,6 +196,7 @@ fn run_in(cli: Cli, sandbox: bool) -> Result<(), CliError> {
         Command::Alerts(c) => alerts::run(&ctx, c),
         Command::Templates(c) => templates::run(&ctx, c),
         Command::Mail(c) => mail::run(&ctx, c),
+        Command::Report(a) => report::run(&ctx, a),
     }
 }
 
@@ -197,7 +205,7 @@ fn run_in(cli: Cli, sandbox: bool) -> Result<(), CliError> {
 /// check run before `vigie init` fails instead of leaving an empty store.
 fn reads_only(command: &Command) -> bool {
     match command {
-        Command::Status(_) | Command::Check(_) | Command::Log(_) => true,
+        Command::Status(_) | Command::Check(_) | Command::Log(_) | Command::Report(_) => true,
         Command::Alerts(c) => matches!(c, alerts::Command::List { .. }),
         Command::Push(c) => matches!(c, push::Command::Status(_)),
         Command::Desk(c) => matches!(c, desk::Command::List(_) | desk::Command::Show(_)),

@@ -12,6 +12,7 @@ mod error;
 pub mod raw;
 mod schedule;
 
+use std::collections::BTreeMap;
 use std::net::{SocketAddr, ToSocketAddrs};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -19,6 +20,7 @@ use std::time::Duration;
 use chrono_tz::Tz;
 
 use crate::desk::Email;
+use crate::model::Department;
 
 pub use error::ConfigError;
 pub use raw::{Alerts, Intake, Mail, SmtpTls, Status};
@@ -50,6 +52,9 @@ pub struct Config {
     pub national: National,
     /// The service's schedules and listener.
     pub service: Service,
+    /// The team's own regions (`[regions]`): department → region name,
+    /// overriding the official table for the departments it names.
+    pub regions: BTreeMap<Department, String>,
 }
 
 /// The manager team: sender identity and escalation recipients.
@@ -190,6 +195,8 @@ pub struct Service {
     pub keep_backups: u32,
     /// Where `/healthz` and `/metrics` listen; `None` when `listen = ""`.
     pub listen: Option<SocketAddr>,
+    /// The file of the bearer token the listener requires, if any.
+    pub http_token_file: Option<PathBuf>,
 }
 
 impl Default for Config {
@@ -336,6 +343,7 @@ impl Config {
         let smtp = raw.smtp.map(|s| smtp(s, &invalid)).transpose()?;
         let national = national(raw.national, &invalid)?;
         let service = service(raw.service, &invalid)?;
+        let regions = regions(raw.regions, &invalid)?;
         Ok(Config {
             data_dir: raw.data_dir,
             timezone,
@@ -348,6 +356,7 @@ impl Config {
             national,
             service,
             mail: raw.mail,
+            regions,
         })
     }
 
@@ -497,7 +506,36 @@ fn service(
         backup: schedule("backup", &s.backup)?,
         keep_backups: s.keep_backups,
         listen,
+        http_token_file: s.http_token_file,
     })
+}
+
+/// The team's regions, turned around: each department named once, with a
+/// valid code, under a region with a name.
+fn regions(
+    raw: BTreeMap<String, Vec<String>>,
+    invalid: &impl Fn(&str, String) -> ConfigError,
+) -> Result<BTreeMap<Department, String>, ConfigError> {
+    let mut out = BTreeMap::new();
+    for (region, codes) in raw {
+        let key = format!("regions.{region}");
+        if region.trim().is_empty() || region.chars().any(char::is_control) {
+            return Err(invalid(
+                "regions",
+                format!("«{}» is not a region name", region.escape_debug()),
+            ));
+        }
+        for code in codes {
+            let d = Department::parse(&code).map_err(|m| invalid(&key, m))?;
+            if let Some(other) = out.insert(d.clone(), region.clone()) {
+                return Err(invalid(
+                    &key,
+                    format!("department {d} is already in region «{other}»"),
+                ));
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// Whether `host` names this machine without asking a resolver: `localhost`

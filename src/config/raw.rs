@@ -5,6 +5,7 @@
 //! is what the rest of vigie reads, built from them once by
 //! [`super::Config::parse`], with every zone, schedule and address checked.
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
@@ -36,6 +37,11 @@ pub struct Config {
     pub service: Service,
     /// The team's mailbox (mail intake).
     pub mail: Mail,
+    /// The team's own grouping of departments into regions (reports):
+    /// region name → department codes. Departments not named keep their
+    /// official region.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub regions: BTreeMap<String, Vec<String>>,
 }
 
 /// The manager team: sender identity and escalation recipients.
@@ -118,6 +124,9 @@ pub struct Alerts {
     pub expired_every_days: u32,
     /// From this many days left (and after expiry) the team is copied.
     pub escalate_days: u32,
+    /// How many days before the end of a certificate the calendar says
+    /// "Lancer le renouvellement" (a CA's face-to-face check takes weeks).
+    pub renewal_lead_days: u32,
 }
 
 /// Status bands.
@@ -214,6 +223,9 @@ pub struct Service {
     pub keep_backups: u32,
     /// Address of `/healthz` and `/metrics`.
     pub listen: String,
+    /// A file holding the bearer token the HTTP listener requires; needed
+    /// to listen on anything but loopback.
+    pub http_token_file: Option<PathBuf>,
 }
 
 impl Default for Config {
@@ -230,6 +242,7 @@ impl Default for Config {
             national: National::default(),
             service: Service::default(),
             mail: Mail::default(),
+            regions: BTreeMap::new(),
         }
     }
 }
@@ -252,6 +265,7 @@ impl Default for Alerts {
             thresholds: vec![90, 60, 30, 15, 7, 1],
             expired_every_days: 7,
             escalate_days: 15,
+            renewal_lead_days: 45,
         }
     }
 }
@@ -308,6 +322,7 @@ impl Default for Service {
             backup: "0 30 2 * * *".into(),
             keep_backups: 14,
             listen: "127.0.0.1:9464".into(),
+            http_token_file: None,
         }
     }
 }

@@ -19,7 +19,9 @@ use std::time::Duration;
 
 use http_body_util::Full;
 use hyper::body::{Bytes, Incoming};
-use hyper::header::{HeaderValue, ALLOW, CONTENT_TYPE};
+use hyper::header::{
+    HeaderName, HeaderValue, ALLOW, AUTHORIZATION, CONTENT_TYPE, WWW_AUTHENTICATE,
+};
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper::{Method, StatusCode};
@@ -47,6 +49,9 @@ pub const MAX_HEAD: usize = 4096;
 /// thread, since handlers may read the store.
 type Handler = Arc<dyn Fn(&str) -> Response + Send + Sync>;
 
+/// A handler that also reads the query string (`/calendrier.ics?departement=31`).
+type QueryHandler = Arc<dyn Fn(&str, Option<&str>) -> Response + Send + Sync>;
+
 /// Which handler answers which path: a new page is one more
 /// [`route`](Router::route).
 ///
@@ -62,6 +67,14 @@ pub struct Router {
     routes: BTreeMap<String, Handler>,
     fallback: Handler,
     timeout: Duration,
+    /// Routes that read the query, and routes by path prefix (checked in
+    /// turn, longest prefix first, before the fallback).
+    query_routes: BTreeMap<String, QueryHandler>,
+    prefixes: Vec<(String, Handler)>,
+    /// The bearer token every request must carry, if any.
+    token: Option<Arc<[u8]>>,
+    /// Headers added to every response (the dashboard's CSP…).
+    headers: Vec<(HeaderName, HeaderValue)>,
 }
 
 impl Default for Router {
@@ -77,7 +90,61 @@ impl Router {
             routes: BTreeMap::new(),
             fallback: Arc::new(|_| (404, "text/plain", "not found\n".to_owned())),
             timeout: HANDLER_TIMEOUT,
+            query_routes: BTreeMap::new(),
+            prefixes: Vec::new(),
+            token: None,
+            headers: Vec::new(),
         }
+    }
+
+    /// Answers `path` (exactly) with `handler`, which also gets the query.
+    pub fn route_with_query<F>(mut self, path: &str, handler: F) -> Router
+    where
+        F: Fn(&str, Option<&str>) -> Response + Send + Sync + 'static,
+    {
+        self.query_routes.insert(path.to_owned(), Arc::new(handler));
+        self
+    }
+
+    /// Answers every path under `prefix` (`/guichets/`) with `handler`,
+    /// given the whole path.
+    pub fn prefix<F>(mut self, prefix: &str, handler: F) -> Router
+    where
+        F: Fn(&str) -> Response + Send + Sync + 'static,
+    {
+        self.prefixes.push((prefix.to_owned(), Arc::new(handler)));
+        self.prefixes
+            .sort_by_key(|(p, _)| std::cmp::Reverse(p.len()));
+        self
+    }
+
+    /// Requires `Authorization: Bearer <token>` on every request; others
+    /// get 401. The comparison takes the same time wherever the tokens
+    /// differ.
+    pub fn bearer(mut self, token: Option<String>) -> Router {
+        self.token = token.map(|t| Arc::from(t.into_bytes()));
+        self
+    }
+
+    /// Adds a header to every response.
+    pub fn header(mut self, name: &'static str, value: &str) -> Router {
+        if let Ok(v) = HeaderValue::from_str(value) {
+            self.headers.push((HeaderName::from_static(name), v));
+        }
+        self
+    }
+
+    /// Whether a request's `Authorization` header carries the token.
+    fn authorised(&self, authorization: Option<&HeaderValue>) -> bool {
+        let Some(token) = &self.token else {
+            return true;
+        };
+        let given = authorization
+            .and_then(|v| v.as_bytes().strip_prefix(b"Bearer "))
+            .unwrap_or_default();
+        // subtle compares equal-length slices in constant time; a length
+        // mismatch is answered at once, which tells only the length.
+        given.len() == token.len() && bool::from(subtle::ConstantTimeEq::ct_eq(given, &token[..]))
     }
 
     /// Answers `path` (exactly, query aside) with `handler`.
@@ -104,18 +171,38 @@ impl Router {
         self
     }
 
-    /// The handler for a path.
-    fn handler(&self, path: &str) -> Handler {
-        self.routes.get(path).unwrap_or(&self.fallback).clone()
+    /// The handler for a path and its query.
+    fn handler(&self, path: &str, query: Option<&str>) -> Handler {
+        if let Some(h) = self.routes.get(path) {
+            return h.clone();
+        }
+        if let Some(h) = self.query_routes.get(path) {
+            let (h, query) = (h.clone(), query.map(str::to_owned));
+            return Arc::new(move |p: &str| h(p, query.as_deref()));
+        }
+        self.prefixes
+            .iter()
+            .find(|(p, _)| path.starts_with(p.as_str()))
+            .map_or(&self.fallback, |(_, h)| h)
+            .clone()
     }
 
-    /// Answers one request: method check, routing, the handler under its
-    /// time limit.
-    async fn answer(&self, method: &Method, path: &str) -> Response {
+    /// Answers one request: method check, token, routing, the handler
+    /// under its time limit.
+    async fn answer(
+        &self,
+        method: &Method,
+        path: &str,
+        query: Option<&str>,
+        authorization: Option<&HeaderValue>,
+    ) -> Response {
         if method != Method::GET && method != Method::HEAD {
             return (405, "text/plain", "only GET and HEAD\n".to_owned());
         }
-        let handler = self.handler(path);
+        if !self.authorised(authorization) {
+            return (401, "text/plain", "a bearer token is required\n".to_owned());
+        }
+        let handler = self.handler(path, query);
         let path = path.to_owned();
         let work = tokio::task::spawn_blocking(move || handler(&path));
         match tokio::time::timeout(self.timeout, work).await {
@@ -231,10 +318,21 @@ pub async fn serve(listener: TcpListener, router: impl Into<Router>) {
                 let router = router.clone();
                 flag.store(true, Ordering::SeqCst);
                 async move {
-                    let (code, ctype, body) = router.answer(req.method(), req.uri().path()).await;
+                    let (code, ctype, body) = router
+                        .answer(
+                            req.method(),
+                            req.uri().path(),
+                            req.uri().query(),
+                            req.headers().get(AUTHORIZATION),
+                        )
+                        .await;
                     // hyper sends no body to a HEAD, and the GET's
                     // Content-Length.
-                    Ok::<_, Infallible>(response(code, ctype, body))
+                    let mut r = response(code, ctype, body);
+                    for (name, value) in &router.headers {
+                        r.headers_mut().insert(name.clone(), value.clone());
+                    }
+                    Ok::<_, Infallible>(r)
                 }
             });
             let conn = http.serve_connection(TokioIo::new(sock), service);
@@ -264,6 +362,12 @@ fn response(code: u16, ctype: &'static str, body: String) -> hyper::Response<Ful
     if code == 405 {
         r.headers_mut()
             .insert(ALLOW, HeaderValue::from_static("GET, HEAD"));
+    }
+    if code == 401 {
+        r.headers_mut().insert(
+            WWW_AUTHENTICATE,
+            HeaderValue::from_static("Bearer realm=\"vigie\""),
+        );
     }
     r
 }

@@ -282,14 +282,26 @@ impl Http {
         data_dir: &Arc<PathBuf>,
         cfg: &Arc<Mutex<Config>>,
     ) -> Result<(), String> {
+        // The configuration as it now stands (a reload replaces it first).
+        let config = cfg
+            .lock()
+            .map_err(|_| "service.listen: the configuration is unavailable".to_string())?
+            .clone();
+        // Before binding: a listener off loopback without a token is refused.
+        let token = super::dashboard::listener_token(&config)?;
         let listener = tokio::net::TcpListener::bind(address)
             .await
             .map_err(|e| format!("service.listen: cannot listen on {address}: {e}"))?;
         self.stop();
-        tracing::info!(address = %listener.local_addr().map(|a| a.to_string()).unwrap_or_default(), "health and metrics listening");
+        tracing::info!(address = %listener.local_addr().map(|a| a.to_string()).unwrap_or_default(), "dashboard, health and metrics listening");
+        let dashboard = super::dashboard::Dashboard::new(data_dir.to_path_buf(), config);
         let (shared, data_dir, cfg) = (shared.clone(), data_dir.clone(), cfg.clone());
         let route = move |path: &str| route(path, &shared, &data_dir, &cfg);
-        self.task = Some(tokio::spawn(super::http::serve(listener, Arc::new(route))));
+        let router = super::dashboard::routes(Arc::new(route).into(), dashboard).bearer(token);
+        self.task = Some(tokio::spawn(super::http::serve(
+            listener,
+            super::dashboard::secure_headers(router),
+        )));
         self.address = Some(address);
         Ok(())
     }

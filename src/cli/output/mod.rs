@@ -11,6 +11,7 @@ pub mod desk;
 pub mod log;
 pub mod mail;
 pub mod push;
+pub mod report;
 pub mod status;
 
 use std::io::Write;
