@@ -396,7 +396,7 @@ fn a_suspended_desk_gets_no_reminders() {
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     let out = case.run(&["--now", SOON, "alerts", "run", "--dry-run"]);
     assert!(
-        stderr(&out).contains("0 message(s) due"),
+        stderr(&out).contains("0 message(s) would be sent"),
         "{}",
         stderr(&out)
     );
@@ -412,7 +412,7 @@ fn a_suspended_desk_gets_no_reminders() {
     case.ok(&["desk", "resume", "732829320-00001"]);
     let out = case.run(&["--now", SOON, "alerts", "run", "--dry-run"]);
     assert!(
-        stderr(&out).contains("1 message(s) due"),
+        stderr(&out).contains("1 message(s) would be sent"),
         "{}",
         stderr(&out)
     );

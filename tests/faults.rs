@@ -750,10 +750,13 @@ fn a_symlink_planted_at_the_lock_is_refused_never_followed() {
 #[test]
 fn secrets_readable_by_others_are_warned_about_and_check_says_warning() {
     use std::os::unix::fs::PermissionsExt;
-    let case = Case::with_config(
+    // Known issuers set: without trust anchors `check` warns anyway (issue 18).
+    let case = Case::with_config(&format!(
         "[smtp]\nhost = \"127.0.0.1\"\nport = 2525\ntls = \"none\"\nfrom = \"vigie@example.org\"\nusername = \"vigie\"\npassword_file = \"pw\"\n\
-         [national]\ndestination = \"https\"\nurl = \"https://127.0.0.1:1/\"\nclient_cert = \"c.pem\"\nclient_key = \"k.pem\"\nserver_ca = \"ca.pem\"\n",
-    );
+         [national]\ndestination = \"https\"\nurl = \"https://127.0.0.1:1/\"\nclient_cert = \"c.pem\"\nclient_key = \"k.pem\"\nserver_ca = \"ca.pem\"\n\
+         [intake]\nknown_issuers_dir = \"{}\"\n",
+        crate::support::fixtures_dir().join("anchors").display()
+    ));
     let chmod = |name: &str, mode: u32| {
         std::fs::set_permissions(case.path(name), std::fs::Permissions::from_mode(mode)).unwrap()
     };
