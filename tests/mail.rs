@@ -10,7 +10,7 @@ use std::process::Command;
 use serde_json::Value;
 
 use crate::smtp::SmtpServer;
-use crate::support::{code, fixtures_dir, Case};
+use crate::support::{code, fixtures_dir, stderr, Case};
 
 fn manifest() -> Value {
     let text = std::fs::read_to_string(fixtures_dir().join("manifest.json")).expect("manifest");
@@ -708,4 +708,47 @@ fn fetch_moves_each_message_to_its_folder_only_once_it_is_recorded() {
             .len(),
         12
     );
+}
+
+/// DESIGN §13: with `--now` and without `VIGIE_NOW_SENDS=1`, mail intake is
+/// a what-if: the mailbox is left as it is, no reply goes out, and nothing
+/// is recorded (so the real fetch later takes every message in).
+#[test]
+fn now_without_the_test_variable_moves_replies_and_records_nothing() {
+    let (case, m, dir) = seeded();
+    let now = m["now"].as_str().unwrap();
+    let root = dir.join("Maildir");
+    std::fs::write(
+        case.path("vigie.toml"),
+        format!(
+            "[mail]\nsource = \"maildir\"\nmaildir = \"{}\"\n",
+            root.display()
+        ),
+    )
+    .unwrap();
+    let case = Case {
+        config: Some(case.path("vigie.toml")),
+        ..case
+    };
+    let before = files_in(&root.join("new")).len();
+    assert!(before > 0);
+    let outbox = || files_in(&case.data().join("outbox")).len();
+    let sent_before = outbox();
+    let out = case
+        .std_cmd()
+        .env_remove(crate::support::NOW_SENDS)
+        .args(["--now", now, "mail", "fetch", "--json"])
+        .output()
+        .unwrap();
+    let rows: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        rows.as_array().unwrap().len(),
+        before,
+        "every message judged"
+    );
+    assert!(stderr(&out).contains("what-if"), "{}", stderr(&out));
+    assert_eq!(files_in(&root.join("new")).len(), before, "nothing moved");
+    assert_eq!(outbox(), sent_before, "no reply");
+    let listed = case.json(&["mail", "list", "--json"]);
+    assert_eq!(listed.as_array().unwrap().len(), 0, "nothing recorded");
 }

@@ -83,6 +83,7 @@ fn fetch(ctx: &Context, a: FetchArgs) -> Result<(), CliError> {
             "no mailbox configured: set [mail] source = \"maildir\" and maildir = \"…\" in the configuration",
         ));
     }
+    ctx.tell_what_if();
     let done = app::mail::fetch(&ctx.env, a.dry_run, a.no_reply)?;
     for f in &done.reply_failures {
         ctx.warn(format!(
@@ -90,10 +91,11 @@ fn fetch(ctx: &Context, a: FetchArgs) -> Result<(), CliError> {
             f.message_id, f.error
         ));
     }
-    report(ctx, &done.records, a.json, a.dry_run)
+    report(ctx, &done.records, a.json, a.dry_run || ctx.env.what_if())
 }
 
 fn ingest(ctx: &Context, a: IngestArgs) -> Result<(), CliError> {
+    ctx.tell_what_if();
     let done = app::mail::ingest(&ctx.env, &a.paths, a.dry_run, a.no_reply)?;
     for f in &done.reply_failures {
         ctx.warn(format!(
@@ -101,7 +103,7 @@ fn ingest(ctx: &Context, a: IngestArgs) -> Result<(), CliError> {
             f.message_id, f.error
         ));
     }
-    report(ctx, &done.records, a.json, a.dry_run)
+    report(ctx, &done.records, a.json, a.dry_run || ctx.env.what_if())
 }
 
 /// Prints what became of each message; exit 3 when a certificate was refused.

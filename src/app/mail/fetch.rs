@@ -21,6 +21,8 @@ fn for_people(action: MailAction) -> bool {
 
 /// Fetches the configured mailbox; with `source = "none"`, nothing.
 pub fn fetch(env: &Env, dry_run: bool, no_reply: bool) -> Result<Ingested, AppError> {
+    // `--now` is a what-if (DESIGN §13): no move, no reply, nothing recorded.
+    let dry_run = dry_run || env.what_if();
     let cfg = &env.config.mail;
     let Some(root) = cfg.maildir.as_deref().filter(|_| cfg.source == "maildir") else {
         return Ok(Ingested {

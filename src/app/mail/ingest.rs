@@ -27,6 +27,8 @@ pub fn ingest(
     dry_run: bool,
     no_reply: bool,
 ) -> Result<Ingested, AppError> {
+    // `--now` is a what-if (DESIGN §13): no reply, nothing recorded.
+    let dry_run = dry_run || env.what_if();
     let raws =
         read_paths(paths, env.config.mail.max_message_bytes).map_err(|e| AppError::Read {
             file: e.path,
