@@ -956,3 +956,90 @@ fn relative_paths_in_the_configuration_are_read_from_its_folder() {
         stderr(&out)
     );
 }
+
+/// Issue 14, "Done when": a first load of 300 desks and their current
+/// certificates, then `push run` and `alerts run`, sends and pushes nothing;
+/// the next day's run sends only what became due that day (the desks whose
+/// certificate then reaches the first threshold, 90 days).
+#[test]
+fn a_first_load_of_300_desks_sends_and_pushes_nothing_and_the_next_day_only_what_is_due() {
+    const DESKS: u64 = 300;
+    const DUE_NEXT_DAY: u64 = 10;
+    let ca = root("AC de test");
+    let case = Case::new();
+    let mut roster = String::from("id,name,email\n");
+    let id = |n: u64| format!("732829320-{n:05}");
+    for n in 1..=DESKS {
+        roster.push_str(&format!("{},Guichet {n},g{n}@example.org\n", id(n)));
+    }
+    let csv = case.file("guichets.csv", roster);
+    case.ok(&["desk", "import", csv.to_str().unwrap()]);
+    let now = ymd(2027, 3, 1);
+    for n in 1..=DESKS {
+        // The first ones end 91 days from now (one day before the first
+        // threshold), the others well after it.
+        let days = if n <= DUE_NEXT_DAY {
+            91
+        } else {
+            120 + n as i64
+        };
+        let der = leaf(
+            &ca,
+            &id(n),
+            &format!("g{n}@example.org"),
+            ymd(2025, 6, 1),
+            now + chrono::Duration::days(days),
+            n,
+        );
+        case.file(&format!("existants/g{n}.cer"), der);
+    }
+    let (code, rows, err) = ingest(
+        &case,
+        &["--initial", case.path("existants").to_str().unwrap()],
+    );
+    assert_eq!(code, 0, "{err}");
+    let rows = rows.as_array().unwrap();
+    assert_eq!(rows.len() as u64, DESKS);
+    assert!(rows.iter().all(|r| r["outcome"] == "accepted"), "{err}");
+
+    let outbox = || {
+        std::fs::read_dir(case.data().join("outbox"))
+            .map(|d| d.count())
+            .unwrap_or(0)
+    };
+    let pushed = || {
+        std::fs::read_dir(case.data().join("national"))
+            .map(|d| {
+                d.filter(|e| {
+                    e.as_ref()
+                        .map(|e| e.file_name().to_string_lossy().ends_with(".pem"))
+                        .unwrap_or(false)
+                })
+                .count()
+            })
+            .unwrap_or(0)
+    };
+    case.ok(&["--now", NOW, "push", "run"]);
+    case.ok(&["--now", NOW, "alerts", "run"]);
+    assert_eq!(pushed(), 0, "a first load pushes nothing");
+    assert_eq!(outbox(), 0, "a first load sends nothing");
+
+    const NEXT_DAY: &str = "2027-03-02T09:00:00Z";
+    case.ok(&["--now", NEXT_DAY, "push", "run"]);
+    case.ok(&["--now", NEXT_DAY, "alerts", "run"]);
+    assert_eq!(pushed(), 0);
+    assert_eq!(outbox() as u64, DUE_NEXT_DAY, "only the 90-day reminders");
+    let mut alerted: Vec<String> = case
+        .json(&["alerts", "list", "--json"])
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| {
+            assert_eq!(a["threshold_days"], 90, "{a}");
+            a["desk"].as_str().unwrap().to_owned()
+        })
+        .collect();
+    alerted.sort();
+    let expected: Vec<String> = (1..=DUE_NEXT_DAY).map(id).collect();
+    assert_eq!(alerted, expected);
+}

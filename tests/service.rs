@@ -203,6 +203,11 @@ fn serve_runs_jobs_answers_health_refuses_a_twin_and_stops_on_sigterm() {
         metrics.contains("vigie_desks{state=\"missing\"} 2"),
         "{metrics}"
     );
+    // Every state's series exists from the start, suspended desks' included.
+    assert!(
+        metrics.contains("vigie_desks{state=\"suspended\"} 0"),
+        "{metrics}"
+    );
     assert!(
         metrics.contains("vigie_job_last_success_timestamp_seconds{job=\"backup\"}"),
         "{metrics}"

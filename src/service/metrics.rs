@@ -93,10 +93,17 @@ pub fn render(s: &Snapshot) -> String {
         "Desks per certificate state.",
         &mut out,
     );
-    let mut states: BTreeMap<&str, u64> = ["ok", "warning", "critical", "expired", "missing"]
-        .into_iter()
-        .map(|k| (k, 0))
-        .collect();
+    let mut states: BTreeMap<&str, u64> = [
+        "ok",
+        "warning",
+        "critical",
+        "expired",
+        "missing",
+        "suspended",
+    ]
+    .into_iter()
+    .map(|k| (k, 0))
+    .collect();
     for r in &s.rows {
         *states.entry(r.state.as_str()).or_default() += 1;
     }
