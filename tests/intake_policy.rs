@@ -1043,3 +1043,69 @@ fn a_first_load_of_300_desks_sends_and_pushes_nothing_and_the_next_day_only_what
     let expected: Vec<String> = (1..=DUE_NEXT_DAY).map(id).collect();
     assert_eq!(alerted, expected);
 }
+
+/// Issue 18: through the mailbox, a self-signed certificate naming a desk
+/// (sent from that desk's own contact address) goes to people: no refusal
+/// e-mailed to the desk, no automatic reply, nothing replaced.
+#[test]
+fn a_forged_certificate_by_mail_goes_to_people_never_to_the_desk() {
+    use base64::Engine as _;
+    let ca = root("AC de test");
+    let case = loaded(&ca, None);
+    let key = rcgen::KeyPair::generate().unwrap();
+    let forged = crate::support::seed::self_signed(&key, DESK2);
+    let b64 = base64::engine::general_purpose::STANDARD.encode(&forged);
+    let lines: Vec<&str> = b64
+        .as_bytes()
+        .chunks(76)
+        .map(|c| std::str::from_utf8(c).unwrap())
+        .collect();
+    let eml = format!(
+        "From: b@example.org\r\nTo: gestion@example.org\r\nSubject: Nouveau certificat\r\n\
+         Message-ID: <forge-1@example.org>\r\nDate: Mon, 1 Mar 2027 08:00:00 +0100\r\n\
+         MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"b\"\r\n\r\n\
+         --b\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nVoici le certificat.\r\n\
+         --b\r\nContent-Type: application/pkix-cert; name=\"guichet.cer\"\r\n\
+         Content-Disposition: attachment; filename=\"guichet.cer\"\r\n\
+         Content-Transfer-Encoding: base64\r\n\r\n{}\r\n--b--\r\n",
+        lines.join("\r\n")
+    );
+    let msg = case.file("forge.eml", eml);
+    let outbox = || {
+        std::fs::read_dir(case.data().join("outbox"))
+            .map(|d| d.count())
+            .unwrap_or(0)
+    };
+    let before = outbox();
+    let out = case.run(&[
+        "--now",
+        NOW,
+        "mail",
+        "ingest",
+        "--json",
+        msg.to_str().unwrap(),
+    ]);
+    let rows: Value = serde_json::from_slice(&out.stdout).unwrap_or(Value::Null);
+    let row = &rows[0];
+    assert_eq!(row["action"], "needs_human", "{rows} {}", stderr(&out));
+    assert_eq!(row["certificates"][0]["reason"]["code"], "self_signed");
+    assert_eq!(row["reply_message_id"], Value::Null, "{row}");
+    assert_eq!(outbox(), before, "no reply");
+    let kinds = alert_kinds(&case);
+    assert!(
+        !kinds.iter().any(|(k, _)| k == "refusal"),
+        "no refusal for the desk: {kinds:?}"
+    );
+    // The desk keeps its certificate.
+    let status = case.json(&["--now", NOW, "status", "--json"]);
+    let two = status
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["desk"] == DESK2)
+        .unwrap();
+    assert_eq!(
+        two["issuer"].as_str().map(|i| i.contains("AC de test")),
+        Some(true)
+    );
+}

@@ -84,7 +84,14 @@ impl Writer<'_> {
     ) -> Result<(), StoreError> {
         let mut ops = Vec::new();
         for d in decisions {
-            ops.extend(self.ops(d, &open.destination, &mut open.by_desk));
+            let mut these = self.ops(d, &open.destination, &mut open.by_desk);
+            // A refusal that is the team's to answer (a self-signed
+            // certificate, an unknown issuer: perhaps a forgery naming the
+            // desk) is never mailed to the desk; the message goes to people.
+            if refusal_for_people(d) {
+                these.retain(|op| !matches!(op, Op::Alert(_)));
+            }
+            ops.extend(these);
         }
         store.write_unflushed(|tx| {
             for op in &ops {
@@ -102,4 +109,10 @@ impl Writer<'_> {
             extra(tx)
         })
     }
+}
+
+/// Whether the decision is a refusal the team answers, not the desk
+/// ([`crate::cert::reason::Refusal::needs_people`]).
+pub fn refusal_for_people(d: &Decision) -> bool {
+    matches!(&d.outcome, super::Outcome::Refused { refusal, .. } if refusal.needs_people())
 }

@@ -7,7 +7,9 @@ use std::collections::{HashMap, HashSet};
 
 use crate::app::AppError;
 use crate::audit::AuditEntry;
-use crate::cert::ingest::{examine, Decision, Examined, Intake, OpenJobs, Outcome, Writer};
+use crate::cert::ingest::{
+    examine, refusal_for_people, Decision, Examined, Intake, OpenJobs, Outcome, Writer,
+};
 use crate::cert::sniff::SniffError;
 use crate::desk::DeskId;
 use crate::fingerprint::Sha256;
@@ -301,7 +303,11 @@ impl<'a> Taker<'a> {
             };
             decisions.push(d);
         }
-        rec.action = if rec
+        rec.action = if decisions.iter().any(refusal_for_people) {
+            // A self-signed certificate or an unknown issuer: the team
+            // decides (issue 18), no automatic answer to the sender.
+            MailAction::NeedsHuman
+        } else if rec
             .certificates
             .iter()
             .any(|c| c.outcome == CertOutcome::Refused)
