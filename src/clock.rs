@@ -35,8 +35,16 @@ pub fn days_between(now: Instant, until: Instant, tz: Tz) -> i64 {
 }
 
 /// Formats an instant as dd/mm/yyyy in `tz`, the way French letters write dates.
+///
+/// The X.509 date that means "no end" (RFC 5280 §4.1.2.5: 99991231235959Z)
+/// would fall in year 10000 east of UTC and print with a sign; a date past
+/// year 9999 is shown as the UTC day it was written as.
 pub fn french_date(at: Instant, tz: Tz) -> String {
-    at.with_timezone(&tz).format("%d/%m/%Y").to_string()
+    let local = at.with_timezone(&tz);
+    if chrono::Datelike::year(&local) > 9999 {
+        return at.format("%d/%m/%Y").to_string();
+    }
+    local.format("%d/%m/%Y").to_string()
 }
 
 /// RFC 3339 in UTC with a `Z`, to the second: the form of every JSON output.
@@ -64,5 +72,14 @@ mod tests {
     fn bad_instants_are_refused() {
         assert!(parse_instant("tomorrow").is_err());
         assert!(parse_instant("2027-01-09").is_err());
+    }
+
+    #[test]
+    fn the_no_end_date_prints_as_written() {
+        let tz: Tz = "Europe/Paris".parse().unwrap();
+        let at = parse_instant("9999-12-31T23:59:59Z").unwrap();
+        assert_eq!(french_date(at, tz), "31/12/9999");
+        let at = parse_instant("2027-06-30T23:30:00Z").unwrap();
+        assert_eq!(french_date(at, tz), "01/07/2027");
     }
 }

@@ -14,10 +14,6 @@
 //!
 //! HTML escaping is minijinja's; header folding and encoding are lettre's.
 
-use chrono_tz::Tz;
-
-use crate::clock::Instant;
-
 /// The longest desk name shown.
 pub const NAME_CHARS: usize = 160;
 /// The longest distinguished name (subject, issuer) shown.
@@ -93,16 +89,9 @@ pub fn base_name(path: &str) -> String {
     field(base, SHORT_CHARS)
 }
 
-/// The date of `at`, dd/mm/yyyy in `tz`. The X.509 date that means "no
-/// end" (RFC 5280 §4.1.2.5: 99991231235959Z) would fall in year 10000 east
-/// of UTC; a date past year 9999 is shown as the UTC day it was written as.
-pub fn date(at: Instant, tz: Tz) -> String {
-    let local = at.with_timezone(&tz);
-    if chrono::Datelike::year(&local) > 9999 {
-        return at.format("%d/%m/%Y").to_string();
-    }
-    local.format("%d/%m/%Y").to_string()
-}
+/// The date of `at`, dd/mm/yyyy in `tz` (the one rule for every date
+/// vigie prints, "no end" included).
+pub use crate::clock::french_date as date;
 
 #[cfg(test)]
 mod tests {
@@ -141,14 +130,5 @@ mod tests {
         );
         assert_eq!(base_name("guichet.cer"), "guichet.cer");
         assert_eq!(base_name("a/b\u{202e}rec.exe\n"), "brec.exe");
-    }
-
-    #[test]
-    fn the_no_end_date_prints_as_written() {
-        let tz: Tz = "Europe/Paris".parse().unwrap();
-        let at = crate::clock::parse_instant("9999-12-31T23:59:59Z").unwrap();
-        assert_eq!(date(at, tz), "31/12/9999");
-        let at = crate::clock::parse_instant("2027-06-30T23:30:00Z").unwrap();
-        assert_eq!(date(at, tz), "01/07/2027");
     }
 }
