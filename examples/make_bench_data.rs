@@ -4,7 +4,12 @@
 //! armour and PKCS#7 (DER and PEM); a quarter of the leaves hold an RSA-2048
 //! key (from a pool of four: generating RSA keys is slow), the rest P-256.
 //!
-//! Run: `cargo run --release --example make_bench_data -- OUT_DIR [N]`
+//! Run: `cargo run --release --example make_bench_data -- OUT_DIR [N [NOW]]`
+//!
+//! NOW (RFC 3339, default 2027-03-01T09:00:00Z) is the instant the validity
+//! periods are counted from; a second run with a later NOW makes renewals of
+//! the same desks (same identifiers and addresses, new keys and a new CA), as
+//! `bench/month.sh` uses them.
 
 use std::fmt::Write as _;
 use std::path::PathBuf;
@@ -32,11 +37,15 @@ fn siren(base: u32) -> String {
 
 fn main() {
     let mut args = std::env::args().skip(1);
-    let out = PathBuf::from(args.next().expect("usage: make_bench_data OUT_DIR [N]"));
+    let out = PathBuf::from(
+        args.next()
+            .expect("usage: make_bench_data OUT_DIR [N [NOW]]"),
+    );
     let n: u32 = args.next().map_or(10_000, |s| s.parse().expect("N"));
+    let now = args.next().unwrap_or_else(|| "2027-03-01T09:00:00Z".into());
     let certs = out.join("certs");
     std::fs::create_dir_all(&certs).expect("create OUT_DIR/certs");
-    let now = parse_instant("2027-03-01T09:00:00Z").expect("now");
+    let now = parse_instant(&now).expect("NOW: an RFC 3339 instant");
     let day = Duration::days(1);
     let root = Ca::root(
         "Racine banc vigie",
@@ -54,6 +63,12 @@ fn main() {
     )
     .expect("intermediate");
     let inter_pem = pem("CERTIFICATE", &inter.der);
+    // The issuing CA, for a team's `[intake] known_issuers_dir`: a second run
+    // makes a CA of the same name with a new key, which intake rightly does
+    // not take for the first one.
+    let anchors = out.join("anchors");
+    std::fs::create_dir_all(&anchors).expect("create OUT_DIR/anchors");
+    std::fs::write(anchors.join("intermediate.pem"), &inter_pem).expect("write the CA");
     let rsa: Vec<Key> = (0..4)
         .map(|_| devcert::rsa_key(2048).expect("RSA key"))
         .collect();
