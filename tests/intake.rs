@@ -614,12 +614,7 @@ fn openssl_view(file: &str, format: &str) -> Vec<[String; 5]> {
 
 #[test]
 fn inspect_agrees_with_openssl() {
-    if Command::new("openssl").arg("version").output().is_err() {
-        eprintln!(
-            "\n!!!!! openssl is not on PATH: inspect_agrees_with_openssl COMPARED NOTHING !!!!!\n"
-        );
-        return;
-    }
+    crate::need!(crate::support::tools::Tool::Openssl);
     let m = manifest();
     let case = Case::new();
     let mut compared = 0;

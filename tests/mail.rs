@@ -752,3 +752,45 @@ fn now_without_the_test_variable_moves_replies_and_records_nothing() {
     let listed = case.json(&["mail", "list", "--json"]);
     assert_eq!(listed.as_array().unwrap().len(), 0, "nothing recorded");
 }
+
+/// A scanned document beside the certificate is not copied nor judged, and
+/// a part too large to be a certificate file is refused as `cert ingest`
+/// refuses such a file (`too_large`), before being examined.
+#[test]
+fn parts_larger_than_a_certificate_file_can_be_are_not_examined() {
+    let (case, m, dir) = seeded();
+    let script = r#"
+import os, random, sys
+from email.message import EmailMessage
+fix, out = sys.argv[1], sys.argv[2]
+rand = random.Random(7)
+m = EmailMessage()
+m["From"] = "Guichet 1 <guichet-00001@example.org>"
+m["To"] = "gestion@example.org"
+m["Subject"] = "Certificat et dossier"
+m["Message-ID"] = "<gros@guichet.example.org>"
+m.set_content("Le certificat, et le dossier scanné.")
+m.add_attachment(open(os.path.join(fix, "valid.der.cer"), "rb").read(),
+                 maintype="application", subtype="octet-stream", filename="certificat.cer")
+m.add_attachment(rand.randbytes(3 << 20), maintype="application", subtype="pdf", filename="dossier.pdf")
+m.add_attachment(rand.randbytes(2 << 20), maintype="application", subtype="octet-stream", filename="gros.cer")
+open(out, "wb").write(bytes(m))
+"#;
+    let eml = dir.join("gros.eml");
+    let status = Command::new("python3")
+        .args(["-c", script])
+        .arg(fixtures_dir())
+        .arg(&eml)
+        .status()
+        .expect("python3");
+    assert!(status.success());
+    let (rows, code) = ingest(&case, &m, &[eml], &[]);
+    let certs = rows[0]["certificates"].as_array().unwrap();
+    let files: Vec<&str> = certs.iter().map(|c| c["file"].as_str().unwrap()).collect();
+    assert_eq!(files, ["certificat.cer", "gros.cer"], "{rows:?}");
+    assert_eq!(certs[0]["outcome"], "accepted");
+    assert_eq!(certs[0]["sha256"], leaf_sha(&m, "valid.der.cer"));
+    assert_eq!(certs[1]["outcome"], "refused");
+    assert_eq!(certs[1]["reason"]["code"], "too_large", "{:?}", certs[1]);
+    assert_eq!(code, 3, "a refused certificate file makes the exit code 3");
+}

@@ -561,25 +561,6 @@ struct Rendered {
     strong: Vec<String>,
 }
 
-/// The browser, or a clear failure: this test needs it.
-fn chromium() -> &'static str {
-    for name in ["chromium", "chromium-browser", "google-chrome"] {
-        let found = Command::new(name)
-            .arg("--version")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
-            .is_ok_and(|s| s.success());
-        if found {
-            return name;
-        }
-    }
-    panic!(
-        "chromium is needed to check how the e-mails' HTML renders: \
-         apt-get install -y chromium (the CI installs it, see .ci/run)"
-    );
-}
-
 const DOM_TEXT: &str = r#"
 import sys, json, html.parser
 class P(html.parser.HTMLParser):
@@ -606,7 +587,7 @@ print(json.dumps({"text": " ".join("".join(p.text).split()),
 "#;
 
 /// Loads `html` in headless chromium and reads back what it shows.
-fn render(browser: &str, html: &str) -> Rendered {
+fn render(browser: &Path, html: &str) -> Rendered {
     let dir = tempfile::tempdir().unwrap();
     let page = dir.path().join("message.html");
     std::fs::write(&page, html).unwrap();
@@ -675,7 +656,7 @@ fn words(s: &str) -> std::collections::BTreeSet<String> {
 
 /// Checks that the HTML part, as chromium renders it, says every word the
 /// text part says, and that each of `facts` stands out (is in a `<strong>`).
-fn check_html(browser: &str, m: &Parsed, facts: &[&str]) {
+fn check_html(browser: &Path, m: &Parsed, facts: &[&str]) {
     let r = render(browser, &m.html);
     // The text numbers its steps by hand; the HTML's <ol> draws the
     // numbers, which are not text of the page.
@@ -709,7 +690,7 @@ fn check_html(browser: &str, m: &Parsed, facts: &[&str]) {
 
 #[test]
 fn the_html_part_says_what_the_text_says_with_the_key_facts_standing_out() {
-    let browser = chromium();
+    let browser = crate::need!(crate::support::tools::Tool::Chromium);
     let case = Case::new();
     let mut urgent = seed_desk(2, "2027-06-24T10:00:00Z");
     urgent.emails.clear();
@@ -732,7 +713,7 @@ fn the_html_part_says_what_the_text_says_with_the_key_facts_standing_out() {
     };
     // Desk, end date, days left and what to do stand out.
     check_html(
-        browser,
+        &browser,
         about("732829320-00001"),
         &[
             "732829320-00001",
@@ -742,7 +723,7 @@ fn the_html_part_says_what_the_text_says_with_the_key_facts_standing_out() {
         ],
     );
     check_html(
-        browser,
+        &browser,
         about("732829320-00002"),
         &[
             "URGENT",
@@ -753,7 +734,7 @@ fn the_html_part_says_what_the_text_says_with_the_key_facts_standing_out() {
         ],
     );
     check_html(
-        browser,
+        &browser,
         about("732829320-00003"),
         &[
             "732829320-00003",
@@ -762,12 +743,12 @@ fn the_html_part_says_what_the_text_says_with_the_key_facts_standing_out() {
             "Demandez le renouvellement",
         ],
     );
-    check_html(browser, about("Synthèse"), &["732829320-00001"]);
+    check_html(&browser, about("Synthèse"), &["732829320-00001"]);
 
     // A refusal and its advice.
     let (_, m) = refusal_for("request.csr", "guichet.csr");
     check_html(
-        browser,
+        &browser,
         &m,
         &[
             "732829320-00001",

@@ -9,18 +9,11 @@ use std::time::Duration;
 use crate::report::{desk_id, python, seed_estate, NOW, SCRIPT_NAME};
 use crate::support::Case;
 
-/// The Chromium binary; the test fails loudly without it.
+/// The Chromium binary; the test that needs it has already checked it is
+/// there (`need!`).
 fn chromium_bin() -> PathBuf {
-    for c in ["chromium", "chromium-browser", "google-chrome"] {
-        if Command::new(c)
-            .arg("--version")
-            .output()
-            .is_ok_and(|o| o.status.success())
-        {
-            return PathBuf::from(c);
-        }
-    }
-    panic!("no Chromium: install Debian's chromium (apt-get install chromium, as .ci/run does)");
+    crate::support::tools::find(crate::support::tools::Tool::Chromium)
+        .expect("chromium: the test checks it first with need!")
 }
 
 /// Runs headless Chromium on `url` with `extra` arguments (a profile of its
@@ -151,6 +144,8 @@ fn check_status(status: &serde_json::Value, dom: &str) {
 
 #[test]
 fn the_report_renders_in_chromium_with_the_status_numbers_and_names_as_text() {
+    crate::need!(crate::support::tools::Tool::Chromium);
+    crate::need!(crate::support::tools::Tool::Python("json"));
     let case = Case::new();
     seed_estate(&case);
     let page = case.path("rapport.html");

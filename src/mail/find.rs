@@ -28,8 +28,11 @@ pub struct Candidate {
     pub file: String,
     /// Where it was found.
     pub found_in: FoundIn,
-    /// Its decoded bytes (empty for a refusal).
+    /// Its decoded bytes (empty for a refusal, and for a part larger than
+    /// the limit given to [`find_within`]).
     pub bytes: Vec<u8>,
+    /// The decoded size, kept when the bytes are not.
+    pub size: usize,
     /// A shape refused before any certificate is looked for.
     pub refusal: Option<MailRefusal>,
 }
@@ -44,6 +47,43 @@ pub struct Found {
     pub text: String,
     /// Whether the part count went past [`MAX_PARTS`] (the rest is unseen).
     pub truncated: bool,
+    /// Parts larger than this are not copied: no certificate file is that
+    /// large, and a scanned 20 MiB document copied once more is what made a
+    /// 25 MiB message peak past 150 MiB.
+    limit: usize,
+}
+
+impl Found {
+    /// A candidate from a part's bytes, copied only when within the limit.
+    fn part(&self, file: String, found_in: FoundIn, bytes: &[u8]) -> Candidate {
+        Candidate {
+            file,
+            found_in,
+            bytes: if bytes.len() <= self.limit {
+                bytes.to_vec()
+            } else {
+                Vec::new()
+            },
+            size: bytes.len(),
+            refusal: None,
+        }
+    }
+
+    /// The same, for bytes already owned (moved, not copied).
+    fn owned(&self, file: String, found_in: FoundIn, bytes: Vec<u8>) -> Candidate {
+        let size = bytes.len();
+        Candidate {
+            file,
+            found_in,
+            bytes: if size <= self.limit {
+                bytes
+            } else {
+                Vec::new()
+            },
+            size,
+            refusal: None,
+        }
+    }
 }
 
 /// The most body text kept for desk ids.
@@ -51,7 +91,16 @@ const MAX_TEXT: usize = 64 * 1024;
 
 /// Looks through a parsed message.
 pub fn find(msg: &Message<'_>) -> Found {
-    let mut found = Found::default();
+    find_within(msg, usize::MAX)
+}
+
+/// Looks through a parsed message, copying no part larger than `limit`
+/// bytes (intake's `max_file_bytes`: it would be refused as too large).
+pub fn find_within(msg: &Message<'_>, limit: usize) -> Found {
+    let mut found = Found {
+        limit,
+        ..Found::default()
+    };
     let mut budget = MAX_PARTS;
     walk(msg, 0, None, &mut found, &mut budget);
     found
@@ -92,18 +141,14 @@ fn walk(
                     found.text.push('\n');
                 }
                 match name {
-                    Some(n) => found.candidates.push(Candidate {
-                        file: n,
-                        found_in: place(FoundIn::Attachment),
-                        bytes: text.as_bytes().to_vec(),
-                        refusal: None,
-                    }),
-                    None if text.contains("-----BEGIN ") => found.candidates.push(Candidate {
-                        file: BODY.to_owned(),
-                        found_in: place(FoundIn::Body),
-                        bytes: text.as_bytes().to_vec(),
-                        refusal: None,
-                    }),
+                    Some(n) => {
+                        let c = found.part(n, place(FoundIn::Attachment), text.as_bytes());
+                        found.candidates.push(c);
+                    }
+                    None if text.contains("-----BEGIN ") => {
+                        let c = found.part(BODY.to_owned(), place(FoundIn::Body), text.as_bytes());
+                        found.candidates.push(c);
+                    }
                     None => {}
                 }
             }
@@ -119,12 +164,12 @@ fn walk(
                     found.text.push('\n');
                 }
                 if text.contains("-----BEGIN ") || name.is_some() {
-                    found.candidates.push(Candidate {
-                        file: name.unwrap_or_else(|| BODY.to_owned()),
-                        found_in: place(FoundIn::Body),
-                        bytes: text.into_bytes(),
-                        refusal: None,
-                    });
+                    let c = found.owned(
+                        name.unwrap_or_else(|| BODY.to_owned()),
+                        place(FoundIn::Body),
+                        text.into_bytes(),
+                    );
+                    found.candidates.push(c);
                 }
             }
             PartType::Binary(b) | PartType::InlineBinary(b) => {
@@ -143,6 +188,7 @@ fn refused(name: Option<String>, found_in: FoundIn, why: MailRefusal) -> Candida
         file: name.unwrap_or_else(|| format!("({})", why.code())),
         found_in,
         bytes: Vec::new(),
+        size: 0,
         refusal: Some(why),
     }
 }
@@ -186,12 +232,9 @@ fn binary(
         match archive::entries(bytes) {
             Ok(entries) => {
                 for (entry, data) in entries {
-                    found.candidates.push(Candidate {
-                        file: format!("{zip_name}/{}", crate::escape::file_name(&entry)),
-                        found_in: place(FoundIn::Archive),
-                        bytes: data,
-                        refusal: None,
-                    });
+                    let file = format!("{zip_name}/{}", crate::escape::file_name(&entry));
+                    let c = found.owned(file, place(FoundIn::Archive), data);
+                    found.candidates.push(c);
                 }
             }
             Err(why) => {
@@ -216,12 +259,12 @@ fn binary(
             } else {
                 FoundIn::Attachment
             };
-            found.candidates.push(Candidate {
-                file: name.unwrap_or_else(|| "smime.p7s".to_owned()),
-                found_in: place(own),
-                bytes: bytes.to_vec(),
-                refusal: None,
-            });
+            let c = found.part(
+                name.unwrap_or_else(|| "smime.p7s".to_owned()),
+                place(own),
+                bytes,
+            );
+            found.candidates.push(c);
             // An opaque signature wraps the message itself: look inside.
             if let Some(inner) = content.filter(|c| !c.is_empty()) {
                 if let Some(m) = MessageParser::default().parse(&inner) {
@@ -229,12 +272,14 @@ fn binary(
                 }
             }
         }
-        None => found.candidates.push(Candidate {
-            file: name.unwrap_or_else(|| "(pièce sans nom)".to_owned()),
-            found_in: place(FoundIn::Attachment),
-            bytes: bytes.to_vec(),
-            refusal: None,
-        }),
+        None => {
+            let c = found.part(
+                name.unwrap_or_else(|| "(pièce sans nom)".to_owned()),
+                place(FoundIn::Attachment),
+                bytes,
+            );
+            found.candidates.push(c);
+        }
     }
 }
 

@@ -20,6 +20,6 @@ pub mod smime;
 pub mod source;
 
 pub use attribute::{attribute, Attribution, Evidence};
-pub use find::{find, Candidate, Found};
+pub use find::{find, find_within, Candidate, Found};
 pub use message::Summary;
 pub use refusal::MailRefusal;

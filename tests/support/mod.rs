@@ -11,6 +11,7 @@ use assert_cmd::Command;
 pub mod certgen;
 pub mod proxy;
 pub mod seed;
+pub mod tools;
 
 /// The variable that lets `--now` send (DESIGN §13). Tests set it in
 /// [`Case::cmd`] and [`Case::std_cmd`], since most use `--now` to pin the

@@ -14,7 +14,7 @@ use crate::cert::sniff::SniffError;
 use crate::desk::DeskId;
 use crate::fingerprint::Sha256;
 use crate::mail::reply::{eligible, reply_id, Asked};
-use crate::mail::{attribute, find, Attribution, Evidence, Summary};
+use crate::mail::{attribute, find_within, Attribution, Evidence, Summary};
 use crate::model::{CertOutcome, FoundIn, MailAction, MailCert, MailReason, MailRecord};
 use crate::store::{Store, StoreError};
 
@@ -42,6 +42,8 @@ pub struct Taker<'a> {
     replies: bool,
     /// Replies decided today, by sender (`reply_limit_per_day`).
     sent_today: HashMap<String, u32>,
+    /// `intake.max_file_bytes`: a larger part is no certificate file.
+    max_file_bytes: usize,
 }
 
 impl<'a> Taker<'a> {
@@ -89,6 +91,7 @@ impl<'a> Taker<'a> {
             }
         }
         Ok(Taker {
+            max_file_bytes: usize::try_from(env.config.intake.max_file_bytes).unwrap_or(usize::MAX),
             replies: !dry_run && !no_reply,
             sent_today,
             store,
@@ -180,7 +183,7 @@ impl<'a> Taker<'a> {
             self.record(&rec, &[])?;
             return Ok(rec);
         };
-        let found = find(&msg);
+        let found = find_within(&msg, self.max_file_bytes);
         // Signatures over the message: who holds which key.
         let signatures = crate::mail::smime::signatures(&msg);
         let signed = !signatures.is_empty();
@@ -193,12 +196,22 @@ impl<'a> Taker<'a> {
         // hold nothing of a certificate (a PDF, a logo) are not reported.
         let mut items: Vec<(crate::mail::Candidate, Option<Examined>)> = Vec::new();
         let mut leaves = HashSet::new();
-        for c in found.candidates {
+        for mut c in found.candidates {
             if c.refusal.is_some() {
                 items.push((c, None));
                 continue;
             }
-            let e = examine(&c.file, Ok(c.bytes.clone()));
+            // Judged as `cert ingest` judges a file of that size: one past
+            // the limit is refused before being read.
+            let bytes = if c.size > self.max_file_bytes {
+                Err(SniffError::TooLarge {
+                    size: c.size as u64,
+                    limit: self.max_file_bytes as u64,
+                })
+            } else {
+                Ok(std::mem::take(&mut c.bytes))
+            };
+            let e = examine(&c.file, bytes);
             if !worth_reporting(&e, &c) {
                 continue;
             }
