@@ -21,6 +21,7 @@ mod mail;
 mod messages;
 mod push;
 mod report;
+mod report_bounce;
 mod report_dashboard;
 mod report_html;
 mod service;
