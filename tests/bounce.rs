@@ -269,6 +269,16 @@ fn a_bounce_naming_only_the_desk_address_marks_its_latest_alert() {
     assert_eq!(rows[0]["action"], "bounce");
     assert_eq!(rows[0]["desk"], Value::Null);
     assert_eq!(alerts(&case), all);
+    // A bounce of one of vigie's replies (no alert) names desk 2's address:
+    // the reply bounced, not desk 2's alert, which stays sent.
+    let reply = qmail
+        .replace("guichet3@", "guichet2@")
+        .replace("<q1@", "<q3@")
+        + "\r\n--- Below this line is a copy of the message.\r\n\r\nMessage-ID: <vigie.reply.0123@example.org>\r\n";
+    let file = case.file("reply-bounce.eml", reply);
+    let rows = ingest(&case, &file, &[]);
+    assert_eq!(rows[0]["action"], "bounce");
+    assert_eq!(alerts(&case), all);
 }
 
 /// A desk's message carrying an expired certificate, from its contact.

@@ -269,14 +269,21 @@ impl<'a> Taker<'a> {
             let reason =
                 crate::mail::bounce::reason(bytes).unwrap_or_else(|| "raison non donnée".into());
             let addresses = crate::mail::bounce::recipients(bytes);
-            let by_id = crate::mail::bounce::quoted_ids(bytes)
-                .into_iter()
-                .find_map(|id| self.directory.alerts.get(&id).map(|k| (id, k.clone())));
+            let quoted = crate::mail::bounce::quoted_ids(bytes);
+            let by_id = quoted
+                .iter()
+                .find_map(|id| self.directory.alerts.get(id).map(|k| (id, k.clone())));
             let target = match by_id {
                 Some((id, key)) => {
-                    rec.desk = self.directory.sent.get(&id).cloned().flatten();
+                    rec.desk = self.directory.sent.get(id).cloned().flatten();
                     rec.note = Some(format!("non-remise de {id} : {reason}"));
                     Some(key)
+                }
+                // It names one of vigie's messages that is no alert (a
+                // reply to a desk): that one bounced, no alert did.
+                None if !quoted.is_empty() => {
+                    rec.note = Some(format!("non-remise de {} : {reason}", quoted[0]));
+                    None
                 }
                 None => addresses.iter().find_map(|a| {
                     let key = self.directory.last_to.get(a)?.clone();
