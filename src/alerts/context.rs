@@ -157,6 +157,8 @@ pub struct DigestMore {
     pub failed_recipients: usize,
     /// Changes of issuer.
     pub issuer_changes: usize,
+    /// Desk addresses that bounce.
+    pub bounced: usize,
 }
 
 /// One failed push in the digest.
@@ -179,6 +181,22 @@ pub struct DigestFailedRecipient {
     pub address: String,
     /// The server's answer.
     pub answer: String,
+}
+
+/// A desk address that bounces (DESIGN §10): a message vigie sent it came
+/// back undeliverable, and the desk still has that address.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct DigestBounce {
+    /// Desk id.
+    pub desk: String,
+    /// Desk name.
+    pub name: String,
+    /// The address that bounced (empty when the bounce named none).
+    pub address: String,
+    /// The reason the bouncing server gave.
+    pub reason: String,
+    /// When the latest bounce was read, dd/mm/yyyy.
+    pub date: String,
 }
 
 /// The digest's content, fixed when the digest is decided so that a retry
@@ -207,6 +225,10 @@ pub struct DigestData {
     /// one (warning `issuer_changed`) since the previous digest.
     #[serde(default)]
     pub issuer_changes: Vec<DigestRefusal>,
+    /// Desk addresses that bounce (absent from digests recorded before it
+    /// existed).
+    #[serde(default)]
+    pub bounced: Vec<DigestBounce>,
     /// Lines left out of each section.
     #[serde(default)]
     pub more: DigestMore,

@@ -6,8 +6,8 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
 use super::context::{
-    DigestData, DigestDesk, DigestFailedRecipient, DigestMore, DigestPush, DigestRefusal,
-    DIGEST_SECTION_LINES,
+    DigestBounce, DigestData, DigestDesk, DigestFailedRecipient, DigestMore, DigestPush,
+    DigestRefusal, DIGEST_SECTION_LINES,
 };
 use super::deliver::{deliver_pending, team_or_manager, Outlet};
 use super::plan::message_id;
@@ -205,8 +205,27 @@ fn gather(store: &Store, config: &Config, now: Instant) -> Result<DigestData, Al
             });
         }
     }
+    data.bounced = bounced(store, tz)?;
     cap(&mut data);
     Ok(data)
+}
+
+/// The desk addresses that bounce (DESIGN §10), with the reason: listed in
+/// every digest while they do, since a bounced alert is not sent again.
+fn bounced(store: &Store, tz: chrono_tz::Tz) -> Result<Vec<DigestBounce>, StoreError> {
+    let desks = store.desks()?;
+    let names: HashMap<&crate::model::DeskId, &str> =
+        desks.iter().map(|d| (&d.id, d.name.as_str())).collect();
+    Ok(crate::model::bouncing_addresses(&desks, &store.alerts()?)
+        .into_iter()
+        .map(|b| DigestBounce {
+            desk: b.desk.to_string(),
+            name: names.get(&b.desk).copied().unwrap_or_default().to_owned(),
+            address: b.address.unwrap_or_default(),
+            reason: b.reason,
+            date: super::clean::date(b.at, tz),
+        })
+        .collect())
 }
 
 /// Cuts each section to [`DIGEST_SECTION_LINES`], counting what is left
@@ -226,5 +245,6 @@ fn cap(data: &mut DigestData) {
         no_email: cut(&mut data.no_email),
         failed_recipients: cut(&mut data.failed_recipients),
         issuer_changes: cut(&mut data.issuer_changes),
+        bounced: cut(&mut data.bounced),
     };
 }

@@ -109,7 +109,9 @@ impl RunSummary {
         }
         let c = self.by_kind.entry(kind).or_default();
         match state {
-            AlertState::Sent => c.sent += 1,
+            // A run never sees a bounce (they come back later, by mail):
+            // the message did leave.
+            AlertState::Sent | AlertState::Bounced => c.sent += 1,
             AlertState::Pending => c.pending += 1,
             AlertState::Failed | AlertState::Superseded => c.failed += 1,
         }

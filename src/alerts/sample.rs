@@ -5,8 +5,8 @@
 use std::collections::BTreeMap;
 
 use super::context::{
-    CertView, DeskView, DigestData, DigestDesk, DigestFailedRecipient, DigestMore, DigestPush,
-    DigestRefusal, MessageContext,
+    CertView, DeskView, DigestBounce, DigestData, DigestDesk, DigestFailedRecipient, DigestMore,
+    DigestPush, DigestRefusal, MessageContext,
 };
 use super::templates::{TemplateError, Templates};
 use super::AlertKind;
@@ -104,6 +104,13 @@ pub fn context(kind: AlertKind, config: &Config) -> MessageContext {
                     desk: line.id.clone(),
                     address: "ancienne-adresse@example.org".into(),
                     answer: "550 5.1.1 mailbox unavailable".into(),
+                }],
+                bounced: vec![DigestBounce {
+                    desk: line.id.clone(),
+                    name: line.name.clone(),
+                    address: "guichet-parti@example.org".into(),
+                    reason: "smtp; 550 5.1.1 user unknown".into(),
+                    date: "17/06/2027".into(),
                 }],
             }),
             None,

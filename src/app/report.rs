@@ -34,14 +34,17 @@ pub fn find_region(env: &Env, name: &str) -> Result<String, Vec<String>> {
 pub fn build(env: &Env, scope: Scope, since: Option<Instant>) -> Result<Report, AppError> {
     let store = env.store()?;
     let regions = regions(env);
+    let alerts = store.alerts()?;
     let logs = Logs {
-        alerts: store.alerts()?,
+        bouncing: crate::model::bouncing_addresses(&store.desks()?, &alerts),
+        alerts,
         ingests: {
             let mut v = store.audit_of("cert.ingest", "ok")?;
             v.extend(store.audit_of("cert.ingest", "refused")?);
             v.sort_by_key(|e| e.at);
             v
         },
+        mail: store.mail_records()?,
     };
     let last = last_alerts(&logs.alerts);
     let mut rows = Vec::new();

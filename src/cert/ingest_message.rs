@@ -74,12 +74,16 @@ impl Intake {
 impl Writer<'_> {
     /// Writes the decisions about one message's certificates and `extra`
     /// (the message's record) in one transaction, not flushed (see
-    /// [`Writer::write_batch`]).
+    /// [`Writer::write_batch`]). `replied`: the message gets a reply, which
+    /// tells the desk of each refusal in its thread, so no refusal alert is
+    /// written (one answer is enough); without a reply (a no-reply sender,
+    /// the day's limit reached, replies off) the refusal alert tells it.
     pub fn write_with(
         &self,
         store: &Store,
         decisions: &[Decision],
         open: &mut OpenJobs,
+        replied: bool,
         extra: impl Fn(&mut Tx<'_>) -> Result<(), StoreError>,
     ) -> Result<(), StoreError> {
         let mut ops = Vec::new();
@@ -88,7 +92,7 @@ impl Writer<'_> {
             // A refusal that is the team's to answer (a self-signed
             // certificate, an unknown issuer: perhaps a forgery naming the
             // desk) is never mailed to the desk; the message goes to people.
-            if refusal_for_people(d) {
+            if replied || refusal_for_people(d) {
                 these.retain(|op| !matches!(op, Op::Alert(_)));
             }
             ops.extend(these);

@@ -9,6 +9,13 @@
 //! superseded. Stores written by earlier releases read the same, and an
 //! earlier release can still read what this one writes.
 //!
+//! A bounced alert ([`AlertState::Bounced`]) is stored the same way: as
+//! state `failed` with an error that starts with [`BOUNCED`] and carries the
+//! reason the bouncing server gave, the address that bounced among
+//! `failed_recipients`, and when the bounce was read among `details`. It
+//! reads back as bounced, and an earlier release reads it as a failed
+//! message with that error (which it is, for the desk).
+//!
 //! Likewise a record's [`AlertSubject`] is stored as the optional fields
 //! `desk`, `sha256`, `threshold_days` and `slot` it replaced, with the same
 //! bytes and under the same key; a record whose fields fit no subject is
@@ -64,20 +71,47 @@ pub enum AlertState {
     /// one: the desk renewed, which is what the alert asked for, so this is
     /// not a failure. Listed and stored as `failed` (see the module's doc).
     Superseded,
+    /// Accepted by the SMTP server, then returned as undeliverable: a
+    /// bounce (DESIGN §10) named it, with the reason in `error`. Listed as
+    /// `bounced`; stored as `failed` (see the module's doc). Like a sent
+    /// message it is never sent again (one message per threshold): the
+    /// digest and the report show the address to people instead.
+    Bounced,
 }
 
 /// The error a superseded alert is listed and stored with; how the store
 /// tells it from a failed one.
 pub const SUPERSEDED: &str = "superseded: a newer certificate is current";
 
+/// How the error of a bounced alert starts, followed by the reason the
+/// bouncing server gave; how the store tells it from a failed one.
+pub const BOUNCED: &str = "bounced: ";
+
+/// The `details` key of a bounced alert's instant (RFC 3339), when vigie
+/// read the bounce.
+pub const BOUNCED_AT: &str = "bounced_at";
+
+/// The `details` key of the Message-ID of the bounce that named the alert.
+pub const BOUNCE_MESSAGE_ID: &str = "bounce_message_id";
+
 impl AlertState {
     /// The name `vigie alerts list` shows (DESIGN §8: `pending`, `sent` or
-    /// `failed`) and the store keeps: a superseded alert is `failed` there.
+    /// `failed`, and `bounced` from DESIGN §10): a superseded alert is
+    /// `failed` there.
     pub fn as_str(self) -> &'static str {
+        match self {
+            AlertState::Bounced => "bounced",
+            other => other.stored_str(),
+        }
+    }
+
+    /// The name the store keeps: a superseded or a bounced alert is
+    /// `failed` there, told apart by its error (see the module's doc).
+    pub fn stored_str(self) -> &'static str {
         match self {
             AlertState::Pending => "pending",
             AlertState::Sent => "sent",
-            AlertState::Failed | AlertState::Superseded => "failed",
+            AlertState::Failed | AlertState::Superseded | AlertState::Bounced => "failed",
         }
     }
 }
@@ -88,8 +122,8 @@ impl Serialize for AlertState {
     }
 }
 
-/// The states as stored: a superseded alert is told by its error, which
-/// only the record as a whole sees (`StoredAlert`).
+/// The states as stored: a superseded or bounced alert is told by its
+/// error, which only the record as a whole sees (`StoredAlert`).
 #[derive(Clone, Copy, Deserialize)]
 #[serde(rename_all = "lowercase")]
 enum StoredState {
@@ -413,6 +447,9 @@ impl TryFrom<StoredAlert> for AlertRecord {
             StoredState::Pending => AlertState::Pending,
             StoredState::Sent => AlertState::Sent,
             StoredState::Failed if s.error.as_deref() == Some(SUPERSEDED) => AlertState::Superseded,
+            StoredState::Failed if s.error.as_deref().is_some_and(|e| e.starts_with(BOUNCED)) => {
+                AlertState::Bounced
+            }
             StoredState::Failed => AlertState::Failed,
         };
         Ok(AlertRecord {
@@ -447,7 +484,7 @@ struct StoredAlertRef<'a> {
     threshold_days: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     slot: Option<String>,
-    state: AlertState,
+    state: &'static str,
     message_id: &'a Option<String>,
     recipients: &'a [String],
     created_at: &'a Instant,
@@ -471,20 +508,29 @@ impl Serialize for AlertRecord {
         // A superseded alert is stored as failed with its reason, whatever
         // `error` holds: the reason is what tells it apart when read back.
         let superseded = Some(SUPERSEDED.to_owned());
+        // Likewise a bounced one by its error's start.
+        let bounced = match &self.error {
+            Some(e) if e.starts_with(BOUNCED) => None,
+            other => Some(Some(format!(
+                "{BOUNCED}{}",
+                other.as_deref().unwrap_or_default()
+            ))),
+        };
         StoredAlertRef {
             desk: self.subject.desk(),
             sha256: self.subject.sha256(),
             kind: self.subject.kind(),
             threshold_days: self.subject.threshold_days(),
             slot: self.subject.slot(),
-            state: self.state,
+            state: self.state.stored_str(),
             message_id: &self.message_id,
             recipients: &self.recipients,
             created_at: &self.created_at,
             sent_at: &self.sent_at,
             attempts: self.attempts,
-            error: match self.state {
-                AlertState::Superseded => &superseded,
+            error: match (self.state, &bounced) {
+                (AlertState::Superseded, _) => &superseded,
+                (AlertState::Bounced, Some(b)) => b,
                 _ => &self.error,
             },
             details: &self.details,
@@ -541,6 +587,169 @@ impl AlertRecord {
         self.state = AlertState::Superseded;
         self.error = Some(SUPERSEDED.to_owned());
     }
+
+    /// Whether a bounce can mark this alert: it was handed to the server
+    /// (sent, or pending after a crash that followed the hand-over), or it
+    /// bounced already (another of its recipients bounces too).
+    pub fn can_bounce(&self) -> bool {
+        matches!(
+            self.state,
+            AlertState::Sent | AlertState::Pending | AlertState::Bounced
+        ) && self.message_id.is_some()
+    }
+
+    /// Marks the alert bounced (DESIGN §10): `reason` is what the bouncing
+    /// server said, `address` the recipient it names when it names one,
+    /// `report` the bounce's own Message-ID. A second bounce adds its
+    /// address and keeps the latest reason.
+    pub fn bounce(&mut self, reason: &str, address: Option<&str>, report: &str, at: Instant) {
+        self.state = AlertState::Bounced;
+        // One line: the reason is shown in lists and the digest.
+        let reason: String = reason
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+            .chars()
+            .take(300)
+            .collect();
+        self.error = Some(format!("{BOUNCED}{reason}"));
+        if let Some(a) = address {
+            match self
+                .failed_recipients
+                .iter_mut()
+                .find(|f| f.address.eq_ignore_ascii_case(a))
+            {
+                Some(f) => f.answer = reason,
+                None => self.failed_recipients.push(FailedRecipient {
+                    address: a.to_owned(),
+                    answer: reason,
+                }),
+            }
+        }
+        self.details.insert(
+            BOUNCED_AT.to_owned(),
+            at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        );
+        if !report.is_empty() {
+            self.details
+                .insert(BOUNCE_MESSAGE_ID.to_owned(), report.to_owned());
+        }
+    }
+
+    /// The reason a bounced alert came back with (its error without the
+    /// [`BOUNCED`] mark); `None` unless bounced.
+    pub fn bounce_reason(&self) -> Option<&str> {
+        if self.state != AlertState::Bounced {
+            return None;
+        }
+        let e = self.error.as_deref()?;
+        Some(e.strip_prefix(BOUNCED).unwrap_or(e))
+    }
+
+    /// When vigie read the bounce that marked this alert, if it did.
+    pub fn bounced_at(&self) -> Option<Instant> {
+        if self.state != AlertState::Bounced {
+            return None;
+        }
+        self.details
+            .get(BOUNCED_AT)
+            .and_then(|s| chrono::DateTime::parse_from_rfc3339(s).ok())
+            .map(|d| d.with_timezone(&chrono::Utc))
+    }
+}
+
+/// A desk address that bounces: a message vigie sent to it came back
+/// undeliverable (an alert in state [`AlertState::Bounced`]), the desk
+/// still has the address, and nothing sent to it since has gone out
+/// without bouncing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BouncingAddress {
+    /// The desk.
+    pub desk: DeskId,
+    /// The address; `None` when the bounce named none that vigie sent to.
+    pub address: Option<String>,
+    /// The reason the bouncing server gave (the latest bounce's).
+    pub reason: String,
+    /// When vigie read the latest bounce.
+    pub at: Instant,
+}
+
+/// The desk addresses that bounce (see [`BouncingAddress`]), by desk then
+/// address: what the digest and the report show people, since a bounced
+/// message is not sent again (one message per threshold). An address is
+/// no longer listed once the desk's addresses change (`desk edit`), or
+/// once a message sent to it after the bounce was accepted and has not
+/// bounced.
+pub fn bouncing_addresses(desks: &[super::Desk], alerts: &[AlertRecord]) -> Vec<BouncingAddress> {
+    let emails: std::collections::HashMap<&DeskId, Vec<String>> = desks
+        .iter()
+        .map(|d| {
+            let e = d.emails.iter().map(|e| e.as_str().to_lowercase()).collect();
+            (&d.id, e)
+        })
+        .collect();
+    // The last time each address was handed a message that did not bounce.
+    let mut delivered: std::collections::HashMap<String, Instant> =
+        std::collections::HashMap::new();
+    for a in alerts.iter().filter(|a| a.state == AlertState::Sent) {
+        let at = a.sent_at.unwrap_or(a.created_at);
+        for r in &a.recipients {
+            let e = delivered.entry(r.to_lowercase()).or_insert(at);
+            *e = (*e).max(at);
+        }
+    }
+    let mut latest: BTreeMap<(DeskId, Option<String>), BouncingAddress> = BTreeMap::new();
+    for a in alerts.iter().filter(|a| a.state == AlertState::Bounced) {
+        let Some(desk) = a.desk() else { continue };
+        let Some(current) = emails.get(desk) else {
+            continue;
+        };
+        let at = a.bounced_at().unwrap_or(a.sent_at.unwrap_or(a.created_at));
+        let named: Vec<Option<String>> = a
+            .failed_recipients
+            .iter()
+            .map(|f| f.address.to_lowercase())
+            .filter(|f| current.contains(f))
+            .map(Some)
+            .collect();
+        let addresses = if a.failed_recipients.is_empty() {
+            // The bounce named no address: the desk is listed while one
+            // of the message's recipients is still its address.
+            let still = a
+                .recipients
+                .iter()
+                .any(|r| current.contains(&r.to_lowercase()));
+            if still {
+                vec![None]
+            } else {
+                Vec::new()
+            }
+        } else {
+            named
+        };
+        for address in addresses {
+            let later = address
+                .as_ref()
+                .and_then(|ad| delivered.get(ad))
+                .is_some_and(|d| *d > at);
+            if later {
+                continue;
+            }
+            let line = BouncingAddress {
+                desk: desk.clone(),
+                address: address.clone(),
+                reason: a.bounce_reason().unwrap_or_default().to_owned(),
+                at,
+            };
+            let e = latest
+                .entry((desk.clone(), address))
+                .or_insert(line.clone());
+            if line.at >= e.at {
+                *e = line;
+            }
+        }
+    }
+    latest.into_values().collect()
 }
 
 /// The key of an alert record: one message per (kind, desk, certificate,
@@ -633,6 +842,116 @@ mod tests {
         assert_eq!(AlertState::Sent.as_str(), "sent");
         assert!(serde_json::from_str::<AlertState>(r#""superseded""#).is_err());
     }
+    #[test]
+    fn a_bounced_alert_is_stored_as_failed_with_its_reason_and_listed_bounced() {
+        let mut rec: AlertRecord = serde_json::from_str(&old(&format!(
+            r#""desk":"{DESK}","sha256":"{CERT}","kind":"threshold","threshold_days":30"#
+        )))
+        .unwrap();
+        rec.state = AlertState::Sent;
+        rec.message_id = Some("<vigie.1@example.org>".into());
+        rec.recipients = vec!["g@example.org".into()];
+        let sent = serde_json::to_string(&rec).unwrap();
+        assert!(rec.can_bounce());
+        let at = chrono::DateTime::UNIX_EPOCH;
+        rec.bounce(
+            "smtp; 550 5.1.1\n  user unknown",
+            Some("g@example.org"),
+            "<b@mx>",
+            at,
+        );
+        assert_eq!(rec.state, AlertState::Bounced);
+        assert_eq!(rec.bounce_reason(), Some("smtp; 550 5.1.1 user unknown"));
+        assert_eq!(rec.bounced_at(), Some(at));
+        let json = serde_json::to_string(&rec).unwrap();
+        assert!(json.contains(r#""state":"failed""#), "{json}");
+        assert!(
+            json.contains(r#""error":"bounced: smtp; 550 5.1.1 user unknown""#),
+            "{json}"
+        );
+        assert!(json.contains(r#""failed_recipients":[{"address":"g@example.org","answer":"smtp; 550 5.1.1 user unknown"}]"#), "{json}");
+        let back: AlertRecord = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, rec);
+        assert_eq!(serde_json::to_string(&back).unwrap(), json);
+        // Listed as bounced; every other state keeps its name.
+        assert_eq!(
+            serde_json::to_value(AlertState::Bounced).unwrap(),
+            "bounced"
+        );
+        for (s, name) in [
+            (AlertState::Pending, "pending"),
+            (AlertState::Sent, "sent"),
+            (AlertState::Failed, "failed"),
+            (AlertState::Superseded, "failed"),
+        ] {
+            assert_eq!(serde_json::to_value(s).unwrap(), name);
+            assert_eq!(s.stored_str(), name);
+        }
+        // A second bounce of another recipient adds it.
+        rec.bounce("552 full", Some("h@example.org"), "", at);
+        assert_eq!(rec.failed_recipients.len(), 2);
+        // A record without the mark reads as it did.
+        let plain: AlertRecord = serde_json::from_str(&sent).unwrap();
+        assert_eq!(plain.state, AlertState::Sent);
+        assert_eq!(serde_json::to_string(&plain).unwrap(), sent);
+        // Failed and superseded alerts never left: no bounce marks them.
+        let mut failed: AlertRecord = serde_json::from_str(OLD_FAILED).unwrap();
+        failed.message_id = Some("<vigie.2@example.org>".into());
+        assert!(!failed.can_bounce());
+    }
+
+    #[test]
+    fn bouncing_addresses_are_those_the_desk_still_has_and_nothing_reached_since() {
+        use crate::model::{Desk, Email};
+        let desk = DeskId::parse(DESK).unwrap();
+        let d: Desk = serde_json::from_value(serde_json::json!({
+            "id": DESK, "name": "Guichet", "emails": ["g@example.org", "h@example.org"],
+            "department": null, "mode": "async", "lang": "fr",
+            "created_at": "2027-01-01T00:00:00Z"
+        }))
+        .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(d.emails[0], Email::parse("g@example.org").unwrap());
+        let t = |s: &str| chrono::DateTime::parse_from_rfc3339(s).unwrap().to_utc();
+        let mut a: AlertRecord = serde_json::from_str(&old(&format!(
+            r#""desk":"{DESK}","sha256":"{CERT}","kind":"threshold","threshold_days":30"#
+        )))
+        .unwrap();
+        a.state = AlertState::Sent;
+        a.message_id = Some("<vigie.1@example.org>".into());
+        a.recipients = vec!["g@example.org".into(), "h@example.org".into()];
+        a.sent_at = Some(t("2027-01-01T09:00:00Z"));
+        let mut bounced = a.clone();
+        bounced.bounce(
+            "550 user unknown",
+            Some("G@example.org"),
+            "",
+            t("2027-01-02T09:00:00Z"),
+        );
+        let got = bouncing_addresses(std::slice::from_ref(&d), &[bounced.clone()]);
+        assert_eq!(
+            got,
+            vec![BouncingAddress {
+                desk: desk.clone(),
+                address: Some("g@example.org".into()),
+                reason: "550 user unknown".into(),
+                at: t("2027-01-02T09:00:00Z"),
+            }]
+        );
+        // A message accepted for the address after the bounce clears it.
+        let mut later = a.clone();
+        later.subject = AlertSubject::Threshold {
+            desk: desk.clone(),
+            cert: CERT.parse().unwrap(),
+            days: 15,
+        };
+        later.sent_at = Some(t("2027-01-10T09:00:00Z"));
+        assert!(bouncing_addresses(std::slice::from_ref(&d), &[bounced.clone(), later]).is_empty());
+        // So does the desk's address changing.
+        let mut moved = d.clone();
+        moved.emails.remove(0);
+        assert!(bouncing_addresses(&[moved], &[bounced]).is_empty());
+    }
+
     /// A record as earlier releases wrote it, with the given subject fields.
     fn old(subject: &str) -> String {
         format!(

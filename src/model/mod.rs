@@ -24,7 +24,8 @@ mod roster;
 mod sha256;
 
 pub use alert::{
-    alert_key, AlertKind, AlertRecord, AlertState, AlertSubject, FailedRecipient, SubjectError,
+    alert_key, bouncing_addresses, AlertKind, AlertRecord, AlertState, AlertSubject,
+    BouncingAddress, FailedRecipient, SubjectError, BOUNCED, BOUNCED_AT, BOUNCE_MESSAGE_ID,
     SUPERSEDED,
 };
 pub use audit::AuditEntry;

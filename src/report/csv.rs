@@ -62,6 +62,7 @@ pub fn alert_state_fr(s: AlertState) -> &'static str {
         AlertState::Sent => "envoyée",
         AlertState::Failed => "en échec",
         AlertState::Superseded => "sans objet",
+        AlertState::Bounced => "non remise",
     }
 }
 

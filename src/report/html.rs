@@ -195,29 +195,71 @@ pub fn page(report: &Report, regions: &Regions, links: bool) -> String {
     }
     out.push_str("</section>");
 
-    // Undelivered messages.
+    // Addresses that bounce, and messages that did not reach an address.
     let _ = write!(
         out,
-        "<section id=\"non-remis\"><h2>Adresses en échec depuis le {}</h2>",
+        "<section id=\"non-remis\"><h2>Adresses qui reviennent en erreur ou refusées</h2>\
+         <p class=\"note\">Les adresses dont un message est revenu en erreur, tant que le \
+         guichet les garde ; les envois refusés depuis le {}. Un message revenu en erreur \
+         n'est pas renvoyé : corriger l'adresse du guichet.</p>",
         french_date(report.since, tz)
     );
     if report.undelivered.is_empty() {
         out.push_str("<p>Tous les messages de la période ont été remis.</p>");
     } else {
         out.push_str(
-            "<table><thead><tr><th>Guichet</th><th>Adresses</th><th>Raison</th><th>Date</th>\
-             </tr></thead><tbody>",
+            "<table><thead><tr><th>Guichet</th><th>Adresses</th><th>Retour</th><th>Raison</th>\
+             <th>Date</th></tr></thead><tbody>",
         );
         for u in &report.undelivered {
             out.push_str("<tr><td>");
             desk_ref(&mut out, &u.desk, links);
             let _ = write!(
                 out,
-                "</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-                esc(&u.recipients.join(", ")),
+                "</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                if u.recipients.is_empty() {
+                    "adresse non précisée".to_owned()
+                } else {
+                    esc(&u.recipients.join(", ")).to_string()
+                },
+                u.how.fr(),
                 esc(&u.error),
                 french_date(u.at, tz)
             );
+        }
+        out.push_str("</tbody></table>");
+    }
+    out.push_str("</section>");
+
+    // Messages from the mailbox waiting for people.
+    let _ = write!(
+        out,
+        "<section id=\"a-lire\"><h2>Messages en attente d'une personne ({})</h2>\
+         <p class=\"note\">Messages reçus depuis le {} que vigie a laissés à l'équipe \
+         (dossier « à traiter » de la boîte).</p>",
+        report.waiting.len(),
+        french_date(report.since, tz)
+    );
+    if report.waiting.is_empty() {
+        out.push_str("<p>Aucun message en attente.</p>");
+    } else {
+        out.push_str(
+            "<table><thead><tr><th>Reçu le</th><th>Expéditeur</th><th>Objet</th>\
+             <th>Guichet</th><th>Pourquoi</th></tr></thead><tbody>",
+        );
+        for w in &report.waiting {
+            let _ = write!(
+                out,
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>",
+                french_date(w.at, tz),
+                esc(w.from.as_deref().unwrap_or("inconnu")),
+                esc(w.subject.as_deref().unwrap_or("(sans objet)")),
+            );
+            match &w.desk {
+                Some(d) => desk_ref(&mut out, d, links),
+                None => out.push_str("non attribué"),
+            }
+            let _ = write!(out, "</td><td>{}</td></tr>", esc(&w.why));
         }
         out.push_str("</tbody></table>");
     }

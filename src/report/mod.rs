@@ -20,7 +20,9 @@ use std::collections::{BTreeMap, HashMap};
 use chrono_tz::Tz;
 
 use crate::clock::{days_between, Instant};
-use crate::model::{AlertRecord, AlertState, AuditEntry, DeskId, Sha256};
+use crate::model::{
+    AlertRecord, AlertState, AuditEntry, BouncingAddress, DeskId, MailAction, MailRecord, Sha256,
+};
 
 pub use self::csv::{write_csv, CSV_HEADER};
 pub use chart::timeline_svg;
@@ -93,10 +95,36 @@ pub struct IntakeLine {
     pub detail: String,
 }
 
+/// How a message failed to reach an address.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Undelivery {
+    /// The message reached no one (refused by the server, no valid
+    /// address): the alert is `failed`.
+    Failed,
+    /// The server refused this address and took the message for others.
+    Refused,
+    /// The message came back undeliverable (a bounce): the address still
+    /// bounces (see [`crate::model::bouncing_addresses`]).
+    Bounced,
+}
+
+impl Undelivery {
+    /// In French, for the page.
+    pub fn fr(self) -> &'static str {
+        match self {
+            Undelivery::Failed => "non envoyé",
+            Undelivery::Refused => "refusé par le serveur",
+            Undelivery::Bounced => "revenu en erreur",
+        }
+    }
+}
+
 /// A message to a desk that did not reach it (refused by the server, or
-/// without a valid address).
+/// without a valid address), or an address of the desk that bounces.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Undelivered {
+    /// How.
+    pub how: Undelivery,
     /// The desk.
     pub desk: String,
     /// The addresses it was sent to.
@@ -105,6 +133,44 @@ pub struct Undelivered {
     pub error: String,
     /// When it was decided.
     pub at: Instant,
+}
+
+/// A message from the mailbox left to people (`needs_human`, DESIGN §10).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Waiting {
+    /// When vigie took it in.
+    pub at: Instant,
+    /// Its sender, as written.
+    pub from: Option<String>,
+    /// Its subject.
+    pub subject: Option<String>,
+    /// The desk it names, when its evidence named one.
+    pub desk: Option<String>,
+    /// Why people must look at it.
+    pub why: String,
+}
+
+impl Waiting {
+    /// The line of a message left to people: why is its note, else its
+    /// certificates' reasons (a self-signed certificate, an unknown
+    /// issuer: the team decides).
+    fn of(m: &MailRecord) -> Waiting {
+        let why = m.note.clone().unwrap_or_else(|| {
+            m.certificates
+                .iter()
+                .filter_map(|c| c.reason.as_ref())
+                .map(|r| format!("{} : {}", r.code, r.message))
+                .collect::<Vec<_>>()
+                .join(" ; ")
+        });
+        Waiting {
+            at: m.received_at,
+            from: m.from.clone(),
+            subject: m.subject.clone(),
+            desk: m.desk.as_ref().map(|d| d.to_string()),
+            why,
+        }
+    }
 }
 
 /// A renewal: a certificate alerted about, then replaced by an accepted
@@ -138,8 +204,12 @@ pub struct Report {
     pub rows: Vec<ReportRow>,
     /// The intake of the period, oldest first.
     pub intake: Vec<IntakeLine>,
-    /// The messages of the period that did not reach their desk.
+    /// The addresses of desks that bounce, then the messages of the
+    /// period that did not reach their desk or one of its addresses.
     pub undelivered: Vec<Undelivered>,
+    /// The messages of the period from the mailbox left to people, oldest
+    /// first.
+    pub waiting: Vec<Waiting>,
     /// The renewals measured, for the departments' renewal delay.
     pub renewals: Vec<Renewal>,
 }
@@ -151,6 +221,10 @@ pub struct Logs {
     pub alerts: Vec<AlertRecord>,
     /// The `cert.ingest` lines of the audit log, oldest first.
     pub ingests: Vec<AuditEntry>,
+    /// The desk addresses that bounce ([`crate::model::bouncing_addresses`]).
+    pub bouncing: Vec<BouncingAddress>,
+    /// The messages taken from the mailbox.
+    pub mail: Vec<MailRecord>,
 }
 
 impl Report {
@@ -198,21 +272,58 @@ impl Report {
                 })
             })
             .collect();
-        let undelivered = logs
-            .alerts
+        // Addresses that bounce come first: they stay a problem until
+        // fixed, whatever the period.
+        let mut undelivered: Vec<Undelivered> = logs
+            .bouncing
             .iter()
-            .filter(|a| a.state == AlertState::Failed && a.created_at >= since)
-            .filter_map(|a| {
-                let desk = a.subject.desk()?;
-                departments
-                    .contains_key(desk.as_str())
-                    .then(|| Undelivered {
-                        desk: desk.to_string(),
-                        recipients: a.recipients.clone(),
-                        error: a.error.clone().unwrap_or_default(),
-                        at: a.created_at,
-                    })
+            .filter(|b| departments.contains_key(b.desk.as_str()))
+            .map(|b| Undelivered {
+                how: Undelivery::Bounced,
+                desk: b.desk.to_string(),
+                recipients: b.address.iter().cloned().collect(),
+                error: b.reason.clone(),
+                at: b.at,
             })
+            .collect();
+        for a in logs.alerts.iter().filter(|a| a.created_at >= since) {
+            let Some(desk) = a.subject.desk() else {
+                continue;
+            };
+            if !departments.contains_key(desk.as_str()) {
+                continue;
+            }
+            match a.state {
+                AlertState::Failed => undelivered.push(Undelivered {
+                    how: Undelivery::Failed,
+                    desk: desk.to_string(),
+                    recipients: a.recipients.clone(),
+                    error: a.error.clone().unwrap_or_default(),
+                    at: a.created_at,
+                }),
+                // DESIGN §13: refused addresses of a message that went to
+                // the others.
+                AlertState::Sent => {
+                    for f in &a.failed_recipients {
+                        undelivered.push(Undelivered {
+                            how: Undelivery::Refused,
+                            desk: desk.to_string(),
+                            recipients: vec![f.address.clone()],
+                            error: f.answer.clone(),
+                            at: a.sent_at.unwrap_or(a.created_at),
+                        });
+                    }
+                }
+                _ => {}
+            }
+        }
+        let waiting = logs
+            .mail
+            .iter()
+            .filter(|m| m.action == MailAction::NeedsHuman)
+            .filter(|m| m.received_at >= since && m.received_at <= now)
+            .filter(|m| in_scope(m.desk.as_ref()))
+            .map(Waiting::of)
             .collect();
         let renewals = renewals(&departments, logs, tz)
             .into_iter()
@@ -226,6 +337,7 @@ impl Report {
             rows,
             intake,
             undelivered,
+            waiting,
             renewals,
         }
     }

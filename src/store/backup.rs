@@ -4,6 +4,12 @@
 //! consistent picture. Values are written as the JSON they are stored as
 //! (without the version byte), keys in hexadecimal, so that a person can read
 //! a backup and a later release can restore an older one.
+//!
+//! The `mail` tree (messages taken from the mailbox) is carried since the
+//! release that added the alert state `bounced`: its records as JSON, its
+//! Message-ID pointers raw. Without it a restored store took every message
+//! still in the mailbox in again as new. A backup without it restores as
+//! before, with no message known.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -17,7 +23,7 @@ use super::codec::VALUE_VERSION;
 use super::disk::{remove_store_dir, swap_in, RESTORING, STORE};
 use super::{trees, Store, StoreError, SCHEMA_VERSION};
 use crate::model::{
-    AlertRecord, AuditEntry, CertRecord, CertSummary, Desk, Instant, JobRun, PushJob,
+    AlertRecord, AuditEntry, CertRecord, CertSummary, Desk, Instant, JobRun, MailRecord, PushJob,
 };
 
 /// The backup document.
@@ -100,13 +106,22 @@ pub fn decode_backup(backup: &Backup) -> Result<Vec<Write>, BackupError> {
                 reason,
             };
             let key = hex::decode(&e.key).map_err(|_| damaged("key not hexadecimal".into()))?;
-            let value = if is_raw(name) {
+            if *tree == trees::MAIL && !(key.starts_with(b"s/") || key.starts_with(b"m/")) {
+                return Err(damaged("not a message's key (s/… or m/…)".into()));
+            }
+            let value = if is_raw(name, &key) {
                 let raw = e
                     .value
                     .get("raw")
                     .and_then(|r| r.as_str())
                     .ok_or_else(|| damaged("no \"raw\" value".into()))?;
-                hex::decode(raw).map_err(|_| damaged("value not hexadecimal".into()))?
+                let v = hex::decode(raw).map_err(|_| damaged("value not hexadecimal".into()))?;
+                // A Message-ID points to a message's SHA-256, in hexadecimal.
+                let sha = |v: &[u8]| crate::model::Sha256::from_hex(v).is_some();
+                if *tree == trees::MAIL && !sha(&v) {
+                    return Err(damaged("not a message's SHA-256".into()));
+                }
+                v
             } else {
                 check_record(tree, &e.value).map_err(damaged)?;
                 let mut v = vec![VALUE_VERSION];
@@ -125,6 +140,7 @@ fn check_record(tree: &str, value: &serde_json::Value) -> Result<(), String> {
         T::deserialize(value).map(|_| ()).map_err(|e| e.to_string())
     }
     match tree {
+        trees::MAIL => read::<MailRecord>(value),
         trees::DESKS => read::<Desk>(value),
         trees::CERTS => read::<CertRecord>(value),
         trees::CURRENT => read::<CertSummary>(value),
@@ -136,9 +152,11 @@ fn check_record(tree: &str, value: &serde_json::Value) -> Result<(), String> {
     }
 }
 
-/// Trees whose values are raw bytes rather than encoded records.
-fn is_raw(tree: &str) -> bool {
-    tree == trees::HISTORY
+/// Whether a value is raw bytes rather than an encoded record: the
+/// history tree's, and the mail tree's Message-ID pointers (`m/…`, whose
+/// value is the SHA-256 of the message's record, in hexadecimal).
+fn is_raw(tree: &str, key: &[u8]) -> bool {
+    tree == trees::HISTORY || (tree == trees::MAIL && key.starts_with(b"m/"))
 }
 
 impl Store {
@@ -149,7 +167,7 @@ impl Store {
             let mut entries = Vec::with_capacity(tree.len());
             for item in tree.iter() {
                 let (k, v) = item.map_err(|e| self.engine(e))?;
-                let value = if is_raw(name) {
+                let value = if is_raw(name, &k) {
                     serde_json::json!({ "raw": hex::encode(&v) })
                 } else if *name == trees::CERTS {
                     // Certificate records have their own encoding; the
@@ -307,7 +325,7 @@ impl Store {
         swap_in(data_dir)?;
         Ok(n)
     }
-    fn data_trees(&self) -> [&sled::Tree; 8] {
+    fn data_trees(&self) -> [&sled::Tree; 9] {
         [
             &self.t.desks,
             &self.t.certs,
@@ -317,6 +335,107 @@ impl Store {
             &self.t.outbox,
             &self.t.audit,
             &self.t.jobs,
+            &self.t.mail,
         ]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{MailAction, Sha256};
+
+    fn message(id: &str, bytes: &[u8]) -> MailRecord {
+        MailRecord {
+            message_id: id.into(),
+            sha256: Sha256::of(bytes),
+            from: Some("guichet@example.org".into()),
+            subject: Some("Certificat".into()),
+            date: None,
+            desk: None,
+            attributed_by: None,
+            certificates: Vec::new(),
+            action: MailAction::NeedsHuman,
+            note: Some("aucun certificat dans le message".into()),
+            reply_message_id: None,
+            reply_sent_at: None,
+            thread: Vec::new(),
+            source: "m.eml".into(),
+            received_at: chrono::DateTime::UNIX_EPOCH,
+        }
+    }
+
+    fn store() -> (tempfile::TempDir, Store) {
+        let dir = tempfile::tempdir().unwrap();
+        let s = Store::open(dir.path(), Duration::from_secs(5)).unwrap();
+        (dir, s)
+    }
+
+    #[test]
+    fn the_mail_tree_is_backed_up_and_restored_with_its_message_ids() {
+        let (_d, from) = store();
+        let rec = message("<q@example.org>", b"a question");
+        from.write(|tx| tx.put_mail(&rec)).unwrap();
+        let backup = from.export(chrono::DateTime::UNIX_EPOCH).unwrap();
+        let mail = &backup.trees[trees::MAIL];
+        assert_eq!(mail.len(), 2, "{mail:?}");
+        // Readable: the record as JSON, the pointer as the record's hex.
+        let json = serde_json::to_string(&backup).unwrap();
+        assert!(json.contains(r#""action":"needs_human""#), "{json}");
+        assert!(mail
+            .iter()
+            .any(|e| e.value["raw"] == hex::encode(rec.sha256.to_hex())));
+
+        let (_d2, to) = store();
+        to.restore(&serde_json::from_str(&json).unwrap(), false)
+            .unwrap();
+        assert_eq!(to.mail_records().unwrap(), vec![rec.clone()]);
+        // Met again by its Message-ID from bytes the server rewrote: known.
+        let other = Sha256::of(b"rewritten");
+        assert_eq!(
+            to.mail_seen("<q@example.org>", &other).unwrap(),
+            Some(rec.clone())
+        );
+        // A replacing restore leaves no message of the store it replaced.
+        let (_d3, full) = store();
+        let stale = message("<old@example.org>", b"old");
+        full.write(|tx| tx.put_mail(&stale)).unwrap();
+        full.restore(&backup, true).unwrap();
+        assert_eq!(full.mail_records().unwrap(), vec![rec]);
+    }
+
+    #[test]
+    fn a_backup_taken_before_the_mail_tree_was_carried_still_restores() {
+        let (_d, from) = store();
+        from.write(|tx| tx.put_mail(&message("<x@y>", b"x")))
+            .unwrap();
+        let mut old = from.export(chrono::DateTime::UNIX_EPOCH).unwrap();
+        old.trees.remove(trees::MAIL);
+        let (_d2, to) = store();
+        to.restore(&old, false).unwrap();
+        assert!(to.mail_records().unwrap().is_empty());
+    }
+
+    #[test]
+    fn a_damaged_mail_entry_is_refused_by_its_key() {
+        let (_d, from) = store();
+        from.write(|tx| tx.put_mail(&message("<x@y>", b"x")))
+            .unwrap();
+        let good = from.export(chrono::DateTime::UNIX_EPOCH).unwrap();
+        let mut bad = good.clone();
+        for e in bad.trees.get_mut(trees::MAIL).unwrap() {
+            if e.key.starts_with(&hex::encode("m/")) {
+                e.value = serde_json::json!({ "raw": hex::encode("nope") });
+            }
+        }
+        let err = decode_backup(&bad).unwrap_err().to_string();
+        assert!(err.contains("«mail»") && err.contains("SHA-256"), "{err}");
+        let mut bad = good;
+        bad.trees.get_mut(trees::MAIL).unwrap().push(Entry {
+            key: hex::encode("z/1"),
+            value: serde_json::json!({}),
+        });
+        let err = decode_backup(&bad).unwrap_err().to_string();
+        assert!(err.contains("«mail»"), "{err}");
     }
 }

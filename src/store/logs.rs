@@ -30,7 +30,8 @@ impl Store {
 
     /// The alert records in one state, in key order.
     pub fn alerts_in(&self, state: AlertState) -> Result<Vec<AlertRecord>, StoreError> {
-        let name = state_name(&state);
+        // Stored names: a superseded or bounced alert is stored `failed`.
+        let name = state_name(&state.stored_str());
         let mut recs: Vec<AlertRecord> =
             self.scan_containing(&self.t.alerts, trees::ALERTS, b"", &[field("state", &name)])?;
         recs.retain(|r| r.state == state);

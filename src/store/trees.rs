@@ -9,9 +9,12 @@ pub const ALERTS: &str = "alerts";
 pub const OUTBOX: &str = "outbox";
 pub const AUDIT: &str = "audit";
 pub const JOBS: &str = "jobs";
-/// Messages taken from the mailbox (src/store/mail.rs). Not yet in
-/// backups: see docs/mail.md.
+/// Messages taken from the mailbox (src/store/mail.rs): records under
+/// `s/<sha256>`, and raw Message-ID pointers under `m/<message-id>`.
 pub const MAIL: &str = "mail";
 
-/// Every tree a backup carries, in restore order.
-pub const DATA: [&str; 8] = [DESKS, CERTS, HISTORY, CURRENT, ALERTS, OUTBOX, AUDIT, JOBS];
+/// Every tree a backup carries, in restore order. A backup taken before
+/// `mail` was carried simply has no such tree, and restores as it did.
+pub const DATA: [&str; 9] = [
+    DESKS, CERTS, HISTORY, CURRENT, ALERTS, OUTBOX, AUDIT, JOBS, MAIL,
+];

@@ -294,6 +294,7 @@ impl Tx<'_> {
             trees::OUTBOX => self.outbox,
             trees::AUDIT => self.audit,
             trees::JOBS => self.jobs,
+            trees::MAIL => self.mail,
             other => return Err(StoreError::Conflict(format!("no tree named {other}"))),
         })
     }

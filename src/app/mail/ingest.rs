@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use super::reply::{send_due, ReplyFailure};
 use super::Taker;
 use crate::app::{AppError, Env};
-use crate::mail::source::read_paths;
+use crate::mail::source::messages;
 use crate::model::{MailAction, MailRecord};
 
 /// What `mail ingest` did.
@@ -29,14 +29,15 @@ pub fn ingest(
 ) -> Result<Ingested, AppError> {
     // `--now` is a what-if (DESIGN §13): no reply, nothing recorded.
     let dry_run = dry_run || env.what_if();
-    let raws =
-        read_paths(paths, env.config.mail.max_message_bytes).map_err(|e| AppError::Read {
-            file: e.path,
-            source: e.source,
-        })?;
+    // Read one message at a time as it is taken in: a big folder or mbox
+    // is never held whole.
+    let raws = messages(paths, env.config.mail.max_message_bytes).map_err(|e| AppError::Read {
+        file: e.path,
+        source: e.source,
+    })?;
     let store = env.store()?;
     let mut taker = Taker::new(&store, env, dry_run, no_reply)?;
-    let mut out = Vec::with_capacity(raws.len());
+    let mut out = Vec::new();
     for raw in raws {
         match raw.bytes {
             Ok(bytes) => out.push(taker.take(&bytes, &raw.origin)?),

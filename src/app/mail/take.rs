@@ -24,6 +24,24 @@ struct Directory {
     sent: HashMap<String, Option<DeskId>>,
     /// Contact addresses, lower-cased, to their desks.
     contacts: HashMap<String, Vec<DeskId>>,
+    /// vigie's own Message-IDs, to the key of the alert record they sent.
+    alerts: HashMap<String, Vec<u8>>,
+    /// Each desk's contact address, lower-cased, to the key of the latest
+    /// alert it was sent (a bounce that names the address and no
+    /// Message-ID marks that one).
+    last_to: HashMap<String, Vec<u8>>,
+}
+
+/// The alert a bounce marks, and what the bounce said.
+struct Bounced {
+    /// The alert record's key.
+    key: Vec<u8>,
+    /// The reason the bouncing server gave.
+    reason: String,
+    /// The addresses it names as unreachable.
+    addresses: Vec<String>,
+    /// The bounce's own bytes, to find an address it names less formally.
+    text: String,
 }
 
 /// Takes in messages one after another, against one open store.
@@ -65,9 +83,24 @@ impl<'a> Taker<'a> {
             initial: false,
         };
         let mut sent = HashMap::new();
+        let mut alerts = HashMap::new();
+        let mut latest: HashMap<String, (crate::model::Instant, Vec<u8>)> = HashMap::new();
         for a in store.alerts()? {
             if let Some(id) = &a.message_id {
-                sent.insert(crate::mail::message::bracketed(id), a.desk().cloned());
+                let id = crate::mail::message::bracketed(id);
+                sent.insert(id.clone(), a.desk().cloned());
+                alerts.insert(id, a.subject.key());
+                if a.desk().is_some() && a.can_bounce() {
+                    let at = a.sent_at.unwrap_or(a.created_at);
+                    for r in &a.recipients {
+                        let e = latest
+                            .entry(r.to_lowercase())
+                            .or_insert((at, a.subject.key()));
+                        if at >= e.0 {
+                            *e = (at, a.subject.key());
+                        }
+                    }
+                }
             }
         }
         let mut contacts: HashMap<String, Vec<DeskId>> = HashMap::new();
@@ -79,6 +112,13 @@ impl<'a> Taker<'a> {
                     .push(d.id.clone());
             }
         }
+        // Only desks' addresses: a bounce naming the team's own address and
+        // no Message-ID says nothing about a desk.
+        let last_to = latest
+            .into_iter()
+            .filter(|(a, _)| contacts.contains_key(a))
+            .map(|(a, (_, k))| (a, k))
+            .collect();
         let today = crate::clock::local_date(env.now, env.tz);
         let mut sent_today: HashMap<String, u32> = HashMap::new();
         for r in store.mail_records()? {
@@ -98,7 +138,12 @@ impl<'a> Taker<'a> {
             intake,
             writer,
             open: None,
-            directory: Directory { sent, contacts },
+            directory: Directory {
+                sent,
+                contacts,
+                alerts,
+                last_to,
+            },
             dry_run,
             seen: HashSet::new(),
             seen_ids: HashSet::new(),
@@ -231,22 +276,46 @@ impl<'a> Taker<'a> {
             }
         }
         if summary.bounce {
-            // Which of vigie's messages bounced, and why (the alert itself
-            // is not yet marked: see docs/mail.md).
+            // Which of vigie's messages bounced, and why: the alert becomes
+            // `bounced` in the transaction that records the bounce.
             rec.action = MailAction::Bounce;
-            let ids = crate::mail::bounce::quoted_ids(bytes);
-            let bounced = ids
+            let reason =
+                crate::mail::bounce::reason(bytes).unwrap_or_else(|| "raison non donnée".into());
+            let addresses = crate::mail::bounce::recipients(bytes);
+            let quoted = crate::mail::bounce::quoted_ids(bytes);
+            let by_id = quoted
                 .iter()
-                .find_map(|id| self.directory.sent.get(id).map(|d| (id, d)));
-            if let Some((id, desk)) = bounced {
-                rec.desk = desk.clone();
-                rec.note = Some(format!(
-                    "non-remise de {id} : {}",
-                    crate::mail::bounce::reason(bytes)
-                        .unwrap_or_else(|| "raison non donnée".into())
-                ));
-            }
-            self.record(&rec, &[])?;
+                .find_map(|id| self.directory.alerts.get(id).map(|k| (id, k.clone())));
+            let target = match by_id {
+                Some((id, key)) => {
+                    rec.desk = self.directory.sent.get(id).cloned().flatten();
+                    rec.note = Some(format!("non-remise de {id} : {reason}"));
+                    Some(key)
+                }
+                // It names one of vigie's messages that is no alert (a
+                // reply to a desk): that one bounced, no alert did.
+                None if !quoted.is_empty() => {
+                    rec.note = Some(format!("non-remise de {} : {reason}", quoted[0]));
+                    None
+                }
+                None => addresses.iter().find_map(|a| {
+                    let key = self.directory.last_to.get(a)?.clone();
+                    rec.desk = self
+                        .directory
+                        .contacts
+                        .get(a)
+                        .and_then(|ds| ds.first().cloned());
+                    rec.note = Some(format!("non-remise à {a} : {reason}"));
+                    Some(key)
+                }),
+            };
+            let bounced = target.map(|key| Bounced {
+                key,
+                reason,
+                addresses,
+                text: String::from_utf8_lossy(bytes).to_lowercase(),
+            });
+            self.record_bounce(&rec, bounced.as_ref())?;
             return Ok(rec);
         }
         if items.is_empty() {
@@ -330,7 +399,8 @@ impl<'a> Taker<'a> {
             MailAction::Ingested
         };
         self.decide_reply(&mut rec, &summary);
-        self.record(&rec, &decisions)?;
+        let replied = rec.reply_message_id.is_some();
+        self.record_with(&rec, &decisions, None, replied)?;
         Ok(rec)
     }
 
@@ -369,6 +439,26 @@ impl<'a> Taker<'a> {
     /// Writes the message's record and its certificates' decisions in one
     /// transaction (nothing in a dry run).
     fn record(&mut self, rec: &MailRecord, decisions: &[Decision]) -> Result<(), AppError> {
+        self.record_with(rec, decisions, None, false)
+    }
+
+    /// Records a bounce, and marks the alert it names `bounced` in the same
+    /// transaction: the bounce is then known as a duplicate if met again,
+    /// and the alert is marked once.
+    fn record_bounce(&mut self, rec: &MailRecord, b: Option<&Bounced>) -> Result<(), AppError> {
+        self.record_with(rec, &[], b, false)
+    }
+
+    /// [`Taker::record`], marking the alert of a bounce, and leaving out
+    /// the refusal alerts when `replied`: the reply tells the desk what a
+    /// refusal alert would, in its thread, and one answer is enough.
+    fn record_with(
+        &mut self,
+        rec: &MailRecord,
+        decisions: &[Decision],
+        bounce: Option<&Bounced>,
+        replied: bool,
+    ) -> Result<(), AppError> {
         if self.dry_run {
             return Ok(());
         }
@@ -395,18 +485,25 @@ impl<'a> Taker<'a> {
         if let Some(d) = &rec.desk {
             audit = audit.desk(d);
         }
-        self.writer.write_with(self.store, decisions, open, |tx| {
-            // Another process took it in meanwhile: the whole transaction
-            // is dropped, certificates included.
-            if tx.mail_seen(&rec.message_id, &rec.sha256)?.is_some() {
-                return Err(StoreError::Conflict(format!(
-                    "message {} already taken in",
-                    rec.message_id
-                )));
-            }
-            tx.put_mail(rec)?;
-            tx.audit(&audit)
-        })?;
+        let now = self.writer.now;
+        let actor = self.writer.actor;
+        self.writer
+            .write_with(self.store, decisions, open, replied, |tx| {
+                // Another process took it in meanwhile: the whole transaction
+                // is dropped, certificates included.
+                if tx.mail_seen(&rec.message_id, &rec.sha256)?.is_some() {
+                    return Err(StoreError::Conflict(format!(
+                        "message {} already taken in",
+                        rec.message_id
+                    )));
+                }
+                tx.put_mail(rec)?;
+                tx.audit(&audit)?;
+                if let Some(b) = bounce {
+                    mark_bounced(tx, b, &rec.message_id, now, actor)?;
+                }
+                Ok(())
+            })?;
         self.wrote = true;
         Ok(())
     }
@@ -477,6 +574,50 @@ impl<'a> Taker<'a> {
             reason,
         }
     }
+}
+
+/// Marks the alert a bounce names `bounced`, with the address that bounced:
+/// one the bounce names among the alert's recipients, else one of the
+/// alert's recipients the bounce quotes, else none (the reason still
+/// tells). An alert that never left (failed, superseded) is left as it is.
+fn mark_bounced(
+    tx: &mut crate::store::Tx<'_>,
+    b: &Bounced,
+    report: &str,
+    now: crate::model::Instant,
+    actor: &str,
+) -> Result<(), StoreError> {
+    let Some(mut alert) = tx.alert(&b.key)? else {
+        return Ok(());
+    };
+    if !alert.can_bounce() {
+        return Ok(());
+    }
+    let ours = |a: &str| alert.recipients.iter().any(|r| r.eq_ignore_ascii_case(a));
+    let address = b.addresses.iter().find(|a| ours(a)).cloned().or_else(|| {
+        alert
+            .recipients
+            .iter()
+            .find(|r| b.text.contains(&r.to_lowercase()))
+            .cloned()
+    });
+    alert.bounce(&b.reason, address.as_deref(), report, now);
+    tx.put_alert(&alert)?;
+    let mut line = AuditEntry::new(now, actor, "alert.bounced")
+        .outcome("bounced")
+        .detail(format!(
+            "{} {} : {}",
+            alert.message_id.as_deref().unwrap_or_default(),
+            address.as_deref().unwrap_or("adresse non nommée"),
+            b.reason
+        ));
+    if let Some(d) = alert.desk() {
+        line = line.desk(d);
+    }
+    if let Some(s) = alert.sha256() {
+        line = line.cert(s);
+    }
+    tx.audit(&line)
 }
 
 fn push_unique(v: &mut Vec<DeskId>, d: DeskId) {
