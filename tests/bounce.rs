@@ -401,14 +401,14 @@ fn with_replies_off_the_refusal_alert_stays() {
 #[test]
 fn a_huge_message_in_an_mbox_is_refused_without_being_held_naming_file_and_cap() {
     let case = Case::with_config("[mail]\nmax_message_bytes = 1048576\n");
-    // A sparse mbox: a small message, then one of 3 GiB (zeros: one line
+    // A sparse mbox: a small message, then one of 1.5 GiB (zeros: one line
     // with no end, that takes no room on disk), then a small one.
     let path = case.path("huge.mbox");
     {
         let mut f = std::fs::File::create(&path).unwrap();
         f.write_all(b"From a@example.org Mon Mar  1 09:00:00 2027\nSubject: avant\n\nbonjour\nFrom b@example.org Mon Mar  1 09:00:00 2027\nSubject: enorme\n\n")
             .unwrap();
-        let end = f.metadata().unwrap().len() + (3 << 30);
+        let end = f.metadata().unwrap().len() + (3 << 29);
         f.set_len(end).unwrap();
         let mut f = std::fs::OpenOptions::new()
             .append(true)
