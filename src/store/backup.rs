@@ -132,6 +132,7 @@ fn check_record(tree: &str, value: &serde_json::Value) -> Result<(), String> {
         trees::OUTBOX => read::<PushJob>(value),
         trees::AUDIT => read::<AuditEntry>(value),
         trees::JOBS => read::<JobRun>(value),
+        trees::CHANGES => super::changes::check_backup_value(value),
         other => Err(format!("no record type for tree «{other}»")),
     }
 }
@@ -307,7 +308,7 @@ impl Store {
         swap_in(data_dir)?;
         Ok(n)
     }
-    fn data_trees(&self) -> [&sled::Tree; 8] {
+    fn data_trees(&self) -> [&sled::Tree; 9] {
         [
             &self.t.desks,
             &self.t.certs,
@@ -317,6 +318,8 @@ impl Store {
             &self.t.outbox,
             &self.t.audit,
             &self.t.jobs,
+            // Issue 16: scheduled changes.
+            &self.t.changes,
         ]
     }
 }

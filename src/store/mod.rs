@@ -17,6 +17,7 @@
 
 mod backup;
 mod cert_codec;
+mod changes;
 mod codec;
 mod disk;
 mod error;

@@ -12,6 +12,12 @@ pub const JOBS: &str = "jobs";
 /// Messages taken from the mailbox (src/store/mail.rs). Not yet in
 /// backups: see docs/mail.md.
 pub const MAIL: &str = "mail";
+/// Scheduled setting changes (src/store/changes.rs), in backups.
+pub const CHANGES: &str = "changes";
 
 /// Every tree a backup carries, in restore order.
-pub const DATA: [&str; 8] = [DESKS, CERTS, HISTORY, CURRENT, ALERTS, OUTBOX, AUDIT, JOBS];
+pub const DATA: [&str; 9] = [
+    DESKS, CERTS, HISTORY, CURRENT, ALERTS, OUTBOX, AUDIT, JOBS,
+    // Issue 16: scheduled changes.
+    CHANGES,
+];

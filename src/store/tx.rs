@@ -26,6 +26,7 @@ pub(super) struct Trees {
     pub audit: sled::Tree,
     pub jobs: sled::Tree,
     pub mail: sled::Tree,
+    pub changes: sled::Tree,
 }
 
 pub(super) enum TxFailure {
@@ -46,10 +47,11 @@ impl Trees {
             audit: db.open_tree(trees::AUDIT)?,
             jobs: db.open_tree(trees::JOBS)?,
             mail: db.open_tree(trees::MAIL)?,
+            changes: db.open_tree(trees::CHANGES)?,
         })
     }
 
-    pub fn all(&self) -> [&sled::Tree; 10] {
+    pub fn all(&self) -> [&sled::Tree; 11] {
         [
             &self.meta,
             &self.jobs,
@@ -61,6 +63,7 @@ impl Trees {
             &self.outbox,
             &self.audit,
             &self.mail,
+            &self.changes,
         ]
     }
 
@@ -78,9 +81,10 @@ impl Trees {
             &self.audit,
             &self.jobs,
             &self.mail,
+            &self.changes,
         )
             .transaction(
-                |(desks, certs, history, current, alerts, outbox, audit, jobs, mail)| {
+                |(desks, certs, history, current, alerts, outbox, audit, jobs, mail, changes)| {
                     let mut tx = Tx {
                         desks,
                         certs,
@@ -91,6 +95,7 @@ impl Trees {
                         audit,
                         jobs,
                         mail,
+                        changes,
                     };
                     f(&mut tx).map_err(|e| match e {
                         StoreError::Transaction(UnabortableTransactionError::Conflict) => {
@@ -121,6 +126,7 @@ pub struct Tx<'a> {
     audit: &'a TransactionalTree,
     jobs: &'a TransactionalTree,
     pub(super) mail: &'a TransactionalTree,
+    pub(super) changes: &'a TransactionalTree,
 }
 
 pub(super) fn history_prefix(desk: &DeskId) -> Vec<u8> {
@@ -294,6 +300,7 @@ impl Tx<'_> {
             trees::OUTBOX => self.outbox,
             trees::AUDIT => self.audit,
             trees::JOBS => self.jobs,
+            trees::CHANGES => self.changes,
             other => return Err(StoreError::Conflict(format!("no tree named {other}"))),
         })
     }
