@@ -12,6 +12,7 @@
 
 mod alert;
 mod audit;
+mod campaign;
 mod cert;
 mod change;
 mod desk;
@@ -29,6 +30,7 @@ pub use alert::{
     SUPERSEDED,
 };
 pub use audit::AuditEntry;
+pub use campaign::{check_campaign_name, Campaign, NAME_MAX as CAMPAIGN_NAME_MAX};
 pub use cert::{CertRecord, CertSummary};
 pub use change::{Change, ChangeId, ChangeState};
 pub use desk::{check_name, Department, Desk, Lang, Mode, Settings, Version, BUILT_IN_SETTINGS};

@@ -52,6 +52,7 @@ pub fn alert_kind_fr(k: AlertKind) -> &'static str {
         AlertKind::Digest => "synthèse",
         AlertKind::Refusal => "refus",
         AlertKind::Confirmation => "confirmation",
+        AlertKind::Campaign => "relance de campagne",
     }
 }
 

@@ -133,6 +133,7 @@ fn check_record(tree: &str, value: &serde_json::Value) -> Result<(), String> {
         trees::AUDIT => read::<AuditEntry>(value),
         trees::JOBS => read::<JobRun>(value),
         trees::CHANGES => super::changes::check_backup_value(value),
+        trees::CAMPAIGNS => read::<crate::model::Campaign>(value),
         other => Err(format!("no record type for tree «{other}»")),
     }
 }
@@ -308,7 +309,7 @@ impl Store {
         swap_in(data_dir)?;
         Ok(n)
     }
-    fn data_trees(&self) -> [&sled::Tree; 9] {
+    fn data_trees(&self) -> [&sled::Tree; 10] {
         [
             &self.t.desks,
             &self.t.certs,
@@ -320,6 +321,8 @@ impl Store {
             &self.t.jobs,
             // Issue 16: scheduled changes.
             &self.t.changes,
+            // Issue 16: deadline campaigns.
+            &self.t.campaigns,
         ]
     }
 }

@@ -16,6 +16,7 @@
 //! runs) in `logs`, over the generic reads of `query`.
 
 mod backup;
+mod campaigns;
 mod cert_codec;
 mod changes;
 mod codec;

@@ -14,10 +14,13 @@ pub const JOBS: &str = "jobs";
 pub const MAIL: &str = "mail";
 /// Scheduled setting changes (src/store/changes.rs), in backups.
 pub const CHANGES: &str = "changes";
+/// Deadline campaigns (src/store/campaigns.rs), in backups.
+pub const CAMPAIGNS: &str = "campaigns";
 
 /// Every tree a backup carries, in restore order.
-pub const DATA: [&str; 9] = [
+pub const DATA: [&str; 10] = [
     DESKS, CERTS, HISTORY, CURRENT, ALERTS, OUTBOX, AUDIT, JOBS,
     // Issue 16: scheduled changes.
-    CHANGES,
+    CHANGES, // Issue 16: deadline campaigns.
+    CAMPAIGNS,
 ];

@@ -27,6 +27,7 @@ pub(super) struct Trees {
     pub jobs: sled::Tree,
     pub mail: sled::Tree,
     pub changes: sled::Tree,
+    pub campaigns: sled::Tree,
 }
 
 pub(super) enum TxFailure {
@@ -48,10 +49,11 @@ impl Trees {
             jobs: db.open_tree(trees::JOBS)?,
             mail: db.open_tree(trees::MAIL)?,
             changes: db.open_tree(trees::CHANGES)?,
+            campaigns: db.open_tree(trees::CAMPAIGNS)?,
         })
     }
 
-    pub fn all(&self) -> [&sled::Tree; 11] {
+    pub fn all(&self) -> [&sled::Tree; 12] {
         [
             &self.meta,
             &self.jobs,
@@ -64,6 +66,7 @@ impl Trees {
             &self.audit,
             &self.mail,
             &self.changes,
+            &self.campaigns,
         ]
     }
 
@@ -82,9 +85,22 @@ impl Trees {
             &self.jobs,
             &self.mail,
             &self.changes,
+            &self.campaigns,
         )
             .transaction(
-                |(desks, certs, history, current, alerts, outbox, audit, jobs, mail, changes)| {
+                |(
+                    desks,
+                    certs,
+                    history,
+                    current,
+                    alerts,
+                    outbox,
+                    audit,
+                    jobs,
+                    mail,
+                    changes,
+                    campaigns,
+                )| {
                     let mut tx = Tx {
                         desks,
                         certs,
@@ -96,6 +112,7 @@ impl Trees {
                         jobs,
                         mail,
                         changes,
+                        campaigns,
                     };
                     f(&mut tx).map_err(|e| match e {
                         StoreError::Transaction(UnabortableTransactionError::Conflict) => {
@@ -127,6 +144,7 @@ pub struct Tx<'a> {
     jobs: &'a TransactionalTree,
     pub(super) mail: &'a TransactionalTree,
     pub(super) changes: &'a TransactionalTree,
+    pub(super) campaigns: &'a TransactionalTree,
 }
 
 pub(super) fn history_prefix(desk: &DeskId) -> Vec<u8> {
@@ -301,6 +319,7 @@ impl Tx<'_> {
             trees::AUDIT => self.audit,
             trees::JOBS => self.jobs,
             trees::CHANGES => self.changes,
+            trees::CAMPAIGNS => self.campaigns,
             other => return Err(StoreError::Conflict(format!("no tree named {other}"))),
         })
     }
