@@ -12,6 +12,7 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
+use super::context::{DigestCampaign, DigestCampaignDesk, DIGEST_SECTION_LINES};
 use super::plan::{message_id, recipients, AlertLog, Rules};
 use super::{AlertRecord, AlertSubject};
 use crate::campaign::{self, Member, Standing};
@@ -153,6 +154,59 @@ pub fn no_longer_due(
         Some(s) => Some(format!("the desk is {} in campaign {name}", s.as_str())),
         None => Some(format!("campaign {name} no longer concerns the desk")),
     })
+}
+
+/// The digest's lines: each open campaign whose deadline is today or
+/// later, with its counts (those of `vigie campaign show`) and the desks
+/// left, at most [`DIGEST_SECTION_LINES`] of them.
+pub fn digest_lines(
+    store: &Store,
+    config: &Config,
+    now: Instant,
+) -> Result<Vec<DigestCampaign>, StoreError> {
+    let today = local_date(now, config.tz());
+    let mut out = Vec::new();
+    for p in campaign::all(store, &config.desk_settings)? {
+        if p.campaign.closed || p.days_left(today) < 0 {
+            continue;
+        }
+        let n = p.counts();
+        out.push(DigestCampaign {
+            name: p.campaign.name.clone(),
+            set: p.campaign.set_pair(),
+            deadline: p.campaign.deadline.format("%d/%m/%Y").to_string(),
+            done: n.done,
+            scheduled: n.scheduled,
+            left: n.left,
+            left_desks: p
+                .with(Standing::Left)
+                .take(DIGEST_SECTION_LINES)
+                .map(|m| DigestCampaignDesk {
+                    id: m.desk.to_string(),
+                    name: m.name.clone(),
+                    current: m.current.clone(),
+                })
+                .collect(),
+        });
+    }
+    Ok(out)
+}
+
+/// A sample campaign line of the digest, for `vigie templates check`.
+pub fn sample_digest_line() -> DigestCampaign {
+    DigestCampaign {
+        name: "v2-2013".into(),
+        set: "version=V2".into(),
+        deadline: "31/03/2013".into(),
+        done: 8,
+        scheduled: 3,
+        left: 2,
+        left_desks: vec![DigestCampaignDesk {
+            id: "732829320-00001".into(),
+            name: "Office public de l'habitat (exemple)".into(),
+            current: "V1".into(),
+        }],
+    }
 }
 
 #[cfg(test)]

@@ -206,6 +206,8 @@ fn gather(store: &Store, config: &Config, now: Instant) -> Result<DigestData, Al
         }
     }
     cap(&mut data);
+    // Issue 16: the open campaigns, with who is left.
+    data.campaigns = super::campaign::digest_lines(store, config, now)?;
     Ok(data)
 }
 

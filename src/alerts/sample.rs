@@ -113,6 +113,7 @@ pub fn context(kind: AlertKind, config: &Config) -> MessageContext {
                     address: "ancienne-adresse@example.org".into(),
                     answer: "550 5.1.1 mailbox unavailable".into(),
                 }],
+                campaigns: vec![super::campaign::sample_digest_line()],
             }),
             None,
             None,

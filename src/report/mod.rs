@@ -7,6 +7,7 @@
 //! ([`crate::app::report`]) reads the store and the clock and hands them
 //! over; nothing here reads either.
 
+mod campaigns;
 mod chart;
 mod csv;
 mod html;
@@ -142,6 +143,9 @@ pub struct Report {
     pub undelivered: Vec<Undelivered>,
     /// The renewals measured, for the departments' renewal delay.
     pub renewals: Vec<Renewal>,
+    /// Issue 16: the deadline campaigns, over every desk (the page counts
+    /// those in scope); empty until the caller sets them.
+    pub campaigns: Vec<crate::campaign::Progress>,
 }
 
 /// The logs a report reads besides the rows.
@@ -227,6 +231,7 @@ impl Report {
             intake,
             undelivered,
             renewals,
+            campaigns: Vec::new(),
         }
     }
 }
