@@ -32,6 +32,7 @@ fn desk(i: u32) -> Desk {
         lang: Lang::Fr,
         thresholds: None,
         suspended: false,
+        settings: Default::default(),
     }
 }
 

@@ -160,6 +160,7 @@ fn desk(i: u32) -> Desk {
         lang: Lang::Fr,
         thresholds: None,
         suspended: false,
+        settings: Default::default(),
     }
 }
 

@@ -12,6 +12,7 @@
 pub mod alerts;
 pub mod app;
 pub mod audit;
+pub mod campaign;
 pub mod cert;
 pub mod certgen;
 pub mod cli;

@@ -74,6 +74,7 @@ pub(crate) fn seed(case: &Case, seeds: &[Seed]) {
                     lang: Lang::Fr,
                     thresholds: None,
                     suspended: false,
+                    settings: Default::default(),
                 })?;
                 if let Some(na) = s.not_after {
                     let c = cert_for(&id, na);

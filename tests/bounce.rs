@@ -54,6 +54,7 @@ fn seed_sent_alerts(case: &Case) {
                     lang: Lang::Fr,
                     thresholds: None,
                     suspended: false,
+                    settings: Default::default(),
                 })?;
                 let cert = seed::cert_record(&id, &[n as u8], at("2027-03-21T10:00:00Z"));
                 tx.put_current_cert(&cert)?;

@@ -322,6 +322,7 @@ fn seed_alerting(case: &Case, n: usize) {
                     lang: Default::default(),
                     thresholds: None,
                     suspended: false,
+                    settings: Default::default(),
                 })?;
                 let not_after = now + chrono::Duration::days(10);
                 let c = CertRecord {

@@ -9,6 +9,7 @@ mod alerts;
 mod architecture;
 mod backup;
 mod bounce;
+mod campaign;
 mod cli;
 mod config_doc;
 mod crash;

@@ -96,6 +96,7 @@ pub fn seed_estate(case: &Case) {
                     lang: Lang::Fr,
                     thresholds: None,
                     suspended: false,
+                    settings: Default::default(),
                 })?;
                 if let Some(end) = end {
                     tx.put_current_cert(&cert_for(&id, at(end), ""))?;

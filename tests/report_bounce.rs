@@ -59,6 +59,7 @@ fn seed(case: &Case) {
                     lang: Lang::Fr,
                     thresholds: None,
                     suspended: false,
+                    settings: Default::default(),
                 })?;
                 let cert = cert_for(&id, at("2027-02-01T10:00:00Z"), "");
                 tx.put_current_cert(&cert)?;

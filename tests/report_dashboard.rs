@@ -50,6 +50,7 @@ fn the_dashboard_serves_the_live_report_desk_pages_and_the_calendar() {
                 lang: Default::default(),
                 thresholds: None,
                 suspended: false,
+                settings: Default::default(),
             })?;
             tx.put_current_cert(&cert_for(
                 &id,

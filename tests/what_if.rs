@@ -42,6 +42,7 @@ fn seed_desk(case: &Case, not_after: &str, pushed_at: &str) {
                 lang: Lang::Fr,
                 thresholds: None,
                 suspended: false,
+                settings: Default::default(),
             })?;
             let c = seed::cert_record(&id, &der, at(not_after));
             tx.put_cert(&c)?;

@@ -232,6 +232,40 @@ pub struct DigestData {
     /// Lines left out of each section.
     #[serde(default)]
     pub more: DigestMore,
+    /// Issue 16: the open deadline campaigns, with who is left (absent
+    /// from digests recorded before campaigns existed).
+    #[serde(default)]
+    pub campaigns: Vec<DigestCampaign>,
+}
+
+/// One open deadline campaign in the digest (issue 16).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct DigestCampaign {
+    /// Its name.
+    pub name: String,
+    /// The setting to reach, `KEY=VALUE`.
+    pub set: String,
+    /// The deadline, dd/mm/yyyy.
+    pub deadline: String,
+    /// Desks done.
+    pub done: usize,
+    /// Desks scheduled.
+    pub scheduled: usize,
+    /// Desks left.
+    pub left: usize,
+    /// The desks left, at most [`DIGEST_SECTION_LINES`] of them.
+    pub left_desks: Vec<DigestCampaignDesk>,
+}
+
+/// A desk left in a campaign, in the digest.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct DigestCampaignDesk {
+    /// Desk id.
+    pub id: String,
+    /// Desk name.
+    pub name: String,
+    /// Its current value of the campaign's key.
+    pub current: String,
 }
 
 /// The desk as templates see it.
@@ -368,6 +402,11 @@ impl DigestData {
         }
         for p in &mut self.failed_pushes {
             p.last_error = field(&p.last_error, SENTENCE_CHARS);
+        }
+        for c in &mut self.campaigns {
+            for d in &mut c.left_desks {
+                d.name = field(&d.name, NAME_CHARS);
+            }
         }
         for f in &mut self.failed_recipients {
             f.address = field(&f.address, SHORT_CHARS);

@@ -148,6 +148,14 @@ fn prepare_and_send(
             return Ok(Some(SendError::Permanent(String::new())));
         }
     }
+    // Issue 16: a campaign's reminder to a desk that has acted since (or
+    // whose campaign was closed) is dropped the same way.
+    if let AlertSubject::Campaign { desk, campaign, .. } = &rec.subject {
+        if super::campaign::no_longer_due(store, config, desk, campaign)?.is_some() {
+            rec.supersede();
+            return Ok(Some(SendError::Permanent(String::new())));
+        }
+    }
     let mut changed = false;
     if rec.recipients.is_empty() {
         rec.recipients = match &desk {

@@ -207,6 +207,8 @@ fn gather(store: &Store, config: &Config, now: Instant) -> Result<DigestData, Al
     }
     data.bounced = bounced(store, tz)?;
     cap(&mut data);
+    // Issue 16: the open campaigns, with who is left.
+    data.campaigns = super::campaign::digest_lines(store, config, now)?;
     Ok(data)
 }
 

@@ -4,6 +4,7 @@
 //!
 //! The service and the CLI call [`run`] and [`digest`].
 
+pub mod campaign;
 mod clean;
 mod context;
 pub mod deliver;
@@ -197,7 +198,10 @@ pub fn run_until(
     stop: &AtomicBool,
 ) -> Result<RunSummary, AlertError> {
     let rules = rules_for(config, data_dir, !dry_run)?;
-    let plan = plan_store(store, &rules, now)?;
+    let mut plan = plan_store(store, &rules, now)?;
+    // Issue 16: the reminders of deadline campaigns.
+    plan.due
+        .extend(campaign::plan_store(store, config, &rules, now)?);
     let mut summary = RunSummary {
         planned: plan.due.clone(),
         no_email: plan.no_email,

@@ -14,12 +14,13 @@ use crate::config::Config;
 use crate::desk::Lang;
 
 /// Every kind of message.
-pub const KINDS: [AlertKind; 5] = [
+pub const KINDS: [AlertKind; 6] = [
     AlertKind::Threshold,
     AlertKind::Expired,
     AlertKind::Digest,
     AlertKind::Refusal,
     AlertKind::Confirmation,
+    AlertKind::Campaign,
 ];
 
 /// A context of the shape `kind` gets.
@@ -63,6 +64,13 @@ pub fn context(kind: AlertKind, config: &Config) -> MessageContext {
                     "the file holds a private key".to_owned(),
                 ),
             ]),
+            None,
+            Some(desk),
+            None,
+        ),
+        AlertKind::Campaign => (
+            None,
+            super::campaign::sample_details(),
             None,
             Some(desk),
             None,
@@ -112,6 +120,7 @@ pub fn context(kind: AlertKind, config: &Config) -> MessageContext {
                     reason: "smtp; 550 5.1.1 user unknown".into(),
                     date: "17/06/2027".into(),
                 }],
+                campaigns: vec![super::campaign::sample_digest_line()],
             }),
             None,
             None,

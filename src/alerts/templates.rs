@@ -48,6 +48,13 @@ const EMBEDDED: &[(&str, &str)] = embedded!(
     "confirmation.en.subject",
     "confirmation.en.txt",
     "confirmation.en.html",
+    // Issue 16: a deadline campaign's reminder.
+    "campaign.fr.subject",
+    "campaign.fr.txt",
+    "campaign.fr.html",
+    "campaign.en.subject",
+    "campaign.en.txt",
+    "campaign.en.html",
 );
 
 /// A template that could not be loaded or rendered.

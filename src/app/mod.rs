@@ -10,6 +10,7 @@
 
 pub mod alerts;
 pub mod backup;
+pub mod campaign;
 pub mod cert;
 pub mod demo;
 pub mod desk;

@@ -73,10 +73,24 @@ pub fn build(env: &Env, scope: Scope, since: Option<Instant>) -> Result<Report, 
         }
         Ok::<(), AppError>(())
     })?;
+    // Issue 16: each desk's standing in the deadline campaigns.
+    let campaigns = crate::campaign::all(&store, &env.config.desk_settings)?;
+    let mut standing: HashMap<&str, Vec<(&str, &'static str)>> = HashMap::new();
+    for p in &campaigns {
+        for m in &p.members {
+            let e = standing.entry(m.desk.as_str()).or_default();
+            e.push((p.campaign.name.as_str(), m.standing.as_str()));
+        }
+    }
+    for row in &mut rows {
+        if let Some(list) = standing.get(row.desk.as_str()) {
+            row.campaigns = list.iter().map(|(c, s)| ((*c).to_owned(), *s)).collect();
+        }
+    }
     let period = since.unwrap_or(env.now - chrono::TimeDelta::days(DEFAULT_PERIOD_DAYS));
-    Ok(Report::build(
-        rows, &logs, scope, env.now, env.tz, period, since,
-    ))
+    let mut report = Report::build(rows, &logs, scope, env.now, env.tz, period, since);
+    report.campaigns = campaigns;
+    Ok(report)
 }
 
 /// The last expiry alert of each (desk, certificate).

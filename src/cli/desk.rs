@@ -193,6 +193,7 @@ fn add(ctx: &Context, a: AddArgs) -> Result<(), CliError> {
         lang: a.lang.parse::<Lang>().map_err(|e| usage("--lang", e))?,
         thresholds: a.thresholds,
         suspended: false,
+        settings: Default::default(),
         id,
     };
     if desk

@@ -5,6 +5,7 @@
 
 mod alerts;
 mod backup;
+mod campaign;
 mod cert;
 mod completions;
 mod context;
@@ -136,6 +137,10 @@ pub enum Command {
         after_help = "Examples:\n  vigie report -o rapport.html\n  vigie report --format ics -o fins-de-vie.ics\n  vigie report --format csv --region Occitanie -o occitanie.csv"
     )]
     Report(report::Args),
+    /// Deadline campaigns: who has switched, who has a date, who is left;
+    /// reminders at the alert thresholds before the deadline.
+    #[command(subcommand)]
+    Campaign(campaign::Command),
 }
 
 /// Runs the command line and returns the process exit code.
@@ -197,6 +202,7 @@ fn run_in(cli: Cli, sandbox: bool) -> Result<(), CliError> {
         Command::Templates(c) => templates::run(&ctx, c),
         Command::Mail(c) => mail::run(&ctx, c),
         Command::Report(a) => report::run(&ctx, a),
+        Command::Campaign(c) => campaign::run(&ctx, c),
     }
 }
 
@@ -211,6 +217,10 @@ fn reads_only(command: &Command) -> bool {
         Command::Desk(c) => matches!(c, desk::Command::List(_) | desk::Command::Show(_)),
         Command::Cert(c) => matches!(c, cert::Command::History(_)),
         Command::Mail(c) => matches!(c, mail::Command::List(_)),
+        Command::Campaign(c) => matches!(
+            c,
+            campaign::Command::List { .. } | campaign::Command::Show { .. }
+        ),
         Command::Demo(_)
         | Command::Init(_)
         | Command::Serve(_)

@@ -8,6 +8,7 @@
 //! or meets a combination the checks refused. Secrets are never in the file:
 //! it names a file or an environment variable that holds them ([`Secret`]).
 
+mod desk_settings;
 mod error;
 pub mod raw;
 mod schedule;
@@ -22,6 +23,7 @@ use chrono_tz::Tz;
 use crate::desk::Email;
 use crate::model::Department;
 
+pub use desk_settings::{DeskSettings, Setting, SettingError};
 pub use error::ConfigError;
 pub use raw::{Alerts, Intake, Mail, SmtpTls, Status};
 pub use schedule::{Schedule, ScheduleError};
@@ -55,6 +57,9 @@ pub struct Config {
     /// The team's own regions (`[regions]`): department → region name,
     /// overriding the official table for the departments it names.
     pub regions: BTreeMap<Department, String>,
+    /// The desk settings known (`version`, `mode` and `[desk_settings]`);
+    /// read through [`Config::desk_settings`].
+    pub desk_settings: DeskSettings,
 }
 
 /// The manager team: sender identity and escalation recipients.
@@ -344,6 +349,8 @@ impl Config {
         let national = national(raw.national, &invalid)?;
         let service = service(raw.service, &invalid)?;
         let regions = regions(raw.regions, &invalid)?;
+        let desk_settings =
+            DeskSettings::from_raw(&raw.desk_settings).map_err(|(key, m)| invalid(&key, m))?;
         Ok(Config {
             data_dir: raw.data_dir,
             timezone,
@@ -357,7 +364,13 @@ impl Config {
             service,
             mail: raw.mail,
             regions,
+            desk_settings,
         })
+    }
+
+    /// The desk settings known: built-in and `[desk_settings]`.
+    pub fn desk_settings(&self) -> &DeskSettings {
+        &self.desk_settings
     }
 
     /// The configured time zone.

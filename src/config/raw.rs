@@ -42,6 +42,11 @@ pub struct Config {
     /// official region.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub regions: BTreeMap<String, Vec<String>>,
+    /// Desk settings added to the built-in `version` and `mode` (issue 16):
+    /// key → allowed values, the first being a desk's value until it is
+    /// set. Checked by [`super::DeskSettings::from_raw`].
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub desk_settings: BTreeMap<String, Vec<String>>,
 }
 
 /// The manager team: sender identity and escalation recipients.
@@ -243,6 +248,7 @@ impl Default for Config {
             service: Service::default(),
             mail: Mail::default(),
             regions: BTreeMap::new(),
+            desk_settings: BTreeMap::new(),
         }
     }
 }

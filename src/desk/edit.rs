@@ -101,6 +101,7 @@ mod tests {
             lang: Lang::Fr,
             thresholds: Some(vec![30]),
             suspended: true,
+            settings: Default::default(),
         }
     }
 

@@ -113,6 +113,7 @@ impl RosterRow {
             lang: self.changes.lang.unwrap_or_default(),
             thresholds: None,
             suspended: false,
+            settings: Default::default(),
         })
     }
 }
@@ -555,6 +556,7 @@ mod tests {
             lang: Lang::En,
             thresholds: Some(vec![30]),
             suspended: true,
+            settings: Default::default(),
         };
         let text = "identifiant;nom;courriel;département;mode;langue\n\
                     732829320-00001;;;42;;\n\

@@ -43,6 +43,9 @@ pub enum AlertKind {
     Refusal,
     /// The certificate was configured nationally.
     Confirmation,
+    /// A deadline campaign's reminder: the desk has not asked for its
+    /// change yet (issue 16).
+    Campaign,
 }
 
 impl AlertKind {
@@ -54,6 +57,7 @@ impl AlertKind {
             AlertKind::Digest => "digest",
             AlertKind::Refusal => "refusal",
             AlertKind::Confirmation => "confirmation",
+            AlertKind::Campaign => "campaign",
         }
     }
 }
@@ -187,6 +191,17 @@ pub enum AlertSubject {
         /// The certificate pushed.
         cert: Sha256,
     },
+    /// A campaign's reminder at a threshold before its deadline (written
+    /// by the alerts run). Stored with `threshold_days` the threshold and
+    /// `slot` the campaign's name.
+    Campaign {
+        /// The desk reminded.
+        desk: DeskId,
+        /// The campaign's name (checked: no `|` nor `/`).
+        campaign: String,
+        /// The threshold crossed, in days before the deadline.
+        days: i64,
+    },
 }
 
 impl AlertSubject {
@@ -198,6 +213,7 @@ impl AlertSubject {
             AlertSubject::Digest { .. } => AlertKind::Digest,
             AlertSubject::Refusal { .. } => AlertKind::Refusal,
             AlertSubject::Confirmation { .. } => AlertKind::Confirmation,
+            AlertSubject::Campaign { .. } => AlertKind::Campaign,
         }
     }
 
@@ -207,7 +223,8 @@ impl AlertSubject {
             AlertSubject::Threshold { desk, .. }
             | AlertSubject::Expired { desk, .. }
             | AlertSubject::Refusal { desk, .. }
-            | AlertSubject::Confirmation { desk, .. } => Some(desk),
+            | AlertSubject::Confirmation { desk, .. }
+            | AlertSubject::Campaign { desk, .. } => Some(desk),
             AlertSubject::Digest { .. } => None,
         }
     }
@@ -219,7 +236,7 @@ impl AlertSubject {
             | AlertSubject::Expired { cert, .. }
             | AlertSubject::Confirmation { cert, .. } => Some(*cert),
             AlertSubject::Refusal { cert, .. } => *cert,
-            AlertSubject::Digest { .. } => None,
+            AlertSubject::Digest { .. } | AlertSubject::Campaign { .. } => None,
         }
     }
 
@@ -230,6 +247,7 @@ impl AlertSubject {
         match self {
             AlertSubject::Threshold { days, .. } => Some(*days),
             AlertSubject::Expired { days_since, .. } => Some(*days_since),
+            AlertSubject::Campaign { days, .. } => Some(*days),
             _ => None,
         }
     }
@@ -241,6 +259,7 @@ impl AlertSubject {
         match self {
             AlertSubject::Digest { date } => Some(date.to_string()),
             AlertSubject::Refusal { file, .. } => Some(file.to_hex()),
+            AlertSubject::Campaign { campaign, .. } => Some(campaign.clone()),
             _ => None,
         }
     }
@@ -250,7 +269,9 @@ impl AlertSubject {
         let desk = self.desk().map_or("-", |d| d.as_str());
         let sha = self.sha256().map_or_else(|| "-".to_owned(), |s| s.to_hex());
         let slot = match (self.slot(), self.threshold_days()) {
-            (Some(s), _) => s,
+            // A campaign's reminder is one per campaign and threshold.
+            (Some(s), Some(t)) => format!("{s}/{t:+06}"),
+            (Some(s), None) => s,
             (None, Some(t)) => format!("{t:+06}"),
             (None, None) => "-".into(),
         };
@@ -311,6 +332,15 @@ impl AlertSubject {
                 AlertSubject::Confirmation {
                     desk: d.clone(),
                     cert,
+                }
+            }
+            (AlertKind::Campaign, Some(d), None, Some(days), Some(s))
+                if super::check_campaign_name(s).is_ok_and(|n| n == s) =>
+            {
+                AlertSubject::Campaign {
+                    desk: d.clone(),
+                    campaign: s.to_owned(),
+                    days,
                 }
             }
             _ => return Err(misfit(&desk, &sha256, &slot)),
@@ -1030,6 +1060,17 @@ mod tests {
                 ),
                 AlertSubject::Confirmation { desk: desk(), cert },
                 format!("confirmation|{DESK}|{CERT}|-"),
+            ),
+            (
+                format!(
+                    r#""desk":"{DESK}","sha256":null,"kind":"campaign","threshold_days":30,"slot":"v2-2013""#
+                ),
+                AlertSubject::Campaign {
+                    desk: desk(),
+                    campaign: "v2-2013".into(),
+                    days: 30,
+                },
+                format!("campaign|{DESK}|-|v2-2013/+00030"),
             ),
         ];
         for (fields, subject, key) in cases {

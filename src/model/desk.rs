@@ -1,10 +1,13 @@
 //! A registration desk as the store keeps it: its identifier, name,
-//! addresses, department, exchange mode and language.
+//! addresses, department, exchange mode, language and the other settings the
+//! national configuration holds for it ([`Settings`]: its version, and the
+//! keys an installation adds in `[desk_settings]`).
 //!
 //! Everything here is a value checked at construction ("parse, don't
 //! validate"): once a [`Desk`] exists, its identifier, addresses and
 //! department are valid.
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::str::FromStr;
 
@@ -81,6 +84,84 @@ impl fmt::Display for Lang {
             Lang::Fr => "fr",
             Lang::En => "en",
         })
+    }
+}
+
+/// The version of the national exchange format a desk sends in and
+/// receives in (reference document §1: the switch to version 2).
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Default,
+)]
+pub enum Version {
+    /// The first version. Desk records written before vigie knew versions
+    /// have no such field and read as `V1`.
+    #[default]
+    V1,
+    /// Version 2.
+    V2,
+}
+
+impl Version {
+    /// Whether this is the default, for `skip_serializing_if`: a `V1` desk
+    /// is stored exactly as before versions existed.
+    pub fn is_v1(&self) -> bool {
+        *self == Version::V1
+    }
+}
+
+impl FromStr for Version {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().to_uppercase().as_str() {
+            "V1" | "1" => Ok(Version::V1),
+            "V2" | "2" => Ok(Version::V2),
+            _ => Err(format!(
+                "«{}» is not a version: expected V1 or V2",
+                printable(s)
+            )),
+        }
+    }
+}
+
+impl fmt::Display for Version {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Version::V1 => "V1",
+            Version::V2 => "V2",
+        })
+    }
+}
+
+/// The setting keys every installation knows, in the order they are shown.
+/// `mode` is the [`Desk::mode`] field; `version` is [`Settings::version`].
+pub const BUILT_IN_SETTINGS: [&str; 2] = ["version", "mode"];
+
+/// A desk's national settings other than its mode (kept as the
+/// [`Desk::mode`] field it has always been).
+///
+/// Stored inside the desk record as `"settings": {"version": "V2",
+/// "<added key>": "<value>"…}` and only when it differs from the default
+/// (`V1`, no added key): records written before settings existed read as
+/// `V1` with no added key, and desks that never changed are written byte for
+/// byte as before.
+#[derive(Clone, Debug, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Settings {
+    /// The exchange format's version.
+    #[serde(default, skip_serializing_if = "Version::is_v1")]
+    pub version: Version,
+    /// The values of the keys `[desk_settings]` adds, by key. A key absent
+    /// here has no value of its own (the configuration's default applies:
+    /// see `config::DeskSettings::value_of`). Keys are checked against the
+    /// configuration before they are written, never here: the model does
+    /// not know the configuration.
+    #[serde(flatten)]
+    pub added: BTreeMap<String, String>,
+}
+
+impl Settings {
+    /// Whether these are the defaults, for `skip_serializing_if`.
+    pub fn is_default(&self) -> bool {
+        self.version.is_v1() && self.added.is_empty()
     }
 }
 
@@ -163,6 +244,41 @@ pub struct Desk {
     /// that those records and the JSON of active desks stay as they were.
     #[serde(default, skip_serializing_if = "is_false")]
     pub suspended: bool,
+    /// The national settings besides the mode (version, added keys); see
+    /// [`Settings`] for how they are stored so old records stay identical.
+    #[serde(default, skip_serializing_if = "Settings::is_default")]
+    pub settings: Settings,
+}
+
+impl Desk {
+    /// The desk's own value of a setting: `version` and `mode` always have
+    /// one; an added key has one only once set (`None` otherwise, and for
+    /// keys vigie does not know). Use `config::DeskSettings::value_of` for
+    /// the value with the configuration's default applied.
+    pub fn setting(&self, key: &str) -> Option<String> {
+        match key {
+            "version" => Some(self.settings.version.to_string()),
+            "mode" => Some(self.mode.to_string()),
+            other => self.settings.added.get(other).cloned(),
+        }
+    }
+
+    /// Sets one setting. `version` and `mode` are parsed here (an error
+    /// names the allowed values); an added key's value must have been
+    /// checked against the configuration (`config::DeskSettings::check`)
+    /// before, as the model does not know which keys and values exist.
+    pub fn set_setting(&mut self, key: &str, value: &str) -> Result<(), String> {
+        match key {
+            "version" => self.settings.version = value.parse()?,
+            "mode" => self.mode = value.parse()?,
+            other => {
+                self.settings
+                    .added
+                    .insert(other.to_owned(), value.to_owned());
+            }
+        }
+        Ok(())
+    }
 }
 
 /// Whether a flag is unset, for `skip_serializing_if`.
@@ -227,6 +343,37 @@ mod tests {
         let text = serde_json::to_string(&suspended).unwrap();
         assert!(text.ends_with(r#""suspended":true}"#), "{text}");
         assert_eq!(serde_json::from_str::<Desk>(&text).unwrap(), suspended);
+    }
+
+    #[test]
+    fn records_without_settings_read_as_v1_and_defaults_are_not_written() {
+        let old = r#"{"id":"732829320-00001","name":"A","emails":[],"department":null,"mode":"async","lang":"fr"}"#;
+        let mut desk: Desk = serde_json::from_str(old).unwrap();
+        assert_eq!(desk.settings.version, Version::V1);
+        assert_eq!(desk.setting("version").as_deref(), Some("V1"));
+        assert_eq!(desk.setting("mode").as_deref(), Some("async"));
+        assert_eq!(desk.setting("profil"), None);
+        desk.set_setting("version", "v2").unwrap();
+        desk.set_setting("profil", "pilote").unwrap();
+        desk.set_setting("mode", "ws").unwrap();
+        assert!(desk
+            .set_setting("version", "V3")
+            .unwrap_err()
+            .contains("V1 or V2"));
+        let text = serde_json::to_string(&desk).unwrap();
+        assert!(
+            text.ends_with(r#""settings":{"version":"V2","profil":"pilote"}}"#),
+            "{text}"
+        );
+        let back: Desk = serde_json::from_str(&text).unwrap();
+        assert_eq!(back, desk);
+        assert_eq!(back.setting("profil").as_deref(), Some("pilote"));
+        assert_eq!(back.mode, Mode::Ws);
+        // Back to the defaults: written as before settings existed.
+        desk.set_setting("version", "V1").unwrap();
+        desk.set_setting("mode", "async").unwrap();
+        desk.settings.added.clear();
+        assert_eq!(serde_json::to_string(&desk).unwrap(), old);
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! The model: the records and identifiers vigie keeps and speaks of — desks,
-//! certificates, alert and push records, audit lines, service job runs — as
-//! plain values, with no I/O.
+//! certificates, alert and push records, scheduled setting changes, audit
+//! lines, service job runs — as plain values, with no I/O.
 //!
 //! It is the bottom layer: it depends on nothing else in the crate, the
 //! store speaks it, and the capabilities (`cert`, `alerts`, `push`,
@@ -12,7 +12,9 @@
 
 mod alert;
 mod audit;
+mod campaign;
 mod cert;
+mod change;
 mod desk;
 mod desk_id;
 mod email;
@@ -29,8 +31,10 @@ pub use alert::{
     SUPERSEDED,
 };
 pub use audit::AuditEntry;
+pub use campaign::{check_campaign_name, Campaign, NAME_MAX as CAMPAIGN_NAME_MAX};
 pub use cert::{CertRecord, CertSummary};
-pub use desk::{check_name, Department, Desk, Lang, Mode};
+pub use change::{Change, ChangeId, ChangeState};
+pub use desk::{check_name, Department, Desk, Lang, Mode, Settings, Version, BUILT_IN_SETTINGS};
 pub use desk_id::{luhn_ok, printable, DeskId, DeskIdError};
 pub use email::{Email, EmailError};
 pub use instant::Instant;

@@ -52,6 +52,7 @@ pub fn alert_kind_fr(k: AlertKind) -> &'static str {
         AlertKind::Digest => "synthèse",
         AlertKind::Refusal => "refus",
         AlertKind::Confirmation => "confirmation",
+        AlertKind::Campaign => "relance de campagne",
     }
 }
 
@@ -146,6 +147,7 @@ mod tests {
             last_alert_kind: Some(AlertKind::Threshold),
             last_alert_state: Some(AlertState::Sent),
             last_alert_at: Some("2027-01-01T08:00:00Z".into()),
+            campaigns: Default::default(),
             end: None,
         };
         let mut out = Vec::new();

@@ -195,6 +195,9 @@ pub fn page(report: &Report, regions: &Regions, links: bool) -> String {
     }
     out.push_str("</section>");
 
+    // Issue 16: deadline campaigns.
+    super::campaigns::section(&mut out, report, links);
+
     // Addresses that bounce, and messages that did not reach an address.
     let _ = write!(
         out,

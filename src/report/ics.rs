@@ -166,6 +166,7 @@ mod tests {
             last_alert_kind: None,
             last_alert_state: None,
             last_alert_at: None,
+            campaigns: Default::default(),
             // 00:30 on 1 February in Paris.
             end: Some(parse_instant("2027-01-31T23:30:00Z").unwrap()),
         };

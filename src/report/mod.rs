@@ -7,6 +7,7 @@
 //! ([`crate::app::report`]) reads the store and the clock and hands them
 //! over; nothing here reads either.
 
+mod campaigns;
 mod chart;
 mod csv;
 mod html;
@@ -212,6 +213,9 @@ pub struct Report {
     pub waiting: Vec<Waiting>,
     /// The renewals measured, for the departments' renewal delay.
     pub renewals: Vec<Renewal>,
+    /// Issue 16: the deadline campaigns, over every desk (the page counts
+    /// those in scope); empty until the caller sets them.
+    pub campaigns: Vec<crate::campaign::Progress>,
 }
 
 /// The logs a report reads besides the rows.
@@ -339,6 +343,7 @@ impl Report {
             undelivered,
             waiting,
             renewals,
+            campaigns: Vec::new(),
         }
     }
 }

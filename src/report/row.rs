@@ -1,6 +1,8 @@
 //! One row of a report: a desk's status row, with its region, its contact
 //! addresses and the last expiry alert it was sent.
 
+use std::collections::BTreeMap;
+
 use serde::Serialize;
 
 use super::Regions;
@@ -42,6 +44,11 @@ pub struct ReportRow {
     pub last_alert_state: Option<AlertState>,
     /// When it was decided, RFC 3339 UTC.
     pub last_alert_at: Option<String>,
+    /// Issue 16: where the desk stands in each deadline campaign that
+    /// concerns it, by campaign name: `done`, `scheduled` or `left`.
+    /// Omitted when none does, so reports without campaigns read as before.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub campaigns: BTreeMap<String, &'static str>,
     /// The instant behind `not_after`, for the calendar and the chart.
     #[serde(skip)]
     pub end: Option<Instant>,
@@ -79,6 +86,7 @@ impl ReportRow {
             last_alert_kind: last_alert.map(|a| a.subject.kind()),
             last_alert_state: last_alert.map(|a| a.state),
             last_alert_at: last_alert.map(|a| rfc3339(a.created_at)),
+            campaigns: BTreeMap::new(),
             end,
         }
     }

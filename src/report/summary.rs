@@ -207,6 +207,7 @@ mod tests {
             last_alert_kind: None,
             last_alert_state: None,
             last_alert_at: None,
+            campaigns: Default::default(),
             end: end.map(|e| parse_instant(e).unwrap()),
         }
     }

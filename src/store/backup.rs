@@ -148,6 +148,8 @@ fn check_record(tree: &str, value: &serde_json::Value) -> Result<(), String> {
         trees::OUTBOX => read::<PushJob>(value),
         trees::AUDIT => read::<AuditEntry>(value),
         trees::JOBS => read::<JobRun>(value),
+        trees::CHANGES => super::changes::check_backup_value(value),
+        trees::CAMPAIGNS => read::<crate::model::Campaign>(value),
         other => Err(format!("no record type for tree «{other}»")),
     }
 }
@@ -325,7 +327,7 @@ impl Store {
         swap_in(data_dir)?;
         Ok(n)
     }
-    fn data_trees(&self) -> [&sled::Tree; 9] {
+    fn data_trees(&self) -> [&sled::Tree; 11] {
         [
             &self.t.desks,
             &self.t.certs,
@@ -336,6 +338,10 @@ impl Store {
             &self.t.audit,
             &self.t.jobs,
             &self.t.mail,
+            // Issue 16: scheduled changes.
+            &self.t.changes,
+            // Issue 16: deadline campaigns.
+            &self.t.campaigns,
         ]
     }
 }

@@ -16,7 +16,9 @@
 //! runs) in `logs`, over the generic reads of `query`.
 
 mod backup;
+mod campaigns;
 mod cert_codec;
+mod changes;
 mod codec;
 mod disk;
 mod error;

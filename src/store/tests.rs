@@ -14,6 +14,7 @@ fn desk(id: &str) -> Desk {
         lang: Lang::Fr,
         thresholds: None,
         suspended: false,
+        settings: Default::default(),
     }
 }
 

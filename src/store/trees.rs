@@ -12,9 +12,16 @@ pub const JOBS: &str = "jobs";
 /// Messages taken from the mailbox (src/store/mail.rs): records under
 /// `s/<sha256>`, and raw Message-ID pointers under `m/<message-id>`.
 pub const MAIL: &str = "mail";
+/// Scheduled setting changes (src/store/changes.rs), in backups.
+pub const CHANGES: &str = "changes";
+/// Deadline campaigns (src/store/campaigns.rs), in backups.
+pub const CAMPAIGNS: &str = "campaigns";
 
 /// Every tree a backup carries, in restore order. A backup taken before
-/// `mail` was carried simply has no such tree, and restores as it did.
-pub const DATA: [&str; 9] = [
+/// `mail`, `changes` or `campaigns` was carried simply has no such tree, and
+/// restores as it did.
+pub const DATA: [&str; 11] = [
     DESKS, CERTS, HISTORY, CURRENT, ALERTS, OUTBOX, AUDIT, JOBS, MAIL,
+    // Issue 16: scheduled changes and deadline campaigns.
+    CHANGES, CAMPAIGNS,
 ];

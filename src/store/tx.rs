@@ -26,6 +26,8 @@ pub(super) struct Trees {
     pub audit: sled::Tree,
     pub jobs: sled::Tree,
     pub mail: sled::Tree,
+    pub changes: sled::Tree,
+    pub campaigns: sled::Tree,
 }
 
 pub(super) enum TxFailure {
@@ -46,10 +48,12 @@ impl Trees {
             audit: db.open_tree(trees::AUDIT)?,
             jobs: db.open_tree(trees::JOBS)?,
             mail: db.open_tree(trees::MAIL)?,
+            changes: db.open_tree(trees::CHANGES)?,
+            campaigns: db.open_tree(trees::CAMPAIGNS)?,
         })
     }
 
-    pub fn all(&self) -> [&sled::Tree; 10] {
+    pub fn all(&self) -> [&sled::Tree; 12] {
         [
             &self.meta,
             &self.jobs,
@@ -61,6 +65,8 @@ impl Trees {
             &self.outbox,
             &self.audit,
             &self.mail,
+            &self.changes,
+            &self.campaigns,
         ]
     }
 
@@ -78,9 +84,23 @@ impl Trees {
             &self.audit,
             &self.jobs,
             &self.mail,
+            &self.changes,
+            &self.campaigns,
         )
             .transaction(
-                |(desks, certs, history, current, alerts, outbox, audit, jobs, mail)| {
+                |(
+                    desks,
+                    certs,
+                    history,
+                    current,
+                    alerts,
+                    outbox,
+                    audit,
+                    jobs,
+                    mail,
+                    changes,
+                    campaigns,
+                )| {
                     let mut tx = Tx {
                         desks,
                         certs,
@@ -91,6 +111,8 @@ impl Trees {
                         audit,
                         jobs,
                         mail,
+                        changes,
+                        campaigns,
                     };
                     f(&mut tx).map_err(|e| match e {
                         StoreError::Transaction(UnabortableTransactionError::Conflict) => {
@@ -121,6 +143,8 @@ pub struct Tx<'a> {
     audit: &'a TransactionalTree,
     jobs: &'a TransactionalTree,
     pub(super) mail: &'a TransactionalTree,
+    pub(super) changes: &'a TransactionalTree,
+    pub(super) campaigns: &'a TransactionalTree,
 }
 
 pub(super) fn history_prefix(desk: &DeskId) -> Vec<u8> {
@@ -295,6 +319,8 @@ impl Tx<'_> {
             trees::AUDIT => self.audit,
             trees::JOBS => self.jobs,
             trees::MAIL => self.mail,
+            trees::CHANGES => self.changes,
+            trees::CAMPAIGNS => self.campaigns,
             other => return Err(StoreError::Conflict(format!("no tree named {other}"))),
         })
     }

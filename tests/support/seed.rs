@@ -60,6 +60,7 @@ pub fn desk_with_pending_push(
         lang: Default::default(),
         thresholds: None,
         suspended: false,
+        settings: Default::default(),
     })?;
     let sha = Sha256::of(der);
     tx.put_cert(&CertRecord {

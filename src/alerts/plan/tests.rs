@@ -19,6 +19,7 @@ pub(crate) fn desk(n: u32, emails: &[&str]) -> Desk {
         lang: Lang::Fr,
         thresholds: None,
         suspended: false,
+        settings: Default::default(),
     }
 }
 

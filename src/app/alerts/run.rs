@@ -85,6 +85,14 @@ pub fn dry_run(env: &Env) -> Result<DryRun, AppError> {
                 continue;
             }
         }
+        // Issue 16: as the delivery drops a campaign's stale reminder.
+        if let AlertSubject::Campaign { desk, campaign, .. } = &rec.subject {
+            let why = alerts::campaign::no_longer_due(&store, &env.config, desk, campaign)?;
+            if let Some(why) = why {
+                out.dropped.push((rec, why));
+                continue;
+            }
+        }
         if rec.recipients.is_empty() {
             rec.recipients = match &desk {
                 Some(d) => recipients(d, &env.config.manager.team, false),

@@ -82,6 +82,7 @@ pub(crate) mod tests {
             lang: Lang::Fr,
             thresholds,
             suspended: false,
+            settings: Default::default(),
         }
     }
 

@@ -6,6 +6,7 @@
 //! `.snap` file in review.
 
 pub mod alerts;
+pub mod campaign;
 pub mod cert;
 pub mod desk;
 pub mod log;

@@ -34,6 +34,7 @@ mod tests {
                 last_alert_kind: Some(AlertKind::Threshold),
                 last_alert_state: Some(AlertState::Sent),
                 last_alert_at: Some("2026-12-02T08:00:00Z".into()),
+                campaigns: Default::default(),
                 end: None,
             },
             Row {
@@ -52,6 +53,7 @@ mod tests {
                 last_alert_kind: None,
                 last_alert_state: None,
                 last_alert_at: None,
+                campaigns: Default::default(),
                 end: None,
             },
         ];
