@@ -8,6 +8,7 @@ mod support;
 mod alerts;
 mod architecture;
 mod backup;
+mod changes;
 mod cli;
 mod config_doc;
 mod crash;

@@ -36,11 +36,11 @@ Example:\n  vigie desk import guichets.csv --dry-run"
     /// Remove a desk from the inventory (its history is kept).
     #[command(after_help = "Example:\n  vigie desk remove 732829320-00001")]
     Remove(ShowArgs),
-    /// Change a desk's name, addresses, department or language; the fields
-    /// not named stay as they are.
+    /// Change a desk's name, addresses, department, mode, language or
+    /// national settings; the fields not named stay as they are.
     #[command(
         after_help = "--email replaces every address of the desk; repeat it to give several.\n\n\
-Examples:\n  vigie desk edit 732829320-00001 --email nouveau@example.org --email chef@example.org\n  vigie desk edit 732829320-00001 --name \"OPH du Rhône, agence Est\" --lang en"
+Examples:\n  vigie desk edit 732829320-00001 --email nouveau@example.org --email chef@example.org\n  vigie desk edit 732829320-00001 --name \"OPH du Rhône, agence Est\" --lang en\n  vigie desk edit 732829320-00001 --set version=V2"
     )]
     Edit(EditArgs),
     /// Suspend a desk's reminders (it stays in the inventory, status
@@ -95,6 +95,10 @@ pub struct AddArgs {
     /// Alert thresholds for this desk, in days (default: the configuration's).
     #[arg(long, value_delimiter = ',', value_name = "DAYS")]
     pub thresholds: Option<Vec<u32>>,
+    /// A national setting, KEY=VALUE (version=V2, or a `[desk_settings]`
+    /// key); repeat for several.
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub set: Vec<String>,
 }
 
 /// Arguments of `desk import`.
@@ -135,6 +139,14 @@ pub struct EditArgs {
     /// The language of its e-mails.
     #[arg(long, value_parser = langs(), ignore_case = true)]
     pub lang: Option<String>,
+    /// Its exchange mode: async, ws or both.
+    #[arg(long, value_parser = modes(), ignore_case = true)]
+    pub mode: Option<String>,
+    /// A national setting, KEY=VALUE (version=V2, or a `[desk_settings]`
+    /// key), changed now; repeat for several. To change one on a date, use
+    /// `vigie desk schedule`.
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub set: Vec<String>,
 }
 
 /// Arguments naming one desk, for a command that prints nothing.
@@ -168,6 +180,25 @@ pub fn run(ctx: &Context, cmd: Command) -> Result<(), CliError> {
     }
 }
 
+/// Checks each `--set KEY=VALUE` against the settings the configuration
+/// knows; a refusal is a usage error naming the allowed values.
+pub fn parse_settings(
+    ctx: &Context,
+    pairs: &[String],
+) -> Result<std::collections::BTreeMap<String, String>, CliError> {
+    pairs
+        .iter()
+        .map(|p| {
+            ctx.env
+                .config
+                .desk_settings()
+                .check_pair(p)
+                .map(|s| (s.key, s.value))
+                .map_err(|e| CliError::usage(format!("--set: {e}")))
+        })
+        .collect()
+}
+
 /// Parses a desk id given on the command line.
 pub fn parse_id(s: &str) -> Result<DeskId, CliError> {
     DeskId::parse(s).map_err(|e| CliError::usage(e.to_string()))
@@ -196,6 +227,11 @@ fn add(ctx: &Context, a: AddArgs) -> Result<(), CliError> {
         settings: Default::default(),
         id,
     };
+    let mut desk = desk;
+    for (key, value) in parse_settings(ctx, &a.set)? {
+        desk.set_setting(&key, &value)
+            .map_err(|e| usage("--set", e))?;
+    }
     if desk
         .thresholds
         .as_ref()
@@ -249,13 +285,21 @@ fn list(ctx: &Context, a: ListArgs) -> Result<(), CliError> {
         .map(Department::parse)
         .transpose()
         .map_err(|e| CliError::usage(format!("--department: {e}")))?;
-    let desks: Vec<ListRow> = app::desk::list(&ctx.env, dep.as_ref())?;
+    let settings = ctx.env.config.desk_settings();
+    let desks: Vec<ListRow> = app::desk::list(&ctx.env, dep.as_ref())?
+        .into_iter()
+        .map(|d| ListRow::new(d, settings))
+        .collect();
     if a.json {
         return output::json(&desks);
     }
-    let mut t = Table::new(&["DESK", "NAME", "DEPT", "MODE", "LANG", "E-MAIL"]);
+    let mut head = vec!["DESK", "NAME", "DEPT", "MODE", "VERSION"];
+    let added: Vec<String> = settings.added_keys().map(str::to_uppercase).collect();
+    head.extend(added.iter().map(String::as_str));
+    head.extend(["LANG", "E-MAIL"]);
+    let mut t = Table::new(&head);
     for d in desks {
-        t.row(vec![
+        let mut cells = vec![
             d.id.to_string(),
             if d.suspended {
                 format!("{} (suspended)", d.name)
@@ -264,20 +308,28 @@ fn list(ctx: &Context, a: ListArgs) -> Result<(), CliError> {
             },
             d.department.map(|d| d.to_string()).unwrap_or_default(),
             d.mode.to_string(),
-            d.lang.to_string(),
+            d.version.to_string(),
+        ];
+        cells.extend(d.added.into_values());
+        cells.push(d.lang.to_string());
+        cells.push(
             d.emails
                 .iter()
                 .map(Email::as_str)
                 .collect::<Vec<_>>()
                 .join(", "),
-        ]);
+        );
+        t.row(cells);
     }
     t.print()
 }
 
 fn show(ctx: &Context, a: ShowArgs) -> Result<(), CliError> {
     let id = parse_id(&a.id)?;
-    let view = ShowView::from(app::desk::show(&ctx.env, &id)?);
+    let view = ShowView::new(
+        app::desk::show(&ctx.env, &id)?,
+        ctx.env.config.desk_settings(),
+    );
     if a.json {
         return output::json_value(&view);
     }
@@ -293,6 +345,10 @@ fn show(ctx: &Context, a: ShowArgs) -> Result<(), CliError> {
             .unwrap_or_default(),
     ]);
     t.row(vec!["mode".into(), d.mode.to_string()]);
+    t.row(vec!["version".into(), d.version.to_string()]);
+    for (k, v) in &d.added {
+        t.row(vec![k.clone(), v.clone()]);
+    }
     t.row(vec!["language".into(), d.lang.to_string()]);
     if d.suspended {
         t.row(vec!["suspended".into(), "yes: no reminders".into()]);
@@ -355,7 +411,13 @@ fn edit(ctx: &Context, a: EditArgs) -> Result<(), CliError> {
             .map(Department::parse)
             .transpose()
             .map_err(|e| usage("--department", e))?,
-        mode: None,
+        mode: a
+            .mode
+            .as_deref()
+            .map(str::parse::<Mode>)
+            .transpose()
+            .map_err(|e| usage("--mode", e))?,
+        settings: parse_settings(ctx, &a.set)?,
         lang: a
             .lang
             .as_deref()
@@ -365,7 +427,7 @@ fn edit(ctx: &Context, a: EditArgs) -> Result<(), CliError> {
     };
     if changes.is_empty() {
         return Err(CliError::usage(
-            "desk edit: name what to change (--name, --email, --department, --lang)",
+            "desk edit: name what to change (--name, --email, --department, --mode, --lang, --set)",
         ));
     }
     let edited = app::desk::edit(&ctx.env, &id, &changes)?;

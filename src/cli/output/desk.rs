@@ -1,23 +1,82 @@
 //! The JSON shapes of `vigie desk list` and `vigie desk show`.
 
+use std::collections::BTreeMap;
+
 use serde::Serialize;
 
 use crate::app::desk::DeskView;
 use crate::clock::rfc3339;
-use crate::desk::Desk;
+use crate::config::DeskSettings;
+use crate::desk::{Department, Desk, DeskId, Email, Lang, Mode};
+use crate::model::Version;
 
-/// One element of `vigie desk list --json`: the desk's fields as the model
-/// serialises them (`"id"`, `"name"`, `"emails"`…), pinned by the snapshot
-/// below.
-pub type ListRow = Desk;
+/// One element of `vigie desk list --json`: the desk's fields (`"id"`,
+/// `"name"`, `"emails"`…) as the model always wrote them, and each national
+/// setting as a top-level field (DESIGN §12): `"mode"`, `"version"` and the
+/// keys `[desk_settings]` adds, with their defaults applied. Pinned by the
+/// snapshots below; `"version"` and the added keys came with issue 16.
+#[derive(Debug, Serialize)]
+pub struct ListRow {
+    /// The desk id.
+    pub id: DeskId,
+    /// Its name.
+    pub name: String,
+    /// Its addresses.
+    pub emails: Vec<Email>,
+    /// Its department.
+    pub department: Option<Department>,
+    /// Its exchange mode.
+    pub mode: Mode,
+    /// Its exchange format's version.
+    pub version: Version,
+    /// The added settings, key → value (the key's default when unset).
+    #[serde(flatten)]
+    pub added: BTreeMap<String, String>,
+    /// The language of its e-mails.
+    pub lang: Lang,
+    /// Its own alert thresholds, when it has some.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub thresholds: Option<Vec<u32>>,
+    /// Written only when set, as the model writes it.
+    #[serde(skip_serializing_if = "is_false")]
+    pub suspended: bool,
+}
 
-/// `vigie desk show --json`: the desk's fields at the top level, and its
-/// certificates.
+fn is_false(flag: &bool) -> bool {
+    !*flag
+}
+
+impl ListRow {
+    /// The row of `desk`, its added settings as `settings` knows them: keys
+    /// the configuration no longer names are left out, unset ones take
+    /// their default.
+    pub fn new(desk: Desk, settings: &DeskSettings) -> ListRow {
+        let added = settings
+            .added_keys()
+            .filter_map(|k| settings.value_of(&desk, k).map(|v| (k.to_owned(), v)))
+            .collect();
+        ListRow {
+            added,
+            version: desk.settings.version,
+            id: desk.id,
+            name: desk.name,
+            emails: desk.emails,
+            department: desk.department,
+            mode: desk.mode,
+            lang: desk.lang,
+            thresholds: desk.thresholds,
+            suspended: desk.suspended,
+        }
+    }
+}
+
+/// `vigie desk show --json`: the desk's fields at the top level (as in
+/// [`ListRow`]), and its certificates.
 #[derive(Serialize)]
 pub struct ShowView {
     /// The desk.
     #[serde(flatten)]
-    pub desk: Desk,
+    pub desk: ListRow,
     /// Every certificate it has had, oldest first.
     pub certificates: Vec<CertLine>,
 }
@@ -41,11 +100,12 @@ pub struct CertLine {
     pub current: bool,
 }
 
-impl From<DeskView> for ShowView {
-    fn from(v: DeskView) -> Self {
+impl ShowView {
+    /// The view of a desk, its settings as `settings` knows them.
+    pub fn new(v: DeskView, settings: &DeskSettings) -> Self {
         let current = v.current;
         ShowView {
-            desk: v.desk,
+            desk: ListRow::new(v.desk, settings),
             certificates: v
                 .certificates
                 .into_iter()
@@ -67,7 +127,6 @@ impl From<DeskView> for ShowView {
 pub(crate) mod tests {
     use super::*;
     use crate::cli::output::{json_text, tests::streamed};
-    use crate::desk::{Department, DeskId, Email, Lang, Mode};
 
     pub(crate) fn desk(id: &str, thresholds: Option<Vec<u32>>) -> Desk {
         Desk {
@@ -86,19 +145,33 @@ pub(crate) mod tests {
         }
     }
 
+    fn settings() -> DeskSettings {
+        let raw = [(
+            "profil".to_owned(),
+            vec!["standard".into(), "pilote".into()],
+        )];
+        DeskSettings::from_raw(&raw.into_iter().collect()).unwrap()
+    }
+
     #[test]
     fn list_json() {
-        let rows: Vec<ListRow> = vec![
-            desk("732829320-00001", None),
-            desk("732829320-00002", Some(vec![60, 30, 7])),
-        ];
+        let mut switched = desk("732829320-00002", Some(vec![60, 30, 7]));
+        switched.set_setting("version", "V2").unwrap();
+        switched.set_setting("profil", "pilote").unwrap();
+        let rows: Vec<ListRow> = vec![desk("732829320-00001", None), switched]
+            .into_iter()
+            .map(|d| ListRow::new(d, &settings()))
+            .collect();
         insta::assert_snapshot!(streamed(&rows));
     }
 
     #[test]
     fn show_json() {
         let view = ShowView {
-            desk: desk("732829320-00001", Some(vec![30])),
+            desk: ListRow::new(
+                desk("732829320-00001", Some(vec![30])),
+                &DeskSettings::default(),
+            ),
             certificates: vec![CertLine {
                 sha256: "ab".repeat(32),
                 subject: "CN=Guichet 732829320-00001".into(),
