@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use super::output::desk::{ListRow, ShowView};
+use super::output::desk::{ChangeRow, ListRow, ShowView};
 use super::output::{self, Table};
 use super::{CliError, Context};
 use crate::app;
@@ -50,6 +50,70 @@ Examples:\n  vigie desk edit 732829320-00001 --email nouveau@example.org --email
     /// Resume the reminders of a suspended desk.
     #[command(after_help = "Example:\n  vigie desk resume 732829320-00001")]
     Resume(IdArgs),
+    /// Schedule a change of a national setting on a date (the switch to
+    /// V2): the desk gets an acknowledgement now, the change is applied by
+    /// `vigie push run` from 00:00 that day, then the desk is told.
+    #[command(after_help = "Prints the id of each change made (one per line).\n\n\
+Examples:\n  vigie desk schedule 732829320-00001 --set version=V2 --on 2013-03-18 --note \"demande du 12/03\"\n  vigie desk schedule --all --where version=V1 --set version=V2 --on 2013-03-31")]
+    Schedule(ScheduleArgs),
+    /// List the scheduled changes: change, desk, setting, value, date,
+    /// state, note.
+    #[command(
+        after_help = "Examples:\n  vigie desk changes --pending\n  vigie desk changes --json"
+    )]
+    Changes(ChangesArgs),
+    /// Cancel a scheduled change not yet being applied; the desk is told.
+    #[command(after_help = "Example:\n  vigie desk cancel c7k2m9qxa")]
+    Cancel(CancelArgs),
+}
+
+/// Arguments of `desk schedule`.
+#[derive(Debug, clap::Args)]
+pub struct ScheduleArgs {
+    /// Desk id (or --all --where KEY=VALUE).
+    #[arg(required_unless_present = "all", conflicts_with = "all")]
+    pub id: Option<String>,
+    /// Every desk (not suspended) whose setting matches --where.
+    #[arg(long, requires = "where_")]
+    pub all: bool,
+    /// With --all: the desks whose setting has this value, KEY=VALUE.
+    #[arg(
+        long = "where",
+        id = "where_",
+        value_name = "KEY=VALUE",
+        requires = "all"
+    )]
+    pub where_: Option<String>,
+    /// The setting and its new value, KEY=VALUE (e.g. version=V2).
+    #[arg(long, value_name = "KEY=VALUE")]
+    pub set: String,
+    /// The day asked for, YYYY-MM-DD (or dd/mm/yyyy): applied from 00:00
+    /// local time that day.
+    #[arg(long, value_name = "DATE")]
+    pub on: String,
+    /// A note (the desk's request, a ticket…), shown in the listing and the
+    /// acknowledgement.
+    #[arg(long, value_name = "TEXT")]
+    pub note: Option<String>,
+}
+
+/// Arguments of `desk changes`.
+#[derive(Debug, clap::Args)]
+pub struct ChangesArgs {
+    /// Only the changes still scheduled.
+    #[arg(long)]
+    pub pending: bool,
+    /// Print a JSON array.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Arguments of `desk cancel`.
+#[derive(Debug, clap::Args)]
+pub struct CancelArgs {
+    /// The change id, as `vigie desk changes` lists it.
+    #[arg(value_name = "CHANGE")]
+    pub change: String,
 }
 
 /// The exchange modes `--mode` takes, offered by shell completion; the
@@ -177,7 +241,152 @@ pub fn run(ctx: &Context, cmd: Command) -> Result<(), CliError> {
         Command::Edit(a) => edit(ctx, a),
         Command::Suspend(a) => suspend(ctx, a, true),
         Command::Resume(a) => suspend(ctx, a, false),
+        Command::Schedule(a) => schedule(ctx, a),
+        Command::Changes(a) => changes(ctx, a),
+        Command::Cancel(a) => cancel(ctx, a),
     }
+}
+
+/// Reads a day as the team types it: `2013-03-18` or `18/03/2013`.
+fn parse_day(s: &str) -> Result<chrono::NaiveDate, CliError> {
+    let t = s.trim();
+    chrono::NaiveDate::parse_from_str(t, "%Y-%m-%d")
+        .or_else(|_| chrono::NaiveDate::parse_from_str(t, "%d/%m/%Y"))
+        .map_err(|_| {
+            CliError::usage(format!(
+                "--on: «{}» is not a date: expected YYYY-MM-DD (or dd/mm/yyyy)",
+                crate::model::printable(s)
+            ))
+        })
+}
+
+/// Reports what became of the messages sent by a command to desks.
+fn tell_delivery(ctx: &Context, what: &str, d: &crate::alerts::RunSummary) {
+    let t = d.total();
+    if t.pending > 0 {
+        ctx.warn(format!(
+            "{} {what}(s) not sent yet (kept pending; `vigie alerts run` retries them)",
+            t.pending
+        ));
+    }
+    if t.failed > 0 {
+        ctx.warn(format!(
+            "{} {what}(s) could not be sent (`vigie alerts list` says why)",
+            t.failed
+        ));
+    }
+}
+
+fn schedule(ctx: &Context, a: ScheduleArgs) -> Result<(), CliError> {
+    let settings = ctx.env.config.desk_settings();
+    let set = settings
+        .check_pair(&a.set)
+        .map_err(|e| CliError::usage(format!("--set: {e}")))?;
+    let target = match (&a.id, &a.where_) {
+        (Some(id), _) => app::desk::Target::One(parse_id(id)?),
+        (None, Some(w)) => app::desk::Target::Where(
+            settings
+                .check_pair(w)
+                .map_err(|e| CliError::usage(format!("--where: {e}")))?,
+        ),
+        (None, None) => {
+            return Err(CliError::usage(
+                "desk schedule: name a desk, or --all --where KEY=VALUE",
+            ))
+        }
+    };
+    let note = a
+        .note
+        .as_deref()
+        .map(str::trim)
+        .filter(|n| !n.is_empty())
+        .map(|n| {
+            if n.chars().any(char::is_control) || n.chars().count() > 500 {
+                Err(CliError::usage(
+                    "--note: at most 500 characters, on one line",
+                ))
+            } else {
+                Ok(n.to_owned())
+            }
+        })
+        .transpose()?;
+    let req = app::desk::Request {
+        target,
+        set,
+        on: parse_day(&a.on)?,
+        note,
+    };
+    ctx.tell_what_if();
+    let done = app::desk::schedule(&ctx.env, &req)?;
+    for old in &done.replaced {
+        ctx.note(format!(
+            "{}: change {} of {} replaced (cancelled)",
+            old.desk, old.id, old.on
+        ));
+    }
+    let mut out = String::new();
+    for c in &done.changes {
+        ctx.note(format!(
+            "{}: {}={} scheduled on {} ({})",
+            c.desk, c.key, c.value, c.on, c.id
+        ));
+        out.push_str(&format!("{}\n", c.id));
+    }
+    if !done.already.is_empty() {
+        ctx.note(format!(
+            "{} desk(s) already have {}: left out",
+            done.already.len(),
+            req.set
+        ));
+    }
+    ctx.note(format!(
+        "{} change(s) scheduled on {}{}",
+        done.changes.len(),
+        req.on,
+        if ctx.env.what_if() {
+            "; acknowledgements kept pending (what-if --now)"
+        } else {
+            ""
+        }
+    ));
+    tell_delivery(ctx, "acknowledgement", &done.delivery);
+    output::report(out.as_bytes())
+}
+
+fn changes(ctx: &Context, a: ChangesArgs) -> Result<(), CliError> {
+    let list = app::desk::changes(&ctx.env, a.pending)?;
+    let rows: Vec<ChangeRow> = list.iter().map(ChangeRow::from).collect();
+    if a.json {
+        return output::json(&rows);
+    }
+    let mut t = Table::new(&["CHANGE", "DESK", "SETTING", "ON", "STATE", "NOTE"]);
+    for (r, c) in rows.into_iter().zip(&list) {
+        let state = match (&c.last_error, c.attempts) {
+            (Some(e), n) if n > 0 => format!("{} ({n} attempt(s): {e})", r.state),
+            _ => r.state.to_owned(),
+        };
+        t.row(vec![
+            r.change,
+            r.desk,
+            format!("{}={}", r.key, r.value),
+            r.on,
+            state,
+            r.note.unwrap_or_default(),
+        ]);
+    }
+    t.print()
+}
+
+fn cancel(ctx: &Context, a: CancelArgs) -> Result<(), CliError> {
+    let id = crate::model::ChangeId::parse(&a.change).map_err(CliError::usage)?;
+    ctx.tell_what_if();
+    let (change, delivery) = app::desk::cancel(&ctx.env, &id)?;
+    ctx.note(format!(
+        "{}: change {} ({}={} on {}) cancelled; the desk is told",
+        change.desk, change.id, change.key, change.value, change.on
+    ));
+    tell_delivery(ctx, "cancellation notice", &delivery);
+    Ok(())
 }
 
 /// Checks each `--set KEY=VALUE` against the settings the configuration

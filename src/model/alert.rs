@@ -20,7 +20,7 @@ use serde::{Deserialize, Serialize};
 
 use chrono::NaiveDate;
 
-use super::{DeskId, Instant, Sha256};
+use super::{ChangeId, DeskId, Instant, Sha256};
 
 /// The kind of message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -36,6 +36,14 @@ pub enum AlertKind {
     Refusal,
     /// The certificate was configured nationally.
     Confirmation,
+    /// A scheduled setting change, acknowledged to the desk with its date
+    /// (issue 16).
+    ChangeScheduled,
+    /// A scheduled setting change was cancelled; the desk is told.
+    ChangeCancelled,
+    /// A scheduled setting change was applied nationally: the desk may, and
+    /// must, work with the new setting.
+    ChangeApplied,
 }
 
 impl AlertKind {
@@ -47,6 +55,9 @@ impl AlertKind {
             AlertKind::Digest => "digest",
             AlertKind::Refusal => "refusal",
             AlertKind::Confirmation => "confirmation",
+            AlertKind::ChangeScheduled => "change_scheduled",
+            AlertKind::ChangeCancelled => "change_cancelled",
+            AlertKind::ChangeApplied => "change_applied",
         }
     }
 }
@@ -153,6 +164,27 @@ pub enum AlertSubject {
         /// The certificate pushed.
         cert: Sha256,
     },
+    /// A setting change was scheduled (written by `desk schedule`).
+    ChangeScheduled {
+        /// The desk.
+        desk: DeskId,
+        /// The change: one acknowledgement per change.
+        change: ChangeId,
+    },
+    /// A scheduled change was cancelled (written by `desk cancel`).
+    ChangeCancelled {
+        /// The desk.
+        desk: DeskId,
+        /// The change.
+        change: ChangeId,
+    },
+    /// A scheduled change was applied (written by the push run).
+    ChangeApplied {
+        /// The desk.
+        desk: DeskId,
+        /// The change.
+        change: ChangeId,
+    },
 }
 
 impl AlertSubject {
@@ -164,6 +196,9 @@ impl AlertSubject {
             AlertSubject::Digest { .. } => AlertKind::Digest,
             AlertSubject::Refusal { .. } => AlertKind::Refusal,
             AlertSubject::Confirmation { .. } => AlertKind::Confirmation,
+            AlertSubject::ChangeScheduled { .. } => AlertKind::ChangeScheduled,
+            AlertSubject::ChangeCancelled { .. } => AlertKind::ChangeCancelled,
+            AlertSubject::ChangeApplied { .. } => AlertKind::ChangeApplied,
         }
     }
 
@@ -173,7 +208,10 @@ impl AlertSubject {
             AlertSubject::Threshold { desk, .. }
             | AlertSubject::Expired { desk, .. }
             | AlertSubject::Refusal { desk, .. }
-            | AlertSubject::Confirmation { desk, .. } => Some(desk),
+            | AlertSubject::Confirmation { desk, .. }
+            | AlertSubject::ChangeScheduled { desk, .. }
+            | AlertSubject::ChangeCancelled { desk, .. }
+            | AlertSubject::ChangeApplied { desk, .. } => Some(desk),
             AlertSubject::Digest { .. } => None,
         }
     }
@@ -185,7 +223,10 @@ impl AlertSubject {
             | AlertSubject::Expired { cert, .. }
             | AlertSubject::Confirmation { cert, .. } => Some(*cert),
             AlertSubject::Refusal { cert, .. } => *cert,
-            AlertSubject::Digest { .. } => None,
+            AlertSubject::Digest { .. }
+            | AlertSubject::ChangeScheduled { .. }
+            | AlertSubject::ChangeCancelled { .. }
+            | AlertSubject::ChangeApplied { .. } => None,
         }
     }
 
@@ -207,6 +248,19 @@ impl AlertSubject {
         match self {
             AlertSubject::Digest { date } => Some(date.to_string()),
             AlertSubject::Refusal { file, .. } => Some(file.to_hex()),
+            AlertSubject::ChangeScheduled { change, .. }
+            | AlertSubject::ChangeCancelled { change, .. }
+            | AlertSubject::ChangeApplied { change, .. } => Some(change.to_string()),
+            _ => None,
+        }
+    }
+
+    /// The scheduled change the message is about, if any.
+    pub fn change(&self) -> Option<&ChangeId> {
+        match self {
+            AlertSubject::ChangeScheduled { change, .. }
+            | AlertSubject::ChangeCancelled { change, .. }
+            | AlertSubject::ChangeApplied { change, .. } => Some(change),
             _ => None,
         }
     }
@@ -279,6 +333,29 @@ impl AlertSubject {
                     cert,
                 }
             }
+            (
+                kind @ (AlertKind::ChangeScheduled
+                | AlertKind::ChangeCancelled
+                | AlertKind::ChangeApplied),
+                Some(d),
+                None,
+                None,
+                Some(s),
+            ) => match ChangeId::parse(s).ok().filter(|c| c.as_str() == s) {
+                Some(change) => {
+                    let desk = d.clone();
+                    match kind {
+                        AlertKind::ChangeScheduled => {
+                            AlertSubject::ChangeScheduled { desk, change }
+                        }
+                        AlertKind::ChangeCancelled => {
+                            AlertSubject::ChangeCancelled { desk, change }
+                        }
+                        _ => AlertSubject::ChangeApplied { desk, change },
+                    }
+                }
+                None => return Err(misfit(&desk, &sha256, &slot)),
+            },
             _ => return Err(misfit(&desk, &sha256, &slot)),
         };
         Ok(subject)

@@ -52,6 +52,9 @@ pub fn alert_kind_fr(k: AlertKind) -> &'static str {
         AlertKind::Digest => "synthèse",
         AlertKind::Refusal => "refus",
         AlertKind::Confirmation => "confirmation",
+        AlertKind::ChangeScheduled => "changement programmé",
+        AlertKind::ChangeCancelled => "changement annulé",
+        AlertKind::ChangeApplied => "changement effectué",
     }
 }
 

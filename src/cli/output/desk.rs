@@ -123,6 +123,40 @@ impl ShowView {
     }
 }
 
+/// One element of `vigie desk changes --json` (DESIGN §12, exactly these
+/// fields).
+#[derive(Debug, Serialize)]
+pub struct ChangeRow {
+    /// The change id.
+    pub change: String,
+    /// The desk.
+    pub desk: String,
+    /// The setting.
+    pub key: String,
+    /// Its new value.
+    pub value: String,
+    /// The day, YYYY-MM-DD.
+    pub on: String,
+    /// `scheduled`, `done`, `failed` or `cancelled`.
+    pub state: &'static str,
+    /// The note, if any.
+    pub note: Option<String>,
+}
+
+impl From<&crate::model::Change> for ChangeRow {
+    fn from(c: &crate::model::Change) -> ChangeRow {
+        ChangeRow {
+            change: c.id.to_string(),
+            desk: c.desk.to_string(),
+            key: c.key.clone(),
+            value: c.value.clone(),
+            on: c.on.format("%Y-%m-%d").to_string(),
+            state: c.state.as_str(),
+            note: c.note.clone(),
+        }
+    }
+}
+
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
@@ -162,6 +196,21 @@ pub(crate) mod tests {
             .into_iter()
             .map(|d| ListRow::new(d, &settings()))
             .collect();
+        insta::assert_snapshot!(streamed(&rows));
+    }
+
+    #[test]
+    fn changes_json() {
+        let mut c = crate::model::Change::new(
+            crate::model::ChangeId::from_bits(0x12_3456_789a),
+            DeskId::parse("732829320-00001").unwrap(),
+            "version".into(),
+            "V2".into(),
+            chrono::NaiveDate::from_ymd_opt(2013, 3, 18).unwrap(),
+            chrono::DateTime::UNIX_EPOCH,
+        );
+        c.note = Some("demande du 12/03".into());
+        let rows = vec![ChangeRow::from(&c)];
         insta::assert_snapshot!(streamed(&rows));
     }
 
