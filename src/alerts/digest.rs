@@ -205,6 +205,18 @@ fn gather(store: &Store, config: &Config, now: Instant) -> Result<DigestData, Al
             });
         }
     }
+    // Issue 16: scheduled setting changes refused for good (e.g. HTTPS
+    // 409), listed with the failed pushes; the "certificate" column names
+    // the change instead.
+    for c in store.changes()? {
+        if c.state == crate::model::ChangeState::Failed {
+            data.failed_pushes.push(DigestPush {
+                desk: c.desk.to_string(),
+                sha256: format!("{}={} ({})", c.key, c.value, c.id),
+                last_error: c.last_error.unwrap_or_default(),
+            });
+        }
+    }
     cap(&mut data);
     Ok(data)
 }
