@@ -349,8 +349,23 @@ fn a_new_date_replaces_the_pending_change_and_all_where_skips_suspended_and_done
     assert_eq!(state_of(&case, &first), "cancelled");
     assert_eq!(state_of(&case, &second), "scheduled");
     assert_eq!(case.count(&["desk", "changes", "--pending", "--json"]), 1);
-    // --all --where: only the desk still on V1 and not suspended; its
-    // pending change is replaced again.
+    // --all --where: only desks still on V1, not suspended, and without a
+    // date of their own: DESK asked for the 25th and keeps it.
+    let made = ids(&case.ok(&[
+        "--now",
+        T0,
+        "desk",
+        "schedule",
+        "--all",
+        "--where",
+        "version=V1",
+        "--set",
+        "version=V2",
+        "--on",
+        "2013-03-31",
+    ]));
+    assert!(made.is_empty(), "{made:?}");
+    add(&case, "732829320-00004", &[]);
     let made = ids(&case.ok(&[
         "--now",
         T0,
@@ -366,8 +381,17 @@ fn a_new_date_replaces_the_pending_change_and_all_where_skips_suspended_and_done
     ]));
     assert_eq!(made.len(), 1, "{made:?}");
     let pending = case.json(&["desk", "changes", "--pending", "--json"]);
-    assert_eq!(pending[0]["desk"], DESK, "{pending}");
-    assert_eq!(pending[0]["on"], "2013-03-31", "{pending}");
+    let on: Vec<(&str, &str)> = pending
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| (c["desk"].as_str().unwrap(), c["on"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        on,
+        [(DESK, "2013-03-25"), ("732829320-00004", "2013-03-31")],
+        "{pending}"
+    );
     // Refusals: a date in the past, a value not allowed, a desk already on it.
     let out = case.run(&[
         "--now",

@@ -339,6 +339,13 @@ fn schedule(ctx: &Context, a: ScheduleArgs) -> Result<(), CliError> {
             req.set
         ));
     }
+    if !done.pending.is_empty() {
+        ctx.note(format!(
+            "{} desk(s) already have a change of {} scheduled: their date is kept",
+            done.pending.len(),
+            req.set.key
+        ));
+    }
     ctx.note(format!(
         "{} change(s) scheduled on {}{}",
         done.changes.len(),

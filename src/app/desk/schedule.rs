@@ -48,12 +48,16 @@ pub struct Scheduled {
     pub replaced: Vec<Change>,
     /// Desks left out because they already have the value.
     pub already: Vec<DeskId>,
+    /// With `--where`: desks left out because they already have a pending
+    /// change of the key (their own date is kept).
+    pub pending: Vec<DeskId>,
     /// What became of the acknowledgements (empty on a what-if run).
     pub delivery: RunSummary,
 }
 
 /// Schedules `req`. A date before today (local) is refused, as is a single
-/// desk that already has the value; `--where` skips such desks.
+/// desk that already has the value; `--where` skips such desks, and the
+/// desks that already have a pending change of the key.
 pub fn schedule(env: &Env, req: &Request) -> Result<Scheduled, AppError> {
     let today = crate::clock::local_date(env.now, env.tz);
     if req.on < today {
@@ -78,6 +82,24 @@ pub fn schedule(env: &Env, req: &Request) -> Result<Scheduled, AppError> {
     let (todo, already): (Vec<Desk>, Vec<Desk>) = desks
         .into_iter()
         .partition(|d| settings.value_of(d, &req.set.key).as_deref() != Some(&req.set.value));
+    // For everyone still on a value, a desk that already asked for its own
+    // date keeps it: only a desk named alone has its pending change
+    // replaced.
+    let mut pending = Vec::new();
+    let todo: Vec<Desk> = match &req.target {
+        Target::One(_) => todo,
+        Target::Where(_) => {
+            let mut keep = Vec::with_capacity(todo.len());
+            for d in todo {
+                if store.pending_change_for(&d.id, &req.set.key)?.is_some() {
+                    pending.push(d.id);
+                } else {
+                    keep.push(d);
+                }
+            }
+            keep
+        }
+    };
     if let (Target::One(id), Some(d)) = (&req.target, already.first()) {
         return Err(StoreError::Conflict(format!(
             "{id} ({}) already has {}: nothing to schedule",
@@ -146,6 +168,7 @@ pub fn schedule(env: &Env, req: &Request) -> Result<Scheduled, AppError> {
         changes,
         replaced,
         already: already.into_iter().map(|d| d.id).collect(),
+        pending,
         delivery,
     })
 }
