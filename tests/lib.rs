@@ -10,6 +10,7 @@ mod architecture;
 mod backup;
 mod bounce;
 mod campaign;
+mod changes;
 mod cli;
 mod config_doc;
 mod crash;

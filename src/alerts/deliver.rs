@@ -53,7 +53,24 @@ pub fn deliver_pending(
     summary: &mut RunSummary,
     stop: &AtomicBool,
 ) -> Result<(), AlertError> {
-    let pending = store.alerts_in(AlertState::Pending)?;
+    deliver_pending_where(store, config, outlet, now, actor, summary, stop, &|_| true)
+}
+
+/// [`deliver_pending`] for the pending records `keep` accepts only (the
+/// messages about one scheduled change, sent when it is scheduled).
+#[allow(clippy::too_many_arguments)]
+pub fn deliver_pending_where(
+    store: &Store,
+    config: &Config,
+    outlet: &Outlet<'_>,
+    now: Instant,
+    actor: &str,
+    summary: &mut RunSummary,
+    stop: &AtomicBool,
+    keep: &dyn Fn(&AlertRecord) -> bool,
+) -> Result<(), AlertError> {
+    let mut pending = store.alerts_in(AlertState::Pending)?;
+    pending.retain(|r| keep(r));
     let mut unreachable: Option<String> = None;
     for mut rec in pending {
         // Asked to stop (the service got SIGTERM): the message in hand was

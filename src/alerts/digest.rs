@@ -206,6 +206,18 @@ fn gather(store: &Store, config: &Config, now: Instant) -> Result<DigestData, Al
         }
     }
     data.bounced = bounced(store, tz)?;
+    // Issue 16: scheduled setting changes refused for good (e.g. HTTPS
+    // 409), listed with the failed pushes; the "certificate" column names
+    // the change instead.
+    for c in store.changes()? {
+        if c.state == crate::model::ChangeState::Failed {
+            data.failed_pushes.push(DigestPush {
+                desk: c.desk.to_string(),
+                sha256: format!("{}={} ({})", c.key, c.value, c.id),
+                last_error: c.last_error.unwrap_or_default(),
+            });
+        }
+    }
     cap(&mut data);
     // Issue 16: the open campaigns, with who is left.
     data.campaigns = super::campaign::digest_lines(store, config, now)?;

@@ -5,6 +5,7 @@
 //! The service and the CLI call [`run`] and [`digest`].
 
 pub mod campaign;
+pub mod change;
 mod clean;
 mod context;
 pub mod deliver;
@@ -22,6 +23,7 @@ use std::path::Path;
 use std::sync::atomic::AtomicBool;
 
 pub use crate::model::{AlertKind, AlertRecord, AlertState, AlertSubject, FailedRecipient};
+pub use change::{change_details, change_message, ChangeMessage};
 pub use context::{DigestData, MessageContext};
 pub use digest::digest;
 

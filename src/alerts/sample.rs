@@ -14,13 +14,16 @@ use crate::config::Config;
 use crate::desk::Lang;
 
 /// Every kind of message.
-pub const KINDS: [AlertKind; 6] = [
+pub const KINDS: [AlertKind; 9] = [
     AlertKind::Threshold,
     AlertKind::Expired,
     AlertKind::Digest,
     AlertKind::Refusal,
     AlertKind::Confirmation,
     AlertKind::Campaign,
+    AlertKind::ChangeScheduled,
+    AlertKind::ChangeCancelled,
+    AlertKind::ChangeApplied,
 ];
 
 /// A context of the shape `kind` gets.
@@ -50,6 +53,28 @@ pub fn context(kind: AlertKind, config: &Config) -> MessageContext {
         AlertKind::Threshold => (Some(12), BTreeMap::new(), None, Some(desk), Some(cert)),
         AlertKind::Expired => (Some(-8), BTreeMap::new(), None, Some(desk), Some(cert)),
         AlertKind::Confirmation => (Some(700), BTreeMap::new(), None, Some(desk), Some(cert)),
+        AlertKind::ChangeScheduled | AlertKind::ChangeCancelled | AlertKind::ChangeApplied => (
+            None,
+            crate::alerts::change_details(
+                &crate::model::Change {
+                    note: Some("demande du 12/03/2013".into()),
+                    previous: Some("V1".into()),
+                    ..crate::model::Change::new(
+                        crate::model::ChangeId::from_bits(0x1234),
+                        crate::model::DeskId::parse("732829320-00001")
+                            .expect("a valid sample desk id"),
+                        "version".into(),
+                        "V2".into(),
+                        chrono::NaiveDate::from_ymd_opt(2013, 3, 18).expect("a valid date"),
+                        chrono::DateTime::UNIX_EPOCH,
+                    )
+                },
+                Some("25/03/2013"),
+            ),
+            None,
+            Some(desk),
+            None,
+        ),
         AlertKind::Refusal => (
             None,
             BTreeMap::from([

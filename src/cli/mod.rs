@@ -214,7 +214,10 @@ fn reads_only(command: &Command) -> bool {
         Command::Status(_) | Command::Check(_) | Command::Log(_) | Command::Report(_) => true,
         Command::Alerts(c) => matches!(c, alerts::Command::List { .. }),
         Command::Push(c) => matches!(c, push::Command::Status(_)),
-        Command::Desk(c) => matches!(c, desk::Command::List(_) | desk::Command::Show(_)),
+        Command::Desk(c) => matches!(
+            c,
+            desk::Command::List(_) | desk::Command::Show(_) | desk::Command::Changes(_)
+        ),
         Command::Cert(c) => matches!(c, cert::Command::History(_)),
         Command::Mail(c) => matches!(c, mail::Command::List(_)),
         Command::Campaign(c) => matches!(

@@ -62,6 +62,16 @@ fn run_due(ctx: &Context) -> Result<(), CliError> {
             "what-if: {} push(es) due, nothing pushed or recorded",
             due.len()
         ));
+        let changes = app::push::due_changes(&ctx.env)?;
+        if !changes.is_empty() {
+            for c in &changes {
+                ctx.note(format!("due: {} {}={} ({})", c.desk, c.key, c.value, c.id));
+            }
+            ctx.note(format!(
+                "what-if: {} scheduled change(s) due, nothing applied or recorded",
+                changes.len()
+            ));
+        }
         return Ok(());
     }
     let summary = app::push::run(&ctx.env)?;
@@ -82,13 +92,31 @@ fn run_due(ctx: &Context) -> Result<(), CliError> {
             )),
         }
     }
-    output::report(
-        format!(
-            "push: {} done, {} retried, {} failed\n",
-            summary.done, summary.retried, summary.failed
-        )
-        .as_bytes(),
-    )?;
+    for (change, outcome) in &summary.changes {
+        let what = format!(
+            "{} {}={} ({})",
+            change.desk, change.key, change.value, change.id
+        );
+        match outcome {
+            Outcome::Done => {}
+            Outcome::Retry(why) => ctx.note(format!(
+                "{what}: {why}; next attempt {}",
+                change.next_attempt.map(rfc3339).unwrap_or_default()
+            )),
+            Outcome::Refused(why) => ctx.warn(format!("{what}: refused for good: {why}")),
+        }
+    }
+    let mut text = format!(
+        "push: {} done, {} retried, {} failed\n",
+        summary.done, summary.retried, summary.failed
+    );
+    let (changes_done, changes_retried, changes_failed) = summary.change_counts();
+    if !summary.changes.is_empty() {
+        text.push_str(&format!(
+            "changes: {changes_done} done, {changes_retried} retried, {changes_failed} failed\n"
+        ));
+    }
+    output::report(text.as_bytes())?;
     // A push the national side refused for good is input refused, exit 3,
     // as for an alert an address refused (DESIGN §8, issue 14).
     if summary.failed > 0 {
@@ -96,6 +124,12 @@ fn run_due(ctx: &Context) -> Result<(), CliError> {
             CliError::refused(format!("{} push(es) refused for good", summary.failed))
                 .with_hint("`vigie push status` shows why; once fixed, `vigie push retry DESK`"),
         );
+    }
+    if changes_failed > 0 {
+        return Err(CliError::refused(format!(
+            "{changes_failed} scheduled change(s) refused for good"
+        ))
+        .with_hint("`vigie desk changes` shows why; once fixed, schedule the change again"));
     }
     Ok(())
 }

@@ -20,8 +20,7 @@ use std::time::Duration;
 
 use chrono_tz::Tz;
 
-use crate::desk::Email;
-use crate::model::Department;
+use crate::model::{Department, Email};
 
 pub use desk_settings::{DeskSettings, Setting, SettingError};
 pub use error::ConfigError;

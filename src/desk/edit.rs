@@ -2,6 +2,8 @@
 //! them: only the fields named change, so that an option left out or an
 //! empty spreadsheet cell never erases what the team entered before.
 
+use std::collections::BTreeMap;
+
 use super::{Department, Desk, Email, Lang, Mode};
 
 /// The fields to change on a desk; `None` leaves a field as it is.
@@ -17,6 +19,9 @@ pub struct Changes {
     pub mode: Option<Mode>,
     /// A new language.
     pub lang: Option<Lang>,
+    /// National settings to set, key → value, each already checked against
+    /// the configuration (`config::DeskSettings::check`).
+    pub settings: BTreeMap<String, String>,
 }
 
 impl Changes {
@@ -43,6 +48,11 @@ impl Changes {
         }
         if let Some(l) = self.lang {
             out.lang = l;
+        }
+        for (key, value) in &self.settings {
+            // Checked by `DeskSettings::check` when the change was read, so
+            // this cannot fail; were it to, the value stays as it was.
+            let _ = out.set_setting(key, value);
         }
         out
     }
@@ -82,6 +92,21 @@ pub fn describe(old: &Desk, new: &Desk) -> String {
     }
     if old.lang != new.lang {
         parts.push(format!("language: {} → {}", old.lang, new.lang));
+    }
+    if old.settings.version != new.settings.version {
+        parts.push(format!(
+            "version: {} → {}",
+            old.settings.version, new.settings.version
+        ));
+    }
+    for (key, value) in &new.settings.added {
+        let before = old.settings.added.get(key);
+        if before != Some(value) {
+            parts.push(format!(
+                "{key}: {} → {value}",
+                before.map_or("-", String::as_str)
+            ));
+        }
     }
     parts.join("; ")
 }

@@ -9,11 +9,16 @@
 //! file is checked before anything is returned: every bad row is reported at
 //! once, with its line number, and nothing is half-written. An empty cell
 //! leaves the desk's stored value as it is.
+//!
+//! National settings (issue 16) are columns too: `version`, and a column
+//! named after each key `[desk_settings]` adds; a value the configuration
+//! does not allow is a bad row, naming the allowed values.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use super::edit::Changes;
 use super::{check_name, Department, Desk, DeskId, Email, Lang, Mode};
+use crate::config::DeskSettings;
 
 /// A problem that stops an import, located in the file.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -104,7 +109,7 @@ impl RosterRow {
                 self.id
             ));
         };
-        Ok(Desk {
+        let mut desk = Desk {
             id: self.id.clone(),
             name,
             emails: self.changes.emails.clone().unwrap_or_default(),
@@ -114,7 +119,13 @@ impl RosterRow {
             thresholds: None,
             suspended: false,
             settings: Default::default(),
-        })
+        };
+        for (key, value) in &self.changes.settings {
+            // Checked against the configuration when the row was read, so
+            // this cannot fail.
+            let _ = desk.set_setting(key, value);
+        }
+        Ok(desk)
     }
 }
 
@@ -141,6 +152,11 @@ enum Column {
     Email,
     Mode,
     Lang,
+    /// The built-in `version` setting.
+    Version,
+    /// A key `[desk_settings]` adds: its index in
+    /// [`DeskSettings::added_keys`].
+    Added(usize),
 }
 
 /// Decodes the bytes of a CSV file: UTF-8 (with or without BOM), else
@@ -201,8 +217,12 @@ fn fold(s: &str) -> String {
         .collect()
 }
 
-fn column_of(header: &str) -> Option<Column> {
-    let key = fold(header);
+fn column_of(header: &str, settings: &DeskSettings) -> Option<Column> {
+    let folded = fold(header);
+    if let Some(i) = settings.added_keys().position(|k| fold(k) == folded) {
+        return Some(Column::Added(i));
+    }
+    let key = folded;
     let key = key.trim_end_matches(|c: char| c.is_ascii_digit());
     Some(match key {
         "identifiant"
@@ -227,13 +247,14 @@ fn column_of(header: &str) -> Option<Column> {
         | "adressescourriel" | "contact" | "contacts" => Column::Email,
         "mode" | "modeechange" | "modedechange" => Column::Mode,
         "langue" | "lang" | "language" => Column::Lang,
+        "version" | "versionsne" | "versionapplication" => Column::Version,
         _ => return None,
     })
 }
 
 /// The columns vigie knows, as the unknown-column warning lists them.
 const KNOWN_COLUMNS: &str =
-    "identifiant (or nom du guichet…), nom, département, courriel (or mél, email), mode, langue";
+    "identifiant (or nom du guichet…), nom, département, courriel (or mél, email), mode, langue, version";
 
 /// Parses a whole CSV desk inventory. Fails on any bad row, naming every one
 /// with its line; a row whose name cell is empty is taken as one that leaves
@@ -252,6 +273,12 @@ pub fn parse(bytes: &[u8]) -> Result<Parsed, ImportError> {
 /// the caller may add its own (a new desk without a name) and report them
 /// all at once.
 pub fn read(bytes: &[u8]) -> Result<Parsed, ImportError> {
+    read_with(bytes, &DeskSettings::default())
+}
+
+/// [`read`], with the settings the configuration knows: their columns are
+/// read, and their values checked.
+pub fn read_with(bytes: &[u8], settings: &DeskSettings) -> Result<Parsed, ImportError> {
     let (text, encoding) = decode(bytes);
     // The csv crate counts a CRLF as two line ends in record positions; fold
     // them so that reported line numbers match what an editor shows.
@@ -269,12 +296,16 @@ pub fn read(bytes: &[u8]) -> Result<Parsed, ImportError> {
     let mut columns: HashMap<Column, Vec<usize>> = HashMap::new();
     let mut warnings = Vec::new();
     for (i, h) in headers.iter().enumerate() {
-        match column_of(h) {
+        match column_of(h, settings) {
             Some(c) => columns.entry(c).or_default().push(i),
             None if h.trim().is_empty() => {}
             None => warnings.push(format!(
-                "the column «{}» is not one vigie knows and is ignored (known: {KNOWN_COLUMNS})",
-                super::printable(h.trim())
+                "the column «{}» is not one vigie knows and is ignored (known: {KNOWN_COLUMNS}{})",
+                super::printable(h.trim()),
+                settings
+                    .added_keys()
+                    .map(|k| format!(", {k}"))
+                    .collect::<String>()
             )),
         }
     }
@@ -313,7 +344,7 @@ pub fn read(bytes: &[u8]) -> Result<Parsed, ImportError> {
         if record.iter().all(|f| f.trim().is_empty()) {
             continue;
         }
-        match row(&record, &columns, line, &mut seen, &mut warnings) {
+        match row(&record, &columns, settings, line, &mut seen, &mut warnings) {
             Ok(r) => desks.push((line, r)),
             Err(reason) => problems.push((line, reason)),
         }
@@ -334,6 +365,7 @@ pub fn read(bytes: &[u8]) -> Result<Parsed, ImportError> {
 fn row(
     record: &csv::StringRecord,
     columns: &HashMap<Column, Vec<usize>>,
+    catalog: &DeskSettings,
     line: u64,
     seen: &mut HashMap<DeskId, u64>,
     warnings: &mut Vec<String>,
@@ -388,6 +420,21 @@ fn row(
         .map(str::parse::<Lang>)
         .transpose()
         .map_err(|e| format!("langue: {e}"))?;
+    let mut settings = BTreeMap::new();
+    let setting_columns = std::iter::once(("version", Column::Version)).chain(
+        catalog
+            .added_keys()
+            .enumerate()
+            .map(|(i, k)| (k, Column::Added(i))),
+    );
+    for (key, column) in setting_columns {
+        if let Some(value) = cell(column) {
+            let s = catalog
+                .check(key, value)
+                .map_err(|e| format!("{key}: {e}"))?;
+            settings.insert(s.key, s.value);
+        }
+    }
     Ok(RosterRow {
         id,
         changes: Changes {
@@ -396,6 +443,7 @@ fn row(
             department,
             mode,
             lang,
+            settings,
         },
     })
 }
@@ -541,6 +589,54 @@ mod tests {
         assert!(rows[0].1.contains("identifiant"), "{err}");
         assert!(rows[1].1.contains("courriel"), "{err}");
         assert!(rows[2].1.contains("département"), "{err}");
+    }
+
+    /// Issue 16: the version and the added settings are columns; a value
+    /// the configuration does not allow is a bad row, naming the allowed
+    /// values and the line.
+    #[test]
+    fn settings_are_columns_checked_against_the_configuration() {
+        let raw = [(
+            "profil".to_owned(),
+            vec!["standard".into(), "pilote".into()],
+        )];
+        let settings = DeskSettings::from_raw(&raw.into_iter().collect()).unwrap();
+        let text = "identifiant;nom;version;Profil\n\
+                    732829320-00001;A;V2;Pilote\n\
+                    732829320-00002;B;;\n";
+        let parsed = read_with(text.as_bytes(), &settings).unwrap();
+        assert!(parsed.problems.is_empty(), "{:?}", parsed.problems);
+        assert!(parsed.warnings.is_empty(), "{:?}", parsed.warnings);
+        let desks = new_desks(&parsed);
+        assert_eq!(desks[0].1.setting("version").as_deref(), Some("V2"));
+        assert_eq!(desks[0].1.setting("profil").as_deref(), Some("pilote"));
+        assert_eq!(desks[1].1.setting("version").as_deref(), Some("V1"));
+        assert_eq!(desks[1].1.setting("profil"), None);
+
+        let bad = "identifiant;nom;version;profil\n\
+                   732829320-00001;A;V3;standard\n\
+                   732829320-00002;B;V2;expert\n";
+        let parsed = read_with(bad.as_bytes(), &settings).unwrap();
+        assert_eq!(parsed.problems.len(), 2, "{:?}", parsed.problems);
+        assert_eq!(parsed.problems[0].0, 2);
+        assert!(
+            parsed.problems[0].1.contains("V1, V2"),
+            "{:?}",
+            parsed.problems
+        );
+        assert_eq!(parsed.problems[1].0, 3);
+        assert!(
+            parsed.problems[1].1.contains("standard, pilote"),
+            "{:?}",
+            parsed.problems
+        );
+        // Without the key in the configuration, its column is unknown.
+        let parsed = read(bad.as_bytes()).unwrap();
+        assert!(
+            parsed.warnings[0].contains("profil"),
+            "{:?}",
+            parsed.warnings
+        );
     }
 
     /// Issue 14: an empty cell keeps what the inventory holds; a new desk

@@ -27,7 +27,7 @@ use serde::{Deserialize, Serialize};
 
 use chrono::NaiveDate;
 
-use super::{DeskId, Instant, Sha256};
+use super::{ChangeId, DeskId, Instant, Sha256};
 
 /// The kind of message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -46,6 +46,14 @@ pub enum AlertKind {
     /// A deadline campaign's reminder: the desk has not asked for its
     /// change yet (issue 16).
     Campaign,
+    /// A scheduled setting change, acknowledged to the desk with its date
+    /// (issue 16).
+    ChangeScheduled,
+    /// A scheduled setting change was cancelled; the desk is told.
+    ChangeCancelled,
+    /// A scheduled setting change was applied nationally: the desk may, and
+    /// must, work with the new setting.
+    ChangeApplied,
 }
 
 impl AlertKind {
@@ -58,6 +66,9 @@ impl AlertKind {
             AlertKind::Refusal => "refusal",
             AlertKind::Confirmation => "confirmation",
             AlertKind::Campaign => "campaign",
+            AlertKind::ChangeScheduled => "change_scheduled",
+            AlertKind::ChangeCancelled => "change_cancelled",
+            AlertKind::ChangeApplied => "change_applied",
         }
     }
 }
@@ -202,6 +213,27 @@ pub enum AlertSubject {
         /// The threshold crossed, in days before the deadline.
         days: i64,
     },
+    /// A setting change was scheduled (written by `desk schedule`).
+    ChangeScheduled {
+        /// The desk.
+        desk: DeskId,
+        /// The change: one acknowledgement per change.
+        change: ChangeId,
+    },
+    /// A scheduled change was cancelled (written by `desk cancel`).
+    ChangeCancelled {
+        /// The desk.
+        desk: DeskId,
+        /// The change.
+        change: ChangeId,
+    },
+    /// A scheduled change was applied (written by the push run).
+    ChangeApplied {
+        /// The desk.
+        desk: DeskId,
+        /// The change.
+        change: ChangeId,
+    },
 }
 
 impl AlertSubject {
@@ -214,6 +246,9 @@ impl AlertSubject {
             AlertSubject::Refusal { .. } => AlertKind::Refusal,
             AlertSubject::Confirmation { .. } => AlertKind::Confirmation,
             AlertSubject::Campaign { .. } => AlertKind::Campaign,
+            AlertSubject::ChangeScheduled { .. } => AlertKind::ChangeScheduled,
+            AlertSubject::ChangeCancelled { .. } => AlertKind::ChangeCancelled,
+            AlertSubject::ChangeApplied { .. } => AlertKind::ChangeApplied,
         }
     }
 
@@ -224,7 +259,10 @@ impl AlertSubject {
             | AlertSubject::Expired { desk, .. }
             | AlertSubject::Refusal { desk, .. }
             | AlertSubject::Confirmation { desk, .. }
-            | AlertSubject::Campaign { desk, .. } => Some(desk),
+            | AlertSubject::Campaign { desk, .. }
+            | AlertSubject::ChangeScheduled { desk, .. }
+            | AlertSubject::ChangeCancelled { desk, .. }
+            | AlertSubject::ChangeApplied { desk, .. } => Some(desk),
             AlertSubject::Digest { .. } => None,
         }
     }
@@ -236,7 +274,11 @@ impl AlertSubject {
             | AlertSubject::Expired { cert, .. }
             | AlertSubject::Confirmation { cert, .. } => Some(*cert),
             AlertSubject::Refusal { cert, .. } => *cert,
-            AlertSubject::Digest { .. } | AlertSubject::Campaign { .. } => None,
+            AlertSubject::Digest { .. }
+            | AlertSubject::Campaign { .. }
+            | AlertSubject::ChangeScheduled { .. }
+            | AlertSubject::ChangeCancelled { .. }
+            | AlertSubject::ChangeApplied { .. } => None,
         }
     }
 
@@ -260,6 +302,19 @@ impl AlertSubject {
             AlertSubject::Digest { date } => Some(date.to_string()),
             AlertSubject::Refusal { file, .. } => Some(file.to_hex()),
             AlertSubject::Campaign { campaign, .. } => Some(campaign.clone()),
+            AlertSubject::ChangeScheduled { change, .. }
+            | AlertSubject::ChangeCancelled { change, .. }
+            | AlertSubject::ChangeApplied { change, .. } => Some(change.to_string()),
+            _ => None,
+        }
+    }
+
+    /// The scheduled change the message is about, if any.
+    pub fn change(&self) -> Option<&ChangeId> {
+        match self {
+            AlertSubject::ChangeScheduled { change, .. }
+            | AlertSubject::ChangeCancelled { change, .. }
+            | AlertSubject::ChangeApplied { change, .. } => Some(change),
             _ => None,
         }
     }
@@ -343,6 +398,29 @@ impl AlertSubject {
                     days,
                 }
             }
+            (
+                kind @ (AlertKind::ChangeScheduled
+                | AlertKind::ChangeCancelled
+                | AlertKind::ChangeApplied),
+                Some(d),
+                None,
+                None,
+                Some(s),
+            ) => match ChangeId::parse(s).ok().filter(|c| c.as_str() == s) {
+                Some(change) => {
+                    let desk = d.clone();
+                    match kind {
+                        AlertKind::ChangeScheduled => {
+                            AlertSubject::ChangeScheduled { desk, change }
+                        }
+                        AlertKind::ChangeCancelled => {
+                            AlertSubject::ChangeCancelled { desk, change }
+                        }
+                        _ => AlertSubject::ChangeApplied { desk, change },
+                    }
+                }
+                None => return Err(misfit(&desk, &sha256, &slot)),
+            },
             _ => return Err(misfit(&desk, &sha256, &slot)),
         };
         Ok(subject)

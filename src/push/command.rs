@@ -1,6 +1,9 @@
 //! The `command` destination: a program run once per certificate, fed the
 //! normal-form PEM on stdin, with `VIGIE_DESK_ID`, `VIGIE_SHA256` and
-//! `VIGIE_NOT_AFTER` in its environment.
+//! `VIGIE_NOT_AFTER` in its environment; and once per scheduled setting
+//! change, fed `{"<key>": "<value>"}` on stdin, with `VIGIE_DESK_ID`,
+//! `VIGIE_CHANGE_ID`, `VIGIE_CHANGE_KEY` and `VIGIE_CHANGE_VALUE` (a
+//! program tells the two apart by `VIGIE_CHANGE_KEY`).
 //!
 //! Exit 0 means done; exit 65 (`EX_DATAERR`) means the certificate is refused
 //! for good; anything else, or running past the time limit (the program is
@@ -11,7 +14,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant as Monotonic};
 
 use super::plan::{classify_exit, Outcome};
-use super::{PushItem, Target};
+use super::{ChangeItem, PushItem, Target};
 use crate::clock::{rfc3339, Instant};
 
 /// How much of the program's stderr is kept for `last_error`.
@@ -33,14 +36,24 @@ impl CommandTarget {
     }
 
     fn run(&self, item: &PushItem) -> Outcome {
+        self.run_with(
+            &[
+                ("VIGIE_DESK_ID", item.desk.to_string()),
+                ("VIGIE_SHA256", item.sha256.to_hex()),
+                ("VIGIE_NOT_AFTER", rfc3339(item.not_after)),
+            ],
+            item.pem.clone(),
+        )
+    }
+
+    /// Runs the program with `env` added and `input` on its stdin.
+    fn run_with(&self, env: &[(&str, String)], input: String) -> Outcome {
         let Some((program, args)) = self.argv.split_first() else {
             return Outcome::Retry("national.command is empty".into());
         };
         let child = Command::new(program)
             .args(args)
-            .env("VIGIE_DESK_ID", item.desk.as_str())
-            .env("VIGIE_SHA256", item.sha256.to_hex())
-            .env("VIGIE_NOT_AFTER", rfc3339(item.not_after))
+            .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
             .stdin(Stdio::piped())
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
@@ -52,10 +65,9 @@ impl CommandTarget {
         // Fed from a thread so that a program that does not read its stdin
         // cannot block vigie; a PEM fits a pipe's buffer anyway.
         let stdin = child.stdin.take();
-        let pem = item.pem.clone();
         std::thread::spawn(move || {
             if let Some(mut s) = stdin {
-                let _ = s.write_all(pem.as_bytes());
+                let _ = s.write_all(input.as_bytes());
             }
         });
         // stderr is read from a thread, never joined after a kill: a child of
@@ -102,6 +114,18 @@ fn tail(s: &str) -> String {
 impl Target for CommandTarget {
     fn push(&mut self, item: &PushItem, _now: Instant) -> Outcome {
         self.run(item)
+    }
+
+    fn apply(&mut self, change: &ChangeItem, _now: Instant) -> Outcome {
+        self.run_with(
+            &[
+                ("VIGIE_DESK_ID", change.desk.to_string()),
+                ("VIGIE_CHANGE_ID", change.change.to_string()),
+                ("VIGIE_CHANGE_KEY", change.key.clone()),
+                ("VIGIE_CHANGE_VALUE", change.value.clone()),
+            ],
+            change.body(),
+        )
     }
 }
 

@@ -24,7 +24,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use super::{Outcome, PushItem, PushJob, PushState, Target};
+use super::{ChangeItem, Outcome, PushItem, PushJob, PushState, Target};
 use crate::clock::{rfc3339, Instant};
 use crate::desk::DeskId;
 use crate::fingerprint::Sha256;
@@ -206,12 +206,53 @@ impl DirectoryTarget {
     }
 }
 
+/// The sub-folder of scheduled setting changes: `parametrage/<desk>.json`.
+pub const SETTINGS_DIR: &str = "parametrage";
+
+/// The most of a desk's settings file read back.
+const SETTINGS_LIMIT: u64 = 1024 * 1024;
+
+impl DirectoryTarget {
+    /// Writes `parametrage/<desk>.json`: the JSON object of the settings
+    /// vigie set there for the desk, this change's key set to its value.
+    /// The keys set by earlier changes are kept, so that two changes of one
+    /// desk applied before the national side read the file are both in it;
+    /// a file that is not such an object (or not a regular file) is
+    /// replaced. Written atomically, mode 0644, like the certificates.
+    fn put_setting(&self, change: &ChangeItem) -> std::io::Result<()> {
+        let dir = self.dir.join(SETTINGS_DIR);
+        fs::create_dir_all(&dir)?;
+        let name = format!("{}.json", change.desk);
+        let mut map = read_bounded(&dir.join(&name), SETTINGS_LIMIT)
+            .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
+            .and_then(|v| match v {
+                serde_json::Value::Object(m) => Some(m),
+                _ => None,
+            })
+            .unwrap_or_default();
+        map.insert(change.key.clone(), change.value.clone().into());
+        let mut text = serde_json::Value::Object(map).to_string();
+        text.push('\n');
+        write_atomic(&dir, &name, text.as_bytes())
+    }
+}
+
 impl Target for DirectoryTarget {
     fn push(&mut self, item: &PushItem, now: Instant) -> Outcome {
         match self.put(item, now) {
             Ok(()) => Outcome::Done,
             // A full disk or a permission fixed later: worth another try.
             Err(e) => Outcome::Retry(format!("writing to {}: {e}", self.dir.display())),
+        }
+    }
+
+    fn apply(&mut self, change: &ChangeItem, _now: Instant) -> Outcome {
+        match self.put_setting(change) {
+            Ok(()) => Outcome::Done,
+            Err(e) => Outcome::Retry(format!(
+                "writing to {}: {e}",
+                self.dir.join(SETTINGS_DIR).display()
+            )),
         }
     }
 }

@@ -26,7 +26,7 @@ use ureq::tls::{Certificate, ClientCert, PrivateKey, RootCerts, TlsConfig, TlsPr
 use ureq::{Agent, Proxy};
 
 use super::plan::{classify_status, Outcome};
-use super::{PushItem, Target};
+use super::{ChangeItem, PushItem, Target};
 use crate::clock::Instant;
 use crate::config::HttpsDestination;
 
@@ -112,6 +112,11 @@ impl BaseUrl {
     /// The request path for a desk.
     pub fn desk_path(&self, desk: &str) -> String {
         format!("{}/guichets/{desk}/certificat", self.path)
+    }
+
+    /// The request path for a desk's settings (scheduled changes).
+    pub fn settings_path(&self, desk: &str) -> String {
+        format!("{}/guichets/{desk}/parametrage", self.path)
     }
 
     /// `host[:port]` as in a URL or a `Host` header (the port when not 443).
@@ -220,18 +225,31 @@ impl HttpsTarget {
     /// Sends one PUT and returns the status code and the reason (with the
     /// start of the body of an error answer).
     fn put(&self, item: &PushItem) -> Result<(u16, String), String> {
-        let uri = format!(
-            "https://{}{}",
-            self.url.host_header(),
-            self.url.desk_path(item.desk.as_str())
-        );
+        self.put_to(
+            &self.url.desk_path(item.desk.as_str()),
+            "application/x-pem-file",
+            &format!("{}:{}", item.desk, item.sha256),
+            item.pem.as_bytes(),
+        )
+    }
+
+    /// Sends one PUT of `body` to `path` with its content type and
+    /// idempotency key; the status code and reason as [`HttpsTarget::put`].
+    fn put_to(
+        &self,
+        path: &str,
+        content_type: &str,
+        idempotency_key: &str,
+        body: &[u8],
+    ) -> Result<(u16, String), String> {
+        let uri = format!("https://{}{path}", self.url.host_header());
         let mut response = self
             .agent
             .put(&uri)
-            .header("Content-Type", "application/x-pem-file")
-            .header("Idempotency-Key", format!("{}:{}", item.desk, item.sha256))
+            .header("Content-Type", content_type)
+            .header("Idempotency-Key", idempotency_key)
             .header("Connection", "close")
-            .send(item.pem.as_bytes())
+            .send(body)
             .map_err(|e| self.explain(e))?;
         let status = response.status();
         let reason = status.canonical_reason().unwrap_or("").to_owned();
@@ -445,6 +463,19 @@ fn read_certs(key: &'static str, path: &Path) -> Result<Vec<CertificateDer<'stat
 impl Target for HttpsTarget {
     fn push(&mut self, item: &PushItem, _now: Instant) -> Outcome {
         match self.put(item) {
+            Ok((status, reason)) => classify_status(status, &reason),
+            Err(e) => Outcome::Retry(e),
+        }
+    }
+
+    fn apply(&mut self, change: &ChangeItem, _now: Instant) -> Outcome {
+        let sent = self.put_to(
+            &self.url.settings_path(change.desk.as_str()),
+            "application/json",
+            &format!("{}:{}", change.desk, change.change),
+            change.body().as_bytes(),
+        );
+        match sent {
             Ok((status, reason)) => classify_status(status, &reason),
             Err(e) => Outcome::Retry(e),
         }

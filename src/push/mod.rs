@@ -16,6 +16,7 @@ pub mod run;
 use std::path::Path;
 
 pub use crate::model::{PushJob, PushState};
+pub use plan::due_changes;
 pub use plan::Outcome;
 pub use run::{run, run_until, PushError, PushSummary};
 
@@ -62,9 +63,36 @@ pub struct PushItem {
 
 pub use crate::cert::normal::normal_pem;
 
+/// What a destination is given for a scheduled setting change (issue 16,
+/// DESIGN §12): one setting of one desk and its new value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChangeItem {
+    /// The desk.
+    pub desk: DeskId,
+    /// The change's id: with the desk, the idempotency key.
+    pub change: crate::model::ChangeId,
+    /// The setting.
+    pub key: String,
+    /// Its new value.
+    pub value: String,
+}
+
+impl ChangeItem {
+    /// The body sent: `{"<key>": "<value>"}`.
+    pub fn body(&self) -> String {
+        let mut map = serde_json::Map::new();
+        map.insert(self.key.clone(), self.value.clone().into());
+        serde_json::Value::Object(map).to_string()
+    }
+}
+
 /// One destination, opened once per run.
 pub trait Target {
     /// Hands one certificate over and says what came of it. Errors are
     /// outcomes too: a destination never panics or aborts the run.
     fn push(&mut self, item: &PushItem, now: Instant) -> Outcome;
+
+    /// Applies one scheduled setting change, with the same rules: an error
+    /// is an outcome (retried, or refused for good).
+    fn apply(&mut self, change: &ChangeItem, now: Instant) -> Outcome;
 }

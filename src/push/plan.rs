@@ -37,6 +37,24 @@ pub fn due(jobs: &[PushJob], now: Instant) -> Vec<&PushJob> {
     out
 }
 
+/// The scheduled changes to attempt at `now`: still scheduled, whose day
+/// has come in zone `tz` (from 00:00 local that day: never before, whatever
+/// the hour in UTC), with no next attempt booked or one that has come;
+/// earliest day first, then oldest.
+pub fn due_changes(
+    changes: &[crate::model::Change],
+    now: Instant,
+    tz: chrono_tz::Tz,
+) -> Vec<&crate::model::Change> {
+    let today = crate::clock::local_date(now, tz);
+    let mut out: Vec<&crate::model::Change> = changes
+        .iter()
+        .filter(|c| c.is_pending() && c.on <= today && c.next_attempt.is_none_or(|t| t <= now))
+        .collect();
+    out.sort_by_key(|c| (c.on, c.next_attempt, c.created_at));
+    out
+}
+
 /// The wait before attempt `attempts + 1`, once `attempts` have been made:
 /// `BASE_BACKOFF · 2^(attempts-1)`, capped at `cap`, then jittered into its
 /// upper half (`jitter` in `[0, 1)`) so that desks failing together do not
@@ -112,6 +130,34 @@ mod tests {
             created_at: parse_instant("2027-01-01T00:00:00Z").unwrap(),
             done_at: None,
         }
+    }
+
+    #[test]
+    fn a_change_is_due_from_midnight_local_on_its_day_never_before() {
+        let change = crate::model::Change::new(
+            crate::model::ChangeId::from_bits(1),
+            DeskId::parse("732829320-00001").unwrap(),
+            "version".into(),
+            "V2".into(),
+            chrono::NaiveDate::from_ymd_opt(2013, 3, 18).unwrap(),
+            parse_instant("2013-03-01T10:00:00Z").unwrap(),
+        );
+        let tz = chrono_tz::Europe::Paris;
+        let all = [change.clone()];
+        // 23:59 UTC on the 17th is 00:59 in Paris on the 18th: due.
+        assert_eq!(
+            due_changes(&all, parse_instant("2013-03-17T23:00:00Z").unwrap(), tz).len(),
+            1
+        );
+        assert!(due_changes(&all, parse_instant("2013-03-17T22:59:59Z").unwrap(), tz).is_empty());
+        let mut booked = change.clone();
+        booked.next_attempt = Some(parse_instant("2013-03-18T12:00:00Z").unwrap());
+        let all = [booked];
+        assert!(due_changes(&all, parse_instant("2013-03-18T11:00:00Z").unwrap(), tz).is_empty());
+        let mut cancelled = change;
+        cancelled.state = crate::model::ChangeState::Cancelled;
+        let all = [cancelled];
+        assert!(due_changes(&all, parse_instant("2013-04-01T00:00:00Z").unwrap(), tz).is_empty());
     }
 
     #[test]

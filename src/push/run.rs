@@ -20,7 +20,7 @@ use super::{destination_label, directory_path, normal_pem, PushItem, PushJob, Pu
 use crate::audit::AuditEntry;
 use crate::clock::{rfc3339, Instant};
 use crate::config::{Config, Destination};
-use crate::model::{AlertRecord, AlertSubject};
+use crate::model::{AlertRecord, AlertSubject, Change, ChangeState};
 use crate::store::{alert_key, Store, StoreError};
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -35,6 +35,22 @@ pub struct PushSummary {
     pub failed: usize,
     /// Each attempt, in order: the job as recorded after it, and its outcome.
     pub attempts: Vec<(PushJob, Outcome)>,
+    /// Each attempt at a scheduled setting change, in order: the change as
+    /// recorded after it, and its outcome (not counted above).
+    pub changes: Vec<(Change, Outcome)>,
+}
+
+impl PushSummary {
+    /// Changes done, retried later and refused for good, in that order.
+    pub fn change_counts(&self) -> (usize, usize, usize) {
+        self.changes
+            .iter()
+            .fold((0, 0, 0), |(d, r, f), (_, o)| match o {
+                Outcome::Done => (d + 1, r, f),
+                Outcome::Retry(_) => (d, r + 1, f),
+                Outcome::Refused(_) => (d, r, f + 1),
+            })
+    }
 }
 
 /// Why a run could not proceed. Per-job failures are not errors: they are
@@ -98,8 +114,13 @@ pub fn run_with(
 ) -> Result<PushSummary, PushError> {
     let jobs = store.push_jobs()?;
     let due: Vec<PushJob> = plan::due(&jobs, now).into_iter().cloned().collect();
+    let changes = store.pending_changes()?;
+    let due_changes: Vec<Change> = plan::due_changes(&changes, now, config.tz())
+        .into_iter()
+        .cloned()
+        .collect();
     let mut summary = PushSummary::default();
-    if due.is_empty() {
+    if due.is_empty() && due_changes.is_empty() {
         return Ok(summary);
     }
     let national = &config.national;
@@ -149,7 +170,121 @@ pub fn run_with(
         }
         summary.attempts.push((job, outcome));
     }
+    for change in due_changes {
+        if stop.load(Ordering::SeqCst) {
+            break;
+        }
+        let wait = plan::backoff(change.attempts + 1, cap, jitter());
+        let next = now + chrono::Duration::from_std(wait).unwrap_or(chrono::Duration::hours(1));
+        // As for certificates: the attempt is booked (and flushed) before
+        // the destination is contacted, so a crash leaves the change
+        // scheduled and due again at `next`; a change cancelled meanwhile is
+        // left alone.
+        let booked = store.write(|tx| {
+            let Some(mut c) = tx.change(&change.id)? else {
+                return Ok(None);
+            };
+            if c.state != ChangeState::Scheduled {
+                return Ok(None);
+            }
+            c.attempts += 1;
+            c.next_attempt = Some(next);
+            c.destination = Some(label.clone());
+            tx.put_change(&c)?;
+            Ok(Some(c))
+        })?;
+        let Some(booked) = booked else { continue };
+        let item = super::ChangeItem {
+            desk: booked.desk.clone(),
+            change: booked.id.clone(),
+            key: booked.key.clone(),
+            value: booked.value.clone(),
+        };
+        let outcome = target.apply(&item, now);
+        let recorded = record_change(store, &booked, now, actor, &label, &outcome)?;
+        summary.changes.push((recorded, outcome));
+    }
     Ok(summary)
+}
+
+/// Writes a change attempt's outcome, in one flushed write: when done, the
+/// change, the desk's new setting, the desk's confirmation (sent by the next
+/// alerts run) and the audit line land together.
+fn record_change(
+    store: &Store,
+    booked: &Change,
+    now: Instant,
+    actor: &str,
+    label: &str,
+    outcome: &Outcome,
+) -> Result<Change, PushError> {
+    Ok(store.write(|tx| {
+        let mut c = tx.change(&booked.id)?.unwrap_or_else(|| booked.clone());
+        let what = format!("{}={} on {} ({})", c.key, c.value, c.on, c.id);
+        let entry = AuditEntry::new(now, actor, "").desk(&c.desk);
+        let entry = match outcome {
+            Outcome::Done => {
+                c.state = ChangeState::Done;
+                c.done_at = Some(now);
+                c.next_attempt = None;
+                c.last_error = None;
+                let mut detail = format!("{what}: {label}, attempt {}", c.attempts);
+                match tx.desk(&c.desk)? {
+                    Some(mut desk) => {
+                        // The value was checked when the change was made.
+                        if let Err(e) = desk.set_setting(&c.key, &c.value) {
+                            detail.push_str(&format!("; the desk's record kept its value: {e}"));
+                        }
+                        tx.put_desk(&desk)?;
+                        let alert = crate::alerts::change_message(
+                            crate::alerts::ChangeMessage::Applied,
+                            &c,
+                            None,
+                            now,
+                        );
+                        if tx.alert(&alert_key(&alert))?.is_none() {
+                            tx.put_alert(&alert)?;
+                        }
+                    }
+                    None => {
+                        detail.push_str("; the desk is no longer in the inventory, no confirmation")
+                    }
+                }
+                AuditEntry {
+                    action: "change.done".into(),
+                    detail,
+                    ..entry
+                }
+            }
+            Outcome::Refused(why) => {
+                c.state = ChangeState::Failed;
+                c.next_attempt = None;
+                c.last_error = Some(why.clone());
+                AuditEntry {
+                    action: "change.failed".into(),
+                    outcome: "failed".into(),
+                    detail: format!("{what}: {label}, attempt {}: {why}", c.attempts),
+                    ..entry
+                }
+            }
+            Outcome::Retry(why) => {
+                c.last_error = Some(why.clone());
+                let when = c.next_attempt.map(rfc3339).unwrap_or_default();
+                AuditEntry {
+                    action: "change.attempt".into(),
+                    outcome: "retry".into(),
+                    detail: format!(
+                        "{what}: {label}, attempt {}: {why}; next attempt {when}",
+                        c.attempts
+                    ),
+                    ..entry
+                }
+            }
+        };
+        tx.put_change(&c)?;
+        tx.audit(&entry)?;
+        Ok(c)
+    })?)
 }
 
 fn missing_cert() -> Outcome {

@@ -53,6 +53,9 @@ pub fn alert_kind_fr(k: AlertKind) -> &'static str {
         AlertKind::Refusal => "refus",
         AlertKind::Confirmation => "confirmation",
         AlertKind::Campaign => "relance de campagne",
+        AlertKind::ChangeScheduled => "changement programmé",
+        AlertKind::ChangeCancelled => "changement annulé",
+        AlertKind::ChangeApplied => "changement effectué",
     }
 }
 

@@ -33,9 +33,11 @@ pub fn import(
         file: name.to_owned(),
         source,
     })?;
-    let parsed = desk::import::read(&bytes).map_err(|e| AppError::Roster {
-        file: name.to_owned(),
-        reason: e.to_string(),
+    let parsed = desk::import::read_with(&bytes, env.config.desk_settings()).map_err(|e| {
+        AppError::Roster {
+            file: name.to_owned(),
+            reason: e.to_string(),
+        }
     })?;
     let store = env.store()?;
     let existing: HashMap<DeskId, Desk> = store

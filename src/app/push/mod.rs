@@ -7,4 +7,4 @@ mod run;
 
 pub use list::list;
 pub use retry::retry;
-pub use run::{due, run};
+pub use run::{due, due_changes, run};

@@ -1,6 +1,7 @@
 //! Attempting the pushes due now.
 
 use crate::app::{AppError, Env};
+use crate::model::Change;
 use crate::push::{self, PushJob, PushSummary};
 
 /// Attempts every push that is due now. A what-if environment
@@ -25,6 +26,16 @@ pub fn run(env: &Env) -> Result<PushSummary, AppError> {
 pub fn due(env: &Env) -> Result<Vec<PushJob>, AppError> {
     let jobs = env.store()?.push_jobs()?;
     Ok(push::plan::due(&jobs, env.now)
+        .into_iter()
+        .cloned()
+        .collect())
+}
+
+/// The scheduled changes a run at [`Env::now`] would apply (their day has
+/// come); nothing is recorded.
+pub fn due_changes(env: &Env) -> Result<Vec<Change>, AppError> {
+    let changes = env.store()?.pending_changes()?;
+    Ok(push::due_changes(&changes, env.now, env.tz)
         .into_iter()
         .cloned()
         .collect())
