@@ -17,8 +17,9 @@
 //! reads therefore passes through [`Bounded`], which follows the IMAP
 //! framing (lines, and `{n}` literals) and fails the read as soon as a line
 //! grows past the limit or a literal of more than the limit is announced
-//! (`max_message_bytes` plus some slack for the response around it), before
-//! anything that size is held. STARTTLS is done by hand, a byte at a time,
+//! (`max_message_bytes`, at least 8 MiB for long UID SEARCH answers, plus
+//! some slack for the response around it), before anything that size is
+//! held. STARTTLS is done by hand, a byte at a time,
 //! so that nothing sent in clear before the handshake is read as if it came
 //! inside TLS.
 //!
@@ -702,7 +703,7 @@ impl<S> Bounded<S> {
             self.line += 1;
             if self.line > self.limit {
                 return Err(refuse(format!(
-                    "the server sent a line of more than {} bytes (mail.max_message_bytes + {SLACK})",
+                    "the server sent a line of more than {} bytes (the limit that mail.max_message_bytes sets)",
                     self.limit
                 )));
             }
@@ -723,7 +724,7 @@ impl<S> Bounded<S> {
                     let n = n * 10 + u64::from(d - b'0');
                     if n > self.limit {
                         return Err(refuse(format!(
-                            "the server announced a literal of more than {} bytes (mail.max_message_bytes + {SLACK})",
+                            "the server announced a literal of more than {} bytes (the limit that mail.max_message_bytes sets)",
                             self.limit
                         )));
                     }

@@ -193,8 +193,11 @@ impl<'a> Imap<'a> {
             folder: format!("{}/{}", imap::label(account), cfg.folder),
             source: std::io::Error::other(e.to_string()),
         })?;
-        let session = imap::Mailbox::open(account, &password, cfg.max_message_bytes + imap::SLACK)
-            .map_err(imap_error(&cfg.folder))?;
+        // A line may also be a long UID SEARCH answer: never below 8 MiB
+        // (a million UIDs), whatever max_message_bytes says.
+        let limit = cfg.max_message_bytes.max(8 << 20) + imap::SLACK;
+        let session =
+            imap::Mailbox::open(account, &password, limit).map_err(imap_error(&cfg.folder))?;
         Ok(Imap {
             session,
             folder: &cfg.folder,
