@@ -46,12 +46,24 @@ fn tls_fetch_moves_each_message_once_recorded_and_a_crash_before_the_move_is_a_d
     server.deliver(&std::fs::read(dir.join("question.eml")).unwrap());
     assert_eq!(server.count("INBOX"), 2);
 
-    // A dry run reads and moves nothing, creates no folder.
+    // A dry run reads and moves nothing, creates no folder; so does `--now`
+    // without VIGIE_NOW_SENDS (DESIGN §13), which records nothing either.
     let out = case.run(&["--now", now, "mail", "fetch", "--dry-run", "--json"]);
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     assert_eq!(rows(&out).len(), 2);
+    let out = case
+        .std_cmd()
+        .env_remove(crate::support::NOW_SENDS)
+        .args(["--now", now, "mail", "fetch", "--json"])
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(rows(&out).len(), 2);
+    assert!(stderr(&out).contains("what-if"), "{}", stderr(&out));
     assert_eq!(server.count("INBOX"), 2);
-    assert_eq!(server.count(PROCESSED), 0);
+    assert_eq!(server.folders(), ["INBOX"], "no folder created");
+    let listed = case.json(&["mail", "list", "--json"]);
+    assert_eq!(listed.as_array().unwrap().len(), 0, "nothing recorded");
 
     let out = case.run(&["--now", now, "mail", "fetch", "--json"]);
     assert_eq!(code(&out), 0, "{}", stderr(&out));

@@ -242,6 +242,14 @@ impl Dovecot {
         String::from_utf8_lossy(&out.stdout).lines().count()
     }
 
+    /// The folders of the account, as Dovecot names them.
+    pub fn folders(&self) -> Vec<String> {
+        self.doveadm(&["mailbox", "list", "-u", USER], None)
+            .lines()
+            .map(str::to_owned)
+            .collect()
+    }
+
     /// The `[mail]` section reading this server's INBOX with `security`
     /// (`tls`, `starttls` or `none`), the password in a file.
     pub fn mail_config(&self, security: &str, timeout_secs: u64) -> String {
