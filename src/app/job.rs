@@ -115,7 +115,7 @@ pub fn run(env: &Env, job: Job, stop: &AtomicBool) -> Result<String, JobError> {
         Job::Mail => {
             // What `vigie mail fetch` does; replies that could not be sent
             // stay due and go on the next run.
-            let done = crate::app::mail::fetch(env, false, false)?;
+            let done = crate::app::mail::fetch_until(env, false, false, stop)?;
             let taken = done
                 .records
                 .iter()

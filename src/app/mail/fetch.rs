@@ -8,6 +8,7 @@
 //! first decision said.
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::ingest::Ingested;
 use super::reply::send_due;
@@ -42,13 +43,25 @@ trait Mailbox {
 
 /// Fetches the configured mailbox; with `source = "none"`, nothing.
 pub fn fetch(env: &Env, dry_run: bool, no_reply: bool) -> Result<Ingested, AppError> {
+    fetch_until(env, dry_run, no_reply, &AtomicBool::new(false))
+}
+
+/// [`fetch`], stopping between messages once `stop` is set (the service
+/// on SIGTERM): the messages not reached stay in the folder for the next
+/// run.
+pub fn fetch_until(
+    env: &Env,
+    dry_run: bool,
+    no_reply: bool,
+    stop: &AtomicBool,
+) -> Result<Ingested, AppError> {
     // `--now` is a what-if (DESIGN §13): no move, no reply, nothing recorded.
     let dry_run = dry_run || env.what_if();
     let cfg = &env.config.mail;
     match (cfg.source.as_str(), &env.config.imap, &cfg.maildir) {
         ("imap", Some(account), _) => {
             let mut mailbox = Imap::open(env, account, dry_run)?;
-            let done = run(env, &mut mailbox, dry_run, no_reply);
+            let done = run(env, &mut mailbox, dry_run, no_reply, stop);
             mailbox.session.logout();
             done
         }
@@ -58,7 +71,7 @@ pub fn fetch(env: &Env, dry_run: bool, no_reply: bool) -> Result<Ingested, AppEr
                 processed: maildir::folder_dir(root, &cfg.processed_folder),
                 people: maildir::folder_dir(root, &cfg.needs_human_folder),
             };
-            run(env, &mut mailbox, dry_run, no_reply)
+            run(env, &mut mailbox, dry_run, no_reply, stop)
         }
         _ => Ok(Ingested {
             records: Vec::new(),
@@ -73,6 +86,7 @@ fn run<M: Mailbox>(
     mailbox: &mut M,
     dry_run: bool,
     no_reply: bool,
+    stop: &AtomicBool,
 ) -> Result<Ingested, AppError> {
     let limit = env.config.mail.max_message_bytes;
     if !dry_run {
@@ -83,6 +97,9 @@ fn run<M: Mailbox>(
     let mut taker = Taker::new(&store, env, dry_run, no_reply)?;
     let mut records = Vec::with_capacity(items.len());
     for item in items {
+        if stop.load(Ordering::SeqCst) {
+            break;
+        }
         let origin = mailbox.origin(&item);
         let rec = match mailbox.read(&item, limit)? {
             Ok(bytes) => taker.take(&bytes, &origin)?,
