@@ -33,8 +33,10 @@
 //! # Moving a message
 //!
 //! `UID MOVE` when the server has MOVE; else `UID COPY`, `\Deleted`, and
-//! `UID EXPUNGE` of that one message when it has UIDPLUS, plain `EXPUNGE`
-//! otherwise. A message is flagged deleted only after its copy succeeded:
+//! `UID EXPUNGE` of those messages when it has UIDPLUS, plain `EXPUNGE`
+//! otherwise. The caller moves messages in batches, each only once its
+//! record is durable: a round trip per message made a Dovecot that syncs
+//! each move the bottleneck. A message is flagged deleted only after its copy succeeded:
 //! no message is ever removed without a copy kept.
 
 use std::fmt;
@@ -358,24 +360,32 @@ impl Mailbox {
             .ok_or_else(|| self.fail(format!("message UID {uid}: the server sent no body")))
     }
 
-    /// Moves message `uid` of the open folder into `folder`.
-    pub fn move_to(&mut self, uid: u32, folder: &str) -> Result<(), ImapError> {
+    /// Moves messages `uids` of the open folder into `folder`, in one
+    /// command (or one COPY, STORE and EXPUNGE).
+    pub fn move_to(&mut self, uids: &[u32], folder: &str) -> Result<(), ImapError> {
+        if uids.is_empty() {
+            return Ok(());
+        }
         let name = self.name(folder);
-        let set = uid.to_string();
+        let set = uids
+            .iter()
+            .map(u32::to_string)
+            .collect::<Vec<_>>()
+            .join(",");
         if self.moves {
             let (n, u) = (name.clone(), set.clone());
-            return self.step(&format!("UID MOVE {uid} {folder}"), |s| {
+            return self.step(&format!("UID MOVE {set} {folder}"), |s| {
                 Box::pin(async move { s.uid_mv(&u, &n).await })
             });
         }
-        // Copied first: the original is flagged deleted only once a copy
+        // Copied first: the originals are flagged deleted only once a copy
         // is kept.
         let (n, u) = (name.clone(), set.clone());
-        self.step(&format!("UID COPY {uid} {folder}"), |s| {
+        self.step(&format!("UID COPY {set} {folder}"), |s| {
             Box::pin(async move { s.uid_copy(&u, &n).await })
         })?;
         let u = set.clone();
-        self.step(&format!("UID STORE {uid} +FLAGS (\\Deleted)"), |s| {
+        self.step(&format!("UID STORE {set} +FLAGS (\\Deleted)"), |s| {
             Box::pin(async move {
                 s.uid_store(&u, "+FLAGS.SILENT (\\Deleted)")
                     .await?
@@ -384,8 +394,9 @@ impl Mailbox {
             })
         })?;
         if self.uidplus {
-            self.step(&format!("UID EXPUNGE {uid}"), |s| {
-                Box::pin(async move { s.uid_expunge(&set).await?.try_collect::<Vec<_>>().await })
+            let u = set.clone();
+            self.step(&format!("UID EXPUNGE {set}"), |s| {
+                Box::pin(async move { s.uid_expunge(&u).await?.try_collect::<Vec<_>>().await })
             })?;
         } else {
             self.step("EXPUNGE", |s| {

@@ -37,9 +37,20 @@ trait Mailbox {
     /// A message's bytes, or why it cannot be taken in (too large,
     /// unreadable: it goes to people unrecorded); an error stops the run.
     fn read(&mut self, item: &Self::Item, limit: u64) -> Result<Result<Vec<u8>, String>, AppError>;
-    /// Moves a message to `processed_folder`, or `needs_human_folder`.
+    /// Moves a message to `processed_folder`, or `needs_human_folder`;
+    /// called only once its record is durable. It may be done later, in a
+    /// batch, but before [`Mailbox::finish`] returns.
     fn move_to(&mut self, item: &Self::Item, people: bool) -> Result<(), AppError>;
+    /// Completes the moves still pending.
+    fn finish(&mut self) -> Result<(), AppError> {
+        Ok(())
+    }
 }
+
+/// How many recorded messages an IMAP fetch moves at once: one command
+/// instead of one per message, while a crash leaves few duplicates to move
+/// again.
+const MOVE_BATCH: usize = 100;
 
 /// Fetches the configured mailbox; with `source = "none"`, nothing.
 pub fn fetch(env: &Env, dry_run: bool, no_reply: bool) -> Result<Ingested, AppError> {
@@ -125,6 +136,7 @@ fn run<M: Mailbox>(
         records.push(rec);
     }
     taker.flush()?;
+    mailbox.finish()?;
     drop(taker);
     let reply_failures = if dry_run {
         Vec::new()
@@ -187,6 +199,8 @@ struct Imap<'a> {
     processed: &'a str,
     people: &'a str,
     read_only: bool,
+    /// Recorded messages not yet moved: UID, and whether for people.
+    pending: Vec<(u32, bool)>,
 }
 
 /// An IMAP failure as the application reports it: the server, the user
@@ -221,6 +235,7 @@ impl<'a> Imap<'a> {
             processed: &cfg.processed_folder,
             people: &cfg.needs_human_folder,
             read_only,
+            pending: Vec::new(),
         })
     }
 }
@@ -271,9 +286,25 @@ impl Mailbox for Imap<'_> {
     }
 
     fn move_to(&mut self, item: &imap::Entry, people: bool) -> Result<(), AppError> {
-        let dest = if people { self.people } else { self.processed };
-        self.session
-            .move_to(item.uid, dest)
-            .map_err(imap_error(self.folder))
+        self.pending.push((item.uid, people));
+        if self.pending.len() >= MOVE_BATCH {
+            self.finish()?;
+        }
+        Ok(())
+    }
+
+    fn finish(&mut self) -> Result<(), AppError> {
+        let pending = std::mem::take(&mut self.pending);
+        for (dest, people) in [(self.processed, false), (self.people, true)] {
+            let uids: Vec<u32> = pending
+                .iter()
+                .filter(|(_, p)| *p == people)
+                .map(|(uid, _)| *uid)
+                .collect();
+            self.session
+                .move_to(&uids, dest)
+                .map_err(imap_error(self.folder))?;
+        }
+        Ok(())
     }
 }
