@@ -20,6 +20,7 @@ mod faults;
 mod intake;
 mod intake_policy;
 mod mail;
+mod mail_imap;
 mod messages;
 mod push;
 mod report;

@@ -12,7 +12,7 @@ use serde_json::Value;
 use crate::smtp::SmtpServer;
 use crate::support::{code, fixtures_dir, stderr, Case};
 
-fn manifest() -> Value {
+pub(crate) fn manifest() -> Value {
     let text = std::fs::read_to_string(fixtures_dir().join("manifest.json")).expect("manifest");
     serde_json::from_str(&text).expect("manifest is JSON")
 }
@@ -28,7 +28,7 @@ fn fixture_entry(m: &Value, file: &str) -> Value {
         .clone()
 }
 
-fn leaf_sha(m: &Value, file: &str) -> String {
+pub(crate) fn leaf_sha(m: &Value, file: &str) -> String {
     fixture_entry(m, file)["certificates"][0]["sha256"]
         .as_str()
         .unwrap()
@@ -54,7 +54,7 @@ fn seeded() -> (Case, Value, PathBuf) {
 }
 
 /// [`seeded`] with a configuration file.
-fn seeded_with(config: Option<&str>) -> (Case, Value, PathBuf) {
+pub(crate) fn seeded_with(config: Option<&str>) -> (Case, Value, PathBuf) {
     let m = manifest();
     let case = match config {
         Some(c) => Case::with_config(c),

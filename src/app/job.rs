@@ -21,10 +21,14 @@ pub enum Job {
     Digest,
     /// Export the store and prune old exports.
     Backup,
+    /// Fetch the team's mailbox (only when `[mail] source` names one).
+    Mail,
 }
 
 impl Job {
-    /// Every job, in the order they run when several are due together.
+    /// Every job the service always plans, in the order they run when
+    /// several are due together. [`Job::Mail`] is planned only with a
+    /// mailbox configured, after these.
     pub const ALL: [Job; 4] = [Job::Push, Job::Alerts, Job::Digest, Job::Backup];
 
     /// The job's name in logs, metrics and the store.
@@ -34,6 +38,7 @@ impl Job {
             Job::Push => "push",
             Job::Digest => "digest",
             Job::Backup => "backup",
+            Job::Mail => "mail",
         }
     }
 }
@@ -106,6 +111,26 @@ pub fn run(env: &Env, job: Job, stop: &AtomicBool) -> Result<String, JobError> {
                 .map_err(AppError::from)?;
             undelivered(&store, &s, stop)?;
             Ok(format!("alerts: {}", s.line()))
+        }
+        Job::Mail => {
+            // What `vigie mail fetch` does; replies that could not be sent
+            // stay due and go on the next run.
+            let done = crate::app::mail::fetch_until(env, false, false, stop)?;
+            let taken = done
+                .records
+                .iter()
+                .filter(|r| r.action != crate::model::MailAction::Duplicate)
+                .count();
+            if let Some(f) = done.reply_failures.first() {
+                return Err(JobError::Undelivered {
+                    pending: done.reply_failures.len(),
+                    error: format!("reply to {}: {}", f.message_id, f.error),
+                });
+            }
+            Ok(format!(
+                "mail: {} message(s) read, {taken} taken in",
+                done.records.len()
+            ))
         }
         Job::Digest => {
             let store = env.store()?;

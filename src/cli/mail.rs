@@ -80,7 +80,7 @@ pub fn run(ctx: &Context, cmd: Command) -> Result<(), CliError> {
 fn fetch(ctx: &Context, a: FetchArgs) -> Result<(), CliError> {
     if ctx.env.config.mail.source == "none" {
         return Err(CliError::usage(
-            "no mailbox configured: set [mail] source = \"maildir\" and maildir = \"…\" in the configuration",
+            "no mailbox configured: set [mail] source = \"imap\" (with imap_host, imap_user, imap_password_file) or \"maildir\" (with maildir = \"…\") in the configuration",
         ));
     }
     ctx.tell_what_if();

@@ -44,7 +44,14 @@ fn init_logging(json: bool, verbose: u8) {
         _ => "trace",
     };
     let filter = tracing_subscriber::EnvFilter::try_from_env("VIGIE_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default))
+        // async-imap traces every command it writes, LOGIN and its password
+        // included: never logged, whatever VIGIE_LOG asks.
+        .add_directive(
+            "async_imap=off"
+                .parse()
+                .expect("a valid directive (invariant: a constant)"),
+        );
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr);

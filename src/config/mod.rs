@@ -24,7 +24,7 @@ use crate::model::{Department, Email};
 
 pub use desk_settings::{DeskSettings, Setting, SettingError};
 pub use error::ConfigError;
-pub use raw::{Alerts, Intake, Mail, SmtpTls, Status};
+pub use raw::{Alerts, ImapSecurity, Intake, Mail, SmtpTls, Status};
 pub use schedule::{Schedule, ScheduleError};
 
 /// The whole configuration, checked.
@@ -49,6 +49,8 @@ pub struct Config {
     pub intake: Intake,
     /// The team's mailbox.
     pub mail: Mail,
+    /// The IMAP account read, with `[mail] source = "imap"`.
+    pub imap: Option<Imap>,
     /// Where accepted certificates are pushed.
     pub national: National,
     /// The service's schedules and listener.
@@ -201,6 +203,28 @@ pub struct Service {
     pub listen: Option<SocketAddr>,
     /// The file of the bearer token the listener requires, if any.
     pub http_token_file: Option<PathBuf>,
+    /// When the mailbox is fetched; `None` when `mail = ""`.
+    pub mail: Option<Schedule>,
+}
+
+/// The IMAP account of the team's mailbox (`[mail] source = "imap"`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Imap {
+    /// Host name or address.
+    pub host: String,
+    /// Port: as configured, else 993 for `tls` and 143 otherwise.
+    pub port: u16,
+    /// TLS on the connection.
+    pub security: ImapSecurity,
+    /// The account's user name.
+    pub user: String,
+    /// Where its password is (read at the moment of use, never stored).
+    pub password: Secret,
+    /// A PEM file of CA certificates to trust for the server, in addition
+    /// to the public roots.
+    pub server_ca: Option<PathBuf>,
+    /// How long connecting, logging in or one command may take.
+    pub timeout: Duration,
 }
 
 impl Default for Config {
@@ -304,7 +328,7 @@ impl Config {
             ));
         }
         match raw.mail.source.as_str() {
-            "none" => {}
+            "none" | "imap" => {}
             "maildir" if raw.mail.maildir.is_some() => {}
             "maildir" => {
                 return Err(invalid(
@@ -315,9 +339,7 @@ impl Config {
             other => {
                 return Err(invalid(
                     "mail.source",
-                    format!(
-                        "\"{other}\": expected \"none\" or \"maildir\" (IMAP is not built yet)"
-                    ),
+                    format!("\"{other}\": expected \"none\", \"imap\" or \"maildir\""),
                 ))
             }
         }
@@ -344,6 +366,9 @@ impl Config {
                 "must be at least 1".into(),
             ));
         }
+        let imap = (raw.mail.source == "imap")
+            .then(|| imap(&raw.mail, &invalid))
+            .transpose()?;
         let smtp = raw.smtp.map(|s| smtp(s, &invalid)).transpose()?;
         let national = national(raw.national, &invalid)?;
         let service = service(raw.service, &invalid)?;
@@ -362,6 +387,7 @@ impl Config {
             national,
             service,
             mail: raw.mail,
+            imap,
             regions,
             desk_settings,
         })
@@ -448,6 +474,74 @@ fn smtp(s: raw::Smtp, invalid: &impl Fn(&str, String) -> ConfigError) -> Result<
     })
 }
 
+/// The IMAP account, checked: what `source = "imap"` needs is there, and
+/// the password never goes in clear except to this machine.
+fn imap(
+    m: &raw::Mail,
+    invalid: &impl Fn(&str, String) -> ConfigError,
+) -> Result<Imap, ConfigError> {
+    let needed = |key: &str| invalid(key, "is required with mail.source = \"imap\"".into());
+    let host = m
+        .imap_host
+        .clone()
+        .filter(|h| !h.trim().is_empty())
+        .ok_or_else(|| needed("mail.imap_host"))?;
+    let user = m
+        .imap_user
+        .clone()
+        .filter(|u| !u.is_empty())
+        .ok_or_else(|| needed("mail.imap_user"))?;
+    let password = match (&m.imap_password_file, &m.imap_password_env) {
+        (Some(_), Some(_)) => {
+            return Err(invalid(
+                "mail",
+                "give imap_password_file or imap_password_env, not both".into(),
+            ))
+        }
+        (Some(path), None) => Secret::File {
+            key: "mail.imap_password_file",
+            path: path.clone(),
+        },
+        (None, Some(var)) => Secret::Env {
+            key: "mail.imap_password_env",
+            var: var.clone(),
+        },
+        (None, None) => return Err(needed("mail.imap_password_file")),
+    };
+    // LOGIN over a plain connection gives the password to anyone on the
+    // path; only a server on this machine is safe without TLS.
+    if m.imap_security == ImapSecurity::None && !is_loopback_host(&host) {
+        return Err(invalid(
+            "mail.imap_security",
+            format!(
+                "\"none\" would send the password in clear to {host}: use \"tls\" or \
+                 \"starttls\" (plain text is allowed only to this machine: localhost, \
+                 127.0.0.1, ::1)"
+            ),
+        ));
+    }
+    // 0 would mean "give up at once", which no one means.
+    if m.imap_timeout_secs == 0 {
+        return Err(invalid(
+            "mail.imap_timeout_secs",
+            "must be at least 1 second".into(),
+        ));
+    }
+    let port = m.imap_port.unwrap_or(match m.imap_security {
+        ImapSecurity::Tls => 993,
+        ImapSecurity::Starttls | ImapSecurity::None => 143,
+    });
+    Ok(Imap {
+        host,
+        port,
+        security: m.imap_security,
+        user,
+        password,
+        server_ca: m.imap_server_ca.clone(),
+        timeout: Duration::from_secs(m.imap_timeout_secs),
+    })
+}
+
 fn national(
     n: raw::National,
     invalid: &impl Fn(&str, String) -> ConfigError,
@@ -519,6 +613,10 @@ fn service(
         keep_backups: s.keep_backups,
         listen,
         http_token_file: s.http_token_file,
+        mail: match s.mail.trim() {
+            "" => None,
+            text => Some(schedule("mail", text)?),
+        },
     })
 }
 
@@ -615,6 +713,13 @@ impl Config {
         }
         if let Destination::Https(h) = &self.national.destination {
             files.push(("national.client_key", &h.client_key));
+        }
+        if let Some(Imap {
+            password: Secret::File { key, path },
+            ..
+        }) = &self.imap
+        {
+            files.push((key, path));
         }
         files
             .into_iter()

@@ -231,6 +231,9 @@ pub struct Service {
     /// A file holding the bearer token the HTTP listener requires; needed
     /// to listen on anything but loopback.
     pub http_token_file: Option<PathBuf>,
+    /// When the team's mailbox is fetched (with `[mail] source` set);
+    /// empty: never.
+    pub mail: String,
 }
 
 impl Default for Config {
@@ -329,6 +332,7 @@ impl Default for Service {
             keep_backups: 14,
             listen: "127.0.0.1:9464".into(),
             http_token_file: None,
+            mail: "0 */5 * * * *".into(),
         }
     }
 }
@@ -358,6 +362,8 @@ impl Config {
         fix(&mut self.national.client_key);
         fix(&mut self.national.server_ca);
         fix(&mut self.mail.maildir);
+        fix(&mut self.mail.imap_password_file);
+        fix(&mut self.mail.imap_server_ca);
     }
 }
 
@@ -372,7 +378,7 @@ pub struct Mail {
     pub reply_limit_per_day: u32,
     /// Larger messages are not read (they go to people).
     pub max_message_bytes: u64,
-    /// Where `vigie mail fetch` reads: `none` or `maildir` (IMAP to come).
+    /// Where `vigie mail fetch` reads: `none`, `imap` or `maildir`.
     pub source: String,
     /// The Maildir, with `source = "maildir"`.
     pub maildir: Option<PathBuf>,
@@ -382,6 +388,38 @@ pub struct Mail {
     pub processed_folder: String,
     /// Where messages for people are moved, once recorded.
     pub needs_human_folder: String,
+    // The IMAP mailbox (`source = "imap"`), DESIGN §9.
+    /// The IMAP server's host name or address.
+    pub imap_host: Option<String>,
+    /// Its port; defaults by `imap_security`: 993 (`tls`) or 143.
+    pub imap_port: Option<u16>,
+    /// `tls`, `starttls` or `none` (plain text, to this machine only).
+    pub imap_security: ImapSecurity,
+    /// The account's user name.
+    pub imap_user: Option<String>,
+    /// A file holding the account's password (first line).
+    pub imap_password_file: Option<PathBuf>,
+    /// An environment variable holding the account's password.
+    pub imap_password_env: Option<String>,
+    /// A PEM file of CA certificates to trust for the server, in addition
+    /// to the public roots (a server with a private CA).
+    pub imap_server_ca: Option<PathBuf>,
+    /// Seconds before connecting, logging in or any command is abandoned.
+    pub imap_timeout_secs: u64,
+}
+
+/// TLS on the IMAP connection.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum ImapSecurity {
+    /// TLS from the first byte (IMAPS, port 993).
+    #[default]
+    Tls,
+    /// Upgrade with STARTTLS (port 143).
+    Starttls,
+    /// Plain text: only to this machine (`plain` is read as `none`).
+    #[serde(alias = "plain")]
+    None,
 }
 
 impl Default for Mail {
@@ -395,6 +433,14 @@ impl Default for Mail {
             folder: "INBOX".into(),
             processed_folder: "vigie/traites".into(),
             needs_human_folder: "vigie/a-traiter".into(),
+            imap_host: None,
+            imap_port: None,
+            imap_security: ImapSecurity::Tls,
+            imap_user: None,
+            imap_password_file: None,
+            imap_password_env: None,
+            imap_server_ca: None,
+            imap_timeout_secs: 30,
         }
     }
 }

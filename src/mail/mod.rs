@@ -12,6 +12,7 @@ pub mod attribute;
 mod ber;
 pub mod bounce;
 pub mod find;
+pub mod imap;
 pub mod maildir;
 pub mod message;
 pub mod refusal;

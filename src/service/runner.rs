@@ -498,8 +498,12 @@ fn route(
                     "{\"status\":\"degraded\"}\n".into(),
                 );
             };
+            // The mailbox's job is listed when it is planned (or has run).
+            let mail = s.next.contains_key(&Job::Mail)
+                || s.snapshot.jobs.iter().any(|r| r.job == Job::Mail.name());
             let jobs: Vec<_> = Job::ALL
                 .iter()
+                .chain(mail.then_some(&Job::Mail))
                 .map(|job| {
                     let run = s.snapshot.jobs.iter().find(|r| r.job == job.name());
                     let next = s.next.get(job).copied();

@@ -9,6 +9,7 @@ use std::process::Output;
 use assert_cmd::Command;
 
 pub mod certgen;
+pub mod imap;
 pub mod proxy;
 pub mod seed;
 pub mod tools;

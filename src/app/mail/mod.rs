@@ -7,7 +7,7 @@ mod list;
 mod reply;
 mod take;
 
-pub use fetch::fetch;
+pub use fetch::{fetch, fetch_until};
 pub use ingest::{ingest, Ingested};
 pub use list::list;
 pub use reply::{send_due, ReplyFailure};

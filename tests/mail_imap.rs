@@ -1,0 +1,410 @@
+//! `vigie mail fetch` over IMAP against a real Dovecot (DESIGN §10):
+//! TLS, STARTTLS and plain text to loopback; messages moved only once
+//! recorded, exactly once across a crash; wrong passwords, stalling and
+//! hostile servers given up on with a clear error; the service's `mail`
+//! job. Messages are built by Python's `email` package
+//! (tests/mail_messages.py) and delivered and counted by `doveadm`.
+
+use std::io::{BufRead, BufReader, Write};
+use std::net::TcpListener;
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use crate::mail::{leaf_sha, seeded_with};
+use crate::support::imap::Dovecot;
+use crate::support::{code, stderr, Case};
+
+/// Dovecot's names of vigie's folders (its hierarchy delimiter is `.`).
+const PROCESSED: &str = "vigie.traites";
+const PEOPLE: &str = "vigie.a-traiter";
+
+fn rows(out: &std::process::Output) -> Vec<Value> {
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "{e}: {}\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    v.as_array().unwrap().clone()
+}
+
+fn outbox(case: &Case) -> usize {
+    std::fs::read_dir(case.data().join("outbox"))
+        .map(|d| d.count())
+        .unwrap_or(0)
+}
+
+#[test]
+fn tls_fetch_moves_each_message_once_recorded_and_a_crash_before_the_move_is_a_duplicate() {
+    let server = Dovecot::start();
+    let (case, m, dir) = seeded_with(Some(&server.mail_config("tls", 30)));
+    let now = m["now"].as_str().unwrap();
+    let reply = std::fs::read(dir.join("der-attachment.eml")).unwrap();
+    server.deliver(&reply);
+    server.deliver(&std::fs::read(dir.join("question.eml")).unwrap());
+    assert_eq!(server.count("INBOX"), 2);
+
+    // A dry run reads and moves nothing, creates no folder; so does `--now`
+    // without VIGIE_NOW_SENDS (DESIGN §13), which records nothing either.
+    let out = case.run(&["--now", now, "mail", "fetch", "--dry-run", "--json"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(rows(&out).len(), 2);
+    let out = case
+        .std_cmd()
+        .env_remove(crate::support::NOW_SENDS)
+        .args(["--now", now, "mail", "fetch", "--json"])
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(rows(&out).len(), 2);
+    assert!(stderr(&out).contains("what-if"), "{}", stderr(&out));
+    assert_eq!(server.count("INBOX"), 2);
+    assert_eq!(server.folders(), ["INBOX"], "no folder created");
+    let listed = case.json(&["mail", "list", "--json"]);
+    assert_eq!(listed.as_array().unwrap().len(), 0, "nothing recorded");
+
+    let out = case.run(&["--now", now, "mail", "fetch", "--json"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let rows1 = rows(&out);
+    assert_eq!(rows1.len(), 2);
+    let taken = rows1
+        .iter()
+        .find(|r| r["action"] == "ingested")
+        .unwrap_or_else(|| panic!("{rows1:?}"));
+    let sha = leaf_sha(&m, "valid.der.cer");
+    assert_eq!(taken["certificates"][0]["sha256"], sha.as_str());
+    assert_eq!(taken["certificates"][0]["outcome"], "accepted");
+    assert!(rows1.iter().any(|r| r["action"] == "needs_human"));
+    assert_eq!(server.count("INBOX"), 0, "INBOX ends empty");
+    assert_eq!(server.count(PROCESSED), 1);
+    assert_eq!(server.count(PEOPLE), 1, "the question goes to people");
+    // The certificate is the desk's current one.
+    let desk = taken["desk"].as_str().unwrap();
+    let status = case.json(&["--now", now, "status", "--json"]);
+    let row = status
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["desk"] == desk)
+        .unwrap();
+    assert_eq!(row["sha256"], sha.as_str());
+    let replies = outbox(&case);
+    assert!(replies > 0, "the desk got its reply");
+
+    // A crash between the commit and the move leaves the message in INBOX:
+    // put it back. The next fetch finds it recorded and moves it, with no
+    // new certificate and no new reply.
+    server.deliver(&reply);
+    let out = case.run(&["--now", now, "mail", "fetch", "--json"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let again = rows(&out);
+    assert_eq!(again.len(), 1);
+    assert_eq!(again[0]["action"], "duplicate");
+    assert_eq!(again[0]["certificates"], serde_json::json!([]));
+    assert_eq!(server.count("INBOX"), 0);
+    assert_eq!(server.count(PROCESSED), 2);
+    assert_eq!(outbox(&case), replies, "no second reply");
+    let listed = case.json(&["mail", "list", "--json"]);
+    assert_eq!(listed.as_array().unwrap().len(), 2, "recorded once");
+    // The audit log says where each message came from.
+    let log = case.ok(&["log", "--json"]);
+    assert!(
+        log.contains(&format!(
+            "imaps://gestion@127.0.0.1:{}/INBOX;UID=",
+            server.imaps_port
+        )),
+        "the origin names the server, folder and UID: {log}"
+    );
+}
+
+#[test]
+fn starttls_and_plain_text_to_loopback_work_and_without_move_it_copies_then_expunges() {
+    // Without MOVE (and without UIDPLUS), the fallback: COPY, \Deleted,
+    // EXPUNGE.
+    let server =
+        Dovecot::start_with("protocol imap {\n  imap_capability = IMAP4rev1 LITERAL+ SASL-IR\n}\n");
+    let case = Case::with_config(&server.mail_config("starttls", 30));
+    let msg = |n: u32| {
+        format!(
+            "From: guichet@example.org\r\nTo: gestion@example.org\r\nSubject: Question {n}\r\n\
+             Message-ID: <q{n}@example.org>\r\nDate: Mon, 1 Mar 2027 08:00:00 +0000\r\n\r\nBonjour.\r\n"
+        )
+    };
+    server.deliver(msg(1).as_bytes());
+    let out = case.run(&["mail", "fetch", "--json"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(rows(&out)[0]["action"], "needs_human");
+    assert_eq!(server.count("INBOX"), 0);
+    assert_eq!(server.count(PEOPLE), 1);
+
+    // Plain text to this machine (`plain` is read as `none`).
+    let config = server
+        .mail_config("none", 30)
+        .replace("\"none\"", "\"plain\"");
+    std::fs::write(case.config.as_ref().unwrap(), config).unwrap();
+    server.deliver(msg(2).as_bytes());
+    let out = case.run(&["mail", "fetch", "--json"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(rows(&out).len(), 1);
+    assert_eq!(server.count("INBOX"), 0);
+    assert_eq!(server.count(PEOPLE), 2);
+}
+
+#[test]
+fn plain_text_to_another_host_is_refused_when_the_configuration_is_read() {
+    for security in ["none", "plain"] {
+        let case = Case::with_config(&format!(
+            "[mail]\nsource = \"imap\"\nimap_host = \"imap.example.org\"\n\
+             imap_security = \"{security}\"\nimap_user = \"gestion\"\n\
+             imap_password_env = \"VIGIE_TEST_IMAP_PW\"\n"
+        ));
+        let out = case.run(&["mail", "fetch"]);
+        assert_eq!(code(&out), 2, "{}", stderr(&out));
+        let err = stderr(&out);
+        assert!(
+            err.contains("mail.imap_security") && err.contains("imap.example.org"),
+            "{err}"
+        );
+    }
+    // What source = "imap" needs is named.
+    let case = Case::with_config("[mail]\nsource = \"imap\"\nimap_user = \"gestion\"\n");
+    let out = case.run(&["mail", "fetch"]);
+    assert_eq!(code(&out), 2);
+    assert!(stderr(&out).contains("mail.imap_host"), "{}", stderr(&out));
+}
+
+#[test]
+fn a_wrong_password_names_the_server_and_user_moves_nothing_and_is_never_printed() {
+    let server = Dovecot::start();
+    let case = Case::with_config(&server.mail_config("tls", 30));
+    server
+        .deliver(b"From: a@example.org\r\nSubject: x\r\nMessage-ID: <x@example.org>\r\n\r\nx\r\n");
+    let wrong = "not-the-password-4711";
+    let pw = server.dir.path().join("imap-password");
+    std::fs::write(&pw, wrong).unwrap();
+    let out = case.run(&["mail", "fetch", "--json"]);
+    assert_eq!(code(&out), 1, "an operational error: {}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains(&format!("127.0.0.1:{}", server.imaps_port)) && err.contains("gestion"),
+        "names the server and user: {err}"
+    );
+    assert!(err.contains("login"), "{err}");
+    assert!(!err.contains(wrong), "the password is never printed: {err}");
+    assert!(!String::from_utf8_lossy(&out.stdout).contains(wrong));
+    assert_eq!(server.count("INBOX"), 1, "nothing moved");
+    assert_eq!(server.count(PROCESSED) + server.count(PEOPLE), 0);
+    // The right password, from an environment variable this time; it
+    // appears in no output either.
+    let config = server.mail_config("tls", 30).replace(
+        &format!("imap_password_file = \"{}\"", pw.display()),
+        "imap_password_env = \"VIGIE_TEST_IMAP_PW\"",
+    );
+    std::fs::write(case.config.as_ref().unwrap(), config).unwrap();
+    let out = case
+        .cmd()
+        .env("VIGIE_TEST_IMAP_PW", &server.password)
+        .args(["mail", "fetch", "--json"])
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(server.count("INBOX"), 0);
+    for stream in [&out.stdout, &out.stderr] {
+        assert!(!String::from_utf8_lossy(stream).contains(&server.password));
+    }
+}
+
+/// A fake IMAP server on loopback: greets, then answers each command with
+/// `answer`, until the test ends. Returns its port.
+fn fake_server(answer: fn(&str, &str, &mut std::net::TcpStream) -> bool) -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for conn in listener.incoming() {
+            let Ok(mut conn) = conn else { return };
+            std::thread::spawn(move || {
+                let _ = conn.write_all(b"* OK fake ready\r\n");
+                let mut reader = BufReader::new(conn.try_clone().unwrap());
+                let mut line = String::new();
+                while reader.read_line(&mut line).is_ok_and(|n| n > 0) {
+                    let (tag, command) = line.trim_end().split_once(' ').unwrap_or(("", ""));
+                    if !answer(tag, command, &mut conn) {
+                        // Stall: hold the connection without a word.
+                        std::thread::sleep(Duration::from_secs(120));
+                        return;
+                    }
+                    line.clear();
+                }
+            });
+        }
+    });
+    port
+}
+
+fn fake_config(port: u16) -> String {
+    format!(
+        "[mail]\nsource = \"imap\"\nimap_host = \"127.0.0.1\"\nimap_port = {port}\n\
+         imap_security = \"none\"\nimap_user = \"gestion\"\n\
+         imap_password_env = \"VIGIE_TEST_IMAP_PW\"\nimap_timeout_secs = 2\n"
+    )
+}
+
+/// Runs `mail fetch` with a deadline; returns its output and how long it took.
+fn fetch_within(case: &Case, limit: Duration) -> (std::process::Output, Duration) {
+    let start = Instant::now();
+    let mut child = case
+        .std_cmd()
+        .env("VIGIE_TEST_IMAP_PW", "pw")
+        .args(["mail", "fetch", "--dry-run"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    loop {
+        if child.try_wait().unwrap().is_some() {
+            return (child.wait_with_output().unwrap(), start.elapsed());
+        }
+        if start.elapsed() > limit {
+            let _ = child.kill();
+            panic!("vigie mail fetch still waiting after {limit:?}");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn a_server_that_stalls_is_given_up_on_within_the_timeout() {
+    // Greets, then never answers LOGIN.
+    let port = fake_server(|_, _, _| false);
+    let case = Case::with_config(&fake_config(port));
+    let (out, took) = fetch_within(&case, Duration::from_secs(60));
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(err.contains("timed out") && err.contains("LOGIN"), "{err}");
+    // Generous for a slow machine, far below "forever".
+    assert!(took < Duration::from_secs(30), "{took:?}");
+}
+
+#[test]
+fn a_server_announcing_a_huge_literal_is_refused_naming_the_message() {
+    let port = fake_server(|tag, command, conn| {
+        let c = command.to_ascii_uppercase();
+        let reply = if c.starts_with("LOGIN") || c.starts_with("LOGOUT") {
+            format!("{tag} OK done\r\n")
+        } else if c.starts_with("CAPABILITY") {
+            format!("* CAPABILITY IMAP4rev1 MOVE\r\n{tag} OK done\r\n")
+        } else if c.starts_with("LIST") {
+            format!("* LIST () \".\" INBOX\r\n{tag} OK done\r\n")
+        } else if c.starts_with("EXAMINE") || c.starts_with("SELECT") {
+            format!("* 1 EXISTS\r\n{tag} OK [READ-ONLY] done\r\n")
+        } else if c.starts_with("UID SEARCH") {
+            format!("* SEARCH 7\r\n{tag} OK done\r\n")
+        } else if c.contains("RFC822.SIZE") {
+            // It lies about the size...
+            format!("* 1 FETCH (UID 7 RFC822.SIZE 100)\r\n{tag} OK done\r\n")
+        } else if c.contains("BODY.PEEK[]") {
+            // ...then announces 2 GiB and sends them slowly.
+            let _ = conn.write_all(b"* 1 FETCH (UID 7 BODY[] {2147483648}\r\n");
+            for _ in 0..1000 {
+                if conn.write_all(&[b'x'; 65536]).is_err() {
+                    break;
+                }
+            }
+            return false;
+        } else {
+            format!("{tag} BAD unknown\r\n")
+        };
+        conn.write_all(reply.as_bytes()).is_ok()
+    });
+    let case = Case::with_config(&fake_config(port));
+    let (out, _) = fetch_within(&case, Duration::from_secs(60));
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("message UID 7") && err.contains("literal of more than"),
+        "{err}"
+    );
+}
+
+/// GET a path of the service's listener; the body.
+fn get(port: u16, path: &str) -> String {
+    use std::io::Read;
+    let Ok(mut s) = std::net::TcpStream::connect(("127.0.0.1", port)) else {
+        return String::new();
+    };
+    let _ = s.set_read_timeout(Some(Duration::from_secs(10)));
+    let _ = write!(s, "GET {path} HTTP/1.1\r\nHost: localhost\r\n\r\n");
+    let mut text = String::new();
+    let _ = s.read_to_string(&mut text);
+    text
+}
+
+#[test]
+fn the_service_fetches_the_mailbox_on_its_schedule_and_logs_no_password() {
+    let server = Dovecot::start();
+    let port = crate::service::free_port();
+    let case = Case::with_config(&format!(
+        "{}\n[service]\nmail = \"* * * * * *\"\nalerts = \"0 0 9 1 1 *\"\npush = \"0 0 9 1 1 *\"\n\
+         digest = \"0 0 9 1 1 *\"\nbackup = \"0 0 9 1 1 *\"\nlisten = \"127.0.0.1:{port}\"\n",
+        server.mail_config("tls", 30)
+    ));
+    server.deliver(
+        b"From: guichet@example.org\r\nSubject: Question\r\nMessage-ID: <s1@example.org>\r\n\r\nBonjour.\r\n",
+    );
+    // Everything logged, the IMAP client's traces included if they were let
+    // through.
+    let log_path = case.path("serve.log");
+    let mut child = case
+        .std_cmd()
+        .env("VIGIE_LOG", "trace")
+        .arg("serve")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::fs::File::create(&log_path).unwrap())
+        .spawn()
+        .unwrap();
+    let log = || std::fs::read_to_string(&log_path).unwrap_or_default();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let mut healthy = false;
+    while server.count(PEOPLE) < 1 || !healthy {
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!(
+                "the service did not fetch the mailbox, or /healthz did not list the mail job, within 60 s: {}",
+                log()
+            );
+        }
+        healthy = get(port, "/healthz").contains("\"mail\"");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    assert_eq!(server.count("INBOX"), 0);
+    let pid = child.id().to_string();
+    assert!(std::process::Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .unwrap()
+        .success());
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("vigie serve did not stop within 30 s of SIGTERM");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let log = log();
+    assert_eq!(status.code(), Some(0), "{log}");
+    assert!(log.contains("mail:"), "{log}");
+    assert!(
+        !log.contains(&server.password),
+        "the password is never logged"
+    );
+    let listed = case.json(&["mail", "list", "--json"]);
+    assert!(!listed.as_array().unwrap().is_empty(), "taken in");
+    assert_eq!(listed.as_array().unwrap().len(), 1, "taken in once");
+}
