@@ -65,7 +65,7 @@ python3 -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:$POR
 SIZE=$(python3 -c "import urllib.request; print(len(urllib.request.urlopen('http://127.0.0.1:$PORT/', timeout=60).read()))")
 # Peak RSS so far: start-up (with its catch-up jobs) and the first build.
 RSS0=$(awk '/VmHWM/ {print $2}' "/proc/$SERVE_PID/status")
-ab -q -n "$REQUESTS" -c 64 "http://127.0.0.1:$PORT/" > "$WORK/ab.txt"
+ab -q -r -n "$REQUESTS" -c 64 "http://127.0.0.1:$PORT/" > "$WORK/ab.txt"
 RSS=$(awk '/VmHWM/ {print $2}' "/proc/$SERVE_PID/status")
 P50=$(awk '/^ *50%/ {print $2}' "$WORK/ab.txt")
 P99=$(awk '/^ *99%/ {print $2}' "$WORK/ab.txt")

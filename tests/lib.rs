@@ -16,6 +16,7 @@ mod config_doc;
 mod crash;
 mod demo;
 mod desk;
+mod digest_png;
 mod faults;
 mod intake;
 mod intake_policy;

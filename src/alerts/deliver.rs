@@ -23,10 +23,11 @@ use lettre::Message;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::context;
+use super::digest_parts::{self, DigestParts};
 use super::plan::{message_id, recipients};
 use super::templates::{Rendered, Templates};
 use super::transport::{SendError, Transport};
-use super::{AlertError, AlertRecord, AlertState, AlertSubject, RunSummary};
+use super::{AlertError, AlertKind, AlertRecord, AlertState, AlertSubject, RunSummary};
 use crate::audit::AuditEntry;
 use crate::clock::Instant;
 use crate::config::Config;
@@ -192,7 +193,21 @@ fn prepare_and_send(
     }
     let lang = desk.as_ref().map_or(Lang::Fr, |d| d.lang);
     let ctx = context::build(rec, desk.as_ref(), cert.as_ref(), config, now);
-    let rendered = match templates.message(rec.kind(), lang, &ctx.value()) {
+    // The digest's chart and attached report, drawn from the store now.
+    let parts = match rec.kind() {
+        AlertKind::Digest => Some(digest_parts::gather(
+            store,
+            config,
+            now,
+            rec.message_id.as_deref().unwrap_or_default(),
+        )?),
+        _ => None,
+    };
+    let value = match &parts {
+        Some(p) => minijinja::context! { chart => p.view(), ..ctx.value() },
+        None => ctx.value(),
+    };
+    let rendered = match templates.message(rec.kind(), lang, &value) {
         Ok(r) => r,
         Err(e) => {
             // A broken template is the operator's to fix; the message waits.
@@ -201,7 +216,7 @@ fn prepare_and_send(
             return Ok(Some(SendError::Transient(e.to_string())));
         }
     };
-    let message = match build_message(rec, &rendered, config, now) {
+    let message = match build_message_with(rec, &rendered, config, now, parts.as_ref()) {
         Ok(m) => m,
         Err(e) => {
             fail(rec, e.clone());
@@ -278,6 +293,18 @@ pub fn build_message(
     config: &Config,
     now: Instant,
 ) -> Result<Message, String> {
+    build_message_with(rec, r, config, now, None)
+}
+
+/// [`build_message`], with the digest's chart and attached report when
+/// `parts` holds them.
+fn build_message_with(
+    rec: &AlertRecord,
+    r: &Rendered,
+    config: &Config,
+    now: Instant,
+    parts: Option<&DigestParts>,
+) -> Result<Message, String> {
     let from_addr = config
         .smtp
         .as_ref()
@@ -326,21 +353,17 @@ pub fn build_message(
     for a in cc {
         b = b.cc(mailbox(None, a)?);
     }
-    let mut message = b
-        .multipart(
-            MultiPart::alternative()
-                .singlepart(
-                    SinglePart::builder()
-                        .header(ContentType::TEXT_PLAIN)
-                        .body(r.text.clone()),
-                )
-                .singlepart(
-                    SinglePart::builder()
-                        .header(ContentType::TEXT_HTML)
-                        .body(r.html.clone()),
-                ),
-        )
-        .map_err(|e| e.to_string())?;
+    let text = SinglePart::builder()
+        .header(ContentType::TEXT_PLAIN)
+        .body(r.text.clone());
+    let html = SinglePart::builder()
+        .header(ContentType::TEXT_HTML)
+        .body(r.html.clone());
+    let body = match parts {
+        Some(p) => p.body(text, html, &r.html),
+        None => MultiPart::alternative().singlepart(text).singlepart(html),
+    };
+    let mut message = b.multipart(body).map_err(|e| e.to_string())?;
     // The date as the desk's clock reads it, with its offset (RFC 5322
     // §3.3). lettre's builder writes only UTC and replaces, at build time,
     // a Date it cannot parse back, so it is set on the built message.

@@ -10,6 +10,7 @@ mod clean;
 mod context;
 pub mod deliver;
 mod digest;
+mod digest_parts;
 pub mod installation;
 pub mod plan;
 pub mod sample;

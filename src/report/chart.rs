@@ -27,6 +27,17 @@ const MONTHS_FR: [&str; 12] = [
     "déc.",
 ];
 
+/// The order of a bar's segments, bottom up: ok, warning, critical (then
+/// the rest).
+const STACK: [State; 6] = [
+    State::Ok,
+    State::Warning,
+    State::Critical,
+    State::Expired,
+    State::Missing,
+    State::Suspended,
+];
+
 /// Width and height of the drawing, in user units.
 const WIDTH: u32 = 760;
 const HEIGHT: u32 = 280;
@@ -88,14 +99,7 @@ pub fn timeline_svg(months: &[Month]) -> String {
         v += step;
     }
     // Bars, bottom up in the order ok, warning, critical (then the rest).
-    let stack = [
-        State::Ok,
-        State::Warning,
-        State::Critical,
-        State::Expired,
-        State::Missing,
-        State::Suspended,
-    ];
+    let stack = STACK;
     for (i, m) in months.iter().enumerate() {
         let x = f64::from(LEFT) + slot * i as f64 + (slot - bar) / 2.0;
         let mut base = 0;
@@ -160,6 +164,43 @@ pub fn timeline_svg(months: &[Month]) -> String {
     s
 }
 
+/// The chart in words, for whoever cannot see it (the image's `alt` in
+/// the digest, its text part): the total, then each month that has
+/// certificates ending, with its count by state, in the stacking order.
+/// Empty months are left out; a chart with none says so.
+pub fn timeline_alt(months: &[Month]) -> String {
+    let total: usize = months.iter().map(|m| m.counts.total()).sum();
+    let mut s = format!(
+        "Certificats arrivant à échéance, par mois, sur {} mois : {total}",
+        months.len()
+    );
+    if total == 0 {
+        s.push('.');
+        return s;
+    }
+    s.push_str(" au total.");
+    let mut first = true;
+    for m in months.iter().filter(|m| m.counts.total() > 0) {
+        let parts: Vec<String> = STACK
+            .iter()
+            .filter(|&&state| m.counts.get(state) > 0)
+            .map(|&state| format!("{} {}", m.counts.get(state), state_fr(state)))
+            .collect();
+        let _ = write!(
+            s,
+            "{} {} {} : {} ({})",
+            if first { "" } else { " ;" },
+            MONTHS_FR[m.first.month0() as usize],
+            m.first.year(),
+            m.counts.total(),
+            parts.join(", ")
+        );
+        first = false;
+    }
+    s.push('.');
+    s
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -208,5 +249,14 @@ mod tests {
             rect[h + 8..].split('"').next().unwrap().parse().unwrap()
         };
         assert!((height("2 à jour") - 2.0 * height("1 à surveiller")).abs() < 0.2);
+        assert_eq!(
+            timeline_alt(&months),
+            "Certificats arrivant à échéance, par mois, sur 2 mois : 3 au total. \
+             janv. 2027 : 3 (2 à jour, 1 à surveiller)."
+        );
+        assert_eq!(
+            timeline_alt(&months[1..]),
+            "Certificats arrivant à échéance, par mois, sur 1 mois : 0."
+        );
     }
 }

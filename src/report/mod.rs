@@ -3,15 +3,18 @@
 //! HTML page with its expiry chart, which the dashboard of `vigie serve`
 //! shows too (DESIGN §11).
 //!
-//! Everything here is a function of values: the application operation
-//! ([`crate::app::report`]) reads the store and the clock and hands them
-//! over; nothing here reads either.
+//! Everything here but [`read`] is a function of values: [`read`] gathers
+//! them from the store, at the instant its callers (the application
+//! operation [`crate::app::report`], the weekly digest) give; nothing here
+//! reads the clock.
 
 mod campaigns;
 mod chart;
 mod csv;
 mod html;
 mod ics;
+mod png;
+mod read;
 mod regions;
 mod row;
 mod summary;
@@ -26,9 +29,11 @@ use crate::model::{
 };
 
 pub use self::csv::{write_csv, CSV_HEADER};
-pub use chart::timeline_svg;
+pub use chart::{timeline_alt, timeline_svg};
 pub use html::{content_security_policy, desk_page, page, style_hash, DeskPage, STYLE};
 pub use ics::{calendar, Calendar};
+pub use png::{svg_to_png, Png, PngError, SCALE as PNG_SCALE};
+pub use read::{read, DEFAULT_PERIOD_DAYS};
 pub use regions::{official, Official, Regions};
 pub use row::{is_expiry_alert, ReportRow};
 pub use summary::{

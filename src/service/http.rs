@@ -29,8 +29,11 @@ use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 
-/// What a request gets: status code, content type, body.
-pub type Response = (u16, &'static str, String);
+/// What a request gets: status code, content type, body. The body is
+/// [`Bytes`] so that a page kept in memory is sent to every client that
+/// asks for it without a copy each (`String` and `&'static str` convert with
+/// `.into()`).
+pub type Response = (u16, &'static str, Bytes);
 
 /// How long a client has to send its request line and headers.
 pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(2);
@@ -88,7 +91,7 @@ impl Router {
     pub fn new() -> Router {
         Router {
             routes: BTreeMap::new(),
-            fallback: Arc::new(|_| (404, "text/plain", "not found\n".to_owned())),
+            fallback: Arc::new(|_| (404, "text/plain", "not found\n".into())),
             timeout: HANDLER_TIMEOUT,
             query_routes: BTreeMap::new(),
             prefixes: Vec::new(),
@@ -197,10 +200,10 @@ impl Router {
         authorization: Option<&HeaderValue>,
     ) -> Response {
         if method != Method::GET && method != Method::HEAD {
-            return (405, "text/plain", "only GET and HEAD\n".to_owned());
+            return (405, "text/plain", "only GET and HEAD\n".into());
         }
         if !self.authorised(authorization) {
-            return (401, "text/plain", "a bearer token is required\n".to_owned());
+            return (401, "text/plain", "a bearer token is required\n".into());
         }
         let handler = self.handler(path, query);
         let path = path.to_owned();
@@ -208,11 +211,11 @@ impl Router {
         match tokio::time::timeout(self.timeout, work).await {
             Ok(Ok(response)) => response,
             // A handler that panicked: the listener stays up.
-            Ok(Err(_)) => (500, "text/plain", "internal error\n".to_owned()),
+            Ok(Err(_)) => (500, "text/plain", "internal error\n".into()),
             Err(_) => (
                 503,
                 "text/plain",
-                "the answer took too long; try again\n".to_owned(),
+                "the answer took too long; try again\n".into(),
             ),
         }
     }
@@ -354,8 +357,8 @@ pub async fn serve(listener: TcpListener, router: impl Into<Router>) {
 }
 
 /// The hyper response for a handler's answer.
-fn response(code: u16, ctype: &'static str, body: String) -> hyper::Response<Full<Bytes>> {
-    let mut r = hyper::Response::new(Full::new(Bytes::from(body)));
+fn response(code: u16, ctype: &'static str, body: Bytes) -> hyper::Response<Full<Bytes>> {
+    let mut r = hyper::Response::new(Full::new(body));
     *r.status_mut() = StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     r.headers_mut()
         .insert(CONTENT_TYPE, HeaderValue::from_static(ctype));
@@ -393,7 +396,7 @@ mod tests {
                 std::thread::sleep(Duration::from_secs(2));
                 (200, "text/plain", "late\n".into())
             })
-            .fallback(|path| (404, "text/plain", format!("no {path}\n")))
+            .fallback(|path| (404, "text/plain", format!("no {path}\n").into()))
             .timeout(Duration::from_millis(300));
         tokio::spawn(serve(listener, router));
         addr

@@ -487,7 +487,7 @@ fn route(
                 .lock()
                 .map(|s| metrics::render(&s.snapshot))
                 .unwrap_or_default();
-            (200, "text/plain; version=0.0.4; charset=utf-8", s)
+            (200, "text/plain; version=0.0.4; charset=utf-8", s.into())
         }
         "/healthz" => {
             let now = Utc::now();
@@ -522,7 +522,11 @@ fn route(
                 jobs,
             };
             let body = serde_json::to_string_pretty(&h).unwrap_or_default() + "\n";
-            (if healthy { 200 } else { 503 }, "application/json", body)
+            (
+                if healthy { 200 } else { 503 },
+                "application/json",
+                body.into(),
+            )
         }
         _ => (
             404,

@@ -432,41 +432,68 @@ impl Received {
             .map(|(_, v)| decode_words(&v))
     }
 
-    /// The decoded body of the first part with this content type.
+    /// The decoded body of the first part with this content type, looking
+    /// into nested multiparts (the digest's alternatives sit in a
+    /// multipart/mixed, its HTML in a multipart/related).
     pub fn part(&self, content_type: &str) -> Option<String> {
         let ct = self.header("Content-Type")?;
-        let boundary = ct.split("boundary=").nth(1)?.trim_matches('"').to_owned();
-        for part in self.data.split(&format!("--{boundary}")) {
-            let part = part.trim_start_matches("\r\n");
-            let Some((head, body)) = part.split_once("\r\n\r\n") else {
-                continue;
-            };
-            let headers = unfold(head);
-            let get = |n: &str| {
-                headers
-                    .iter()
-                    .find(|(k, _)| k.eq_ignore_ascii_case(n))
-                    .map(|(_, v)| v.to_ascii_lowercase())
-            };
-            if !get("Content-Type").is_some_and(|t| t.starts_with(content_type)) {
-                continue;
-            }
-            return Some(match get("Content-Transfer-Encoding").as_deref() {
-                Some("base64") => {
-                    let clean: String = body.chars().filter(|c| !c.is_whitespace()).collect();
-                    String::from_utf8(
-                        base64::engine::general_purpose::STANDARD
-                            .decode(clean)
-                            .unwrap(),
-                    )
-                    .unwrap()
-                }
-                Some("quoted-printable") => quoted_printable(body),
-                _ => body.to_owned(),
-            });
-        }
-        None
+        find_part(&ct, &self.data, content_type)
     }
+}
+
+/// The first part of `content_type` in the multipart `data` whose type is
+/// `ct`, depth first.
+fn find_part(ct: &str, data: &str, content_type: &str) -> Option<String> {
+    let boundary = ct.split("boundary=").nth(1)?.trim_matches('"').to_owned();
+    let boundary = boundary
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim_matches('"');
+    for part in data.split(&format!("--{boundary}")) {
+        let part = part.trim_start_matches("\r\n");
+        let Some((head, body)) = part.split_once("\r\n\r\n") else {
+            continue;
+        };
+        let headers = unfold(head);
+        let get = |n: &str| {
+            headers
+                .iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case(n))
+                .map(|(_, v)| v.to_ascii_lowercase())
+        };
+        let Some(part_type) = get("Content-Type") else {
+            continue;
+        };
+        if part_type.starts_with("multipart/") {
+            let original = headers
+                .iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case("Content-Type"))
+                .map(|(_, v)| v.clone())
+                .unwrap_or_default();
+            if let Some(found) = find_part(&original, body, content_type) {
+                return Some(found);
+            }
+            continue;
+        }
+        if !part_type.starts_with(content_type) {
+            continue;
+        }
+        return Some(match get("Content-Transfer-Encoding").as_deref() {
+            Some("base64") => {
+                let clean: String = body.chars().filter(|c| !c.is_whitespace()).collect();
+                String::from_utf8(
+                    base64::engine::general_purpose::STANDARD
+                        .decode(clean)
+                        .unwrap(),
+                )
+                .unwrap()
+            }
+            Some("quoted-printable") => quoted_printable(body),
+            _ => body.to_owned(),
+        });
+    }
+    None
 }
 
 fn unfold(head: &str) -> Vec<(String, String)> {
