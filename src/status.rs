@@ -8,7 +8,7 @@ use crate::cert::CertSummary;
 use crate::clock::{days_between, rfc3339, Instant};
 use crate::config;
 use crate::desk::Desk;
-use crate::push::PushState;
+use crate::model::PushState;
 
 /// A desk's standing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]

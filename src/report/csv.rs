@@ -12,8 +12,8 @@ use chrono_tz::Tz;
 use super::{state_fr, ReportRow};
 use crate::clock::{french_date, parse_instant};
 use crate::escape::spreadsheet_cell;
+use crate::model::PushState;
 use crate::model::{AlertKind, AlertState};
-use crate::push::PushState;
 
 /// The header line, in French as the team reads it.
 pub const CSV_HEADER: [&str; 15] = [

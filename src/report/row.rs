@@ -7,8 +7,8 @@ use serde::Serialize;
 
 use super::Regions;
 use crate::clock::{rfc3339, Instant};
+use crate::model::PushState;
 use crate::model::{AlertKind, AlertRecord, AlertState, Desk};
-use crate::push::PushState;
 use crate::status::{State, StatusRow};
 
 /// One desk of a report (`vigie report --format json|csv`).
