@@ -500,6 +500,7 @@ fn openssl(dir: &std::path::Path, args: &[&str]) {
 
 #[test]
 fn smime_signatures_made_by_openssl_are_verified_and_a_tampered_one_proves_nothing() {
+    crate::need!(crate::support::tools::Tool::Openssl);
     let (case, m, _) = seeded();
     let dir = case.path("smime");
     std::fs::create_dir_all(&dir).unwrap();

@@ -38,6 +38,7 @@ fn outbox(case: &Case) -> usize {
 
 #[test]
 fn tls_fetch_moves_each_message_once_recorded_and_a_crash_before_the_move_is_a_duplicate() {
+    crate::need!(crate::support::tools::Tool::Dovecot);
     let server = Dovecot::start();
     let (case, m, dir) = seeded_with(Some(&server.mail_config("tls", 30)));
     let now = m["now"].as_str().unwrap();
@@ -121,6 +122,7 @@ fn tls_fetch_moves_each_message_once_recorded_and_a_crash_before_the_move_is_a_d
 
 #[test]
 fn starttls_and_plain_text_to_loopback_work_and_without_move_it_copies_then_expunges() {
+    crate::need!(crate::support::tools::Tool::Dovecot);
     // Without MOVE (and without UIDPLUS), the fallback: COPY, \Deleted,
     // EXPUNGE.
     let server =
@@ -177,6 +179,7 @@ fn plain_text_to_another_host_is_refused_when_the_configuration_is_read() {
 
 #[test]
 fn a_wrong_password_names_the_server_and_user_moves_nothing_and_is_never_printed() {
+    crate::need!(crate::support::tools::Tool::Dovecot);
     let server = Dovecot::start();
     let case = Case::with_config(&server.mail_config("tls", 30));
     server
@@ -343,6 +346,7 @@ fn get(port: u16, path: &str) -> String {
 
 #[test]
 fn the_service_fetches_the_mailbox_on_its_schedule_and_logs_no_password() {
+    crate::need!(crate::support::tools::Tool::Dovecot);
     let server = Dovecot::start();
     let port = crate::service::free_port();
     let case = Case::with_config(&format!(

@@ -414,6 +414,7 @@ fn read_ics(case: &Case, now: &str, name: &str, extra: &[&str]) -> Vec<serde_jso
 
 #[test]
 fn the_calendar_reads_in_icalendar_with_stable_uids_and_alarms() {
+    crate::need!(crate::support::tools::Tool::Python("icalendar"));
     let case = Case::with_config("[alerts]\nrenewal_lead_days = 60\n");
     seed_estate(&case);
     let events = read_ics(&case, NOW, "a.ics", &[]);

@@ -32,6 +32,7 @@ fn config(listen: &str, extra: &str) -> String {
 
 #[test]
 fn the_dashboard_serves_the_live_report_desk_pages_and_the_calendar() {
+    crate::need!(crate::support::tools::Tool::Python("icalendar"));
     let port = free_port();
     let case = Case::with_config(&config(&format!("127.0.0.1:{port}"), ""));
     seed_estate(&case);
