@@ -6,11 +6,9 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use chrono::NaiveDate;
 use vigie::desk::{Desk, Email, Lang, Mode};
-use vigie::model::{Change, ChangeId};
 
-use crate::alerts::{at, config, desk_id, email};
+use crate::alerts::{config, desk_id, email};
 use crate::smtp::SmtpServer;
 use crate::support::{code, stderr, Case};
 
@@ -40,30 +38,28 @@ fn seed(case: &Case) {
         .unwrap();
 }
 
-/// Desk `n` asks for its switch on `on` (what `desk schedule` records).
-fn schedule(case: &Case, n: u32, on: &str) {
-    let store = case.store();
-    let change = Change::new(
-        ChangeId::from_bits(u64::from(n)),
-        desk_id(n),
-        "version".into(),
-        "V2".into(),
-        NaiveDate::parse_from_str(on, "%Y-%m-%d").unwrap(),
-        at("2013-02-05T10:00:00Z"),
-    );
-    store.write(|tx| tx.schedule_change(&change)).unwrap();
+/// Desk `n` asks for its switch on `on`, and the team schedules it on `now`
+/// (the desk gets an acknowledgement).
+fn schedule(case: &Case, n: u32, on: &str, now: &str) {
+    let id = desk_id(n).to_string();
+    case.ok(&[
+        "--now",
+        now,
+        "desk",
+        "schedule",
+        &id,
+        "--set",
+        "version=V2",
+        "--on",
+        on,
+    ]);
 }
 
-/// Desk `n` is switched to V2 (what the applied change leaves).
+/// Desk `n` is recorded as switched to V2 (as after its change was applied
+/// by hand in the national configuration).
 fn switch(case: &Case, n: u32) {
-    let store = case.store();
-    store
-        .write(|tx| {
-            let mut d = tx.desk(&desk_id(n))?.unwrap();
-            d.set_setting("version", "V2").unwrap();
-            tx.put_desk(&d)
-        })
-        .unwrap();
+    let id = desk_id(n).to_string();
+    case.ok(&["desk", "edit", &id, "--set", "version=V2"]);
 }
 
 /// The campaign reminders of the alert log: desk number → thresholds.
@@ -160,14 +156,16 @@ fn a_campaign_reminds_only_the_desks_left_once_per_threshold_and_the_numbers_agr
     assert_eq!(server.messages().len(), 4);
 
     // Desk 2 asks for 18 March: no more reminders for it.
-    schedule(&case, 2, "2013-03-18");
+    schedule(&case, 2, "2013-03-18", "2013-01-25T10:00:00+01:00");
+    let ack = server.messages().pop().expect("the acknowledgement");
+    assert_eq!(ack.rcpt, [email(2)], "the acknowledgement goes to desk 2");
     // 59 days before: 60 for desks 1, 3 and 4.
     run_alerts(&case, "2013-01-31T09:00:00+01:00");
     assert_eq!(
         reminders(&case),
         expect(&[(1, &[90, 60]), (2, &[90]), (3, &[90, 60]), (4, &[90, 60])])
     );
-    assert_eq!(server.messages().len(), 7);
+    assert_eq!(server.messages().len(), 8);
 
     // Desk 3 is switched; then no run for weeks (the service was down):
     // 6 days before, 30 and 15 were missed, only 7 goes out, once.
@@ -194,7 +192,7 @@ fn a_campaign_reminds_only_the_desks_left_once_per_threshold_and_the_numbers_agr
         (4, &[90, 60, 7]),
     ]);
     assert_eq!(reminders(&case), expected);
-    assert_eq!(server.messages().len(), 9);
+    assert_eq!(server.messages().len(), 10);
 
     // campaign show --json: done 3 and 6, scheduled 2 (on 18 March), left
     // 1, 4 and the suspended 5.
@@ -279,7 +277,7 @@ fn a_campaign_reminds_only_the_desks_left_once_per_threshold_and_the_numbers_agr
     // And so does the team's digest.
     case.ok(&["alerts", "digest", "--now", "2013-03-25T10:30:00+01:00"]);
     let msgs = server.messages();
-    assert_eq!(msgs.len(), 10);
+    assert_eq!(msgs.len(), 11);
     let digest = msgs
         .iter()
         .find(|m| m.rcpt == ["equipe@example.org"])
@@ -293,9 +291,9 @@ fn a_campaign_reminds_only_the_desks_left_once_per_threshold_and_the_numbers_agr
 
     // The deadline day sends threshold 1; after it, nothing.
     run_alerts(&case, "2013-03-31T09:00:00+02:00");
-    assert_eq!(server.messages().len(), 12);
+    assert_eq!(server.messages().len(), 13);
     run_alerts(&case, "2013-04-02T09:00:00+02:00");
-    assert_eq!(server.messages().len(), 12);
+    assert_eq!(server.messages().len(), 13);
     server.stop();
 }
 
