@@ -45,10 +45,10 @@ use crate::support::{seed, Case};
 const NOW: &str = "2027-03-01T09:00:00Z";
 
 /// splitmix64: enough randomness for kill instants, and replayable.
-struct Rng(u64);
+pub(crate) struct Rng(pub(crate) u64);
 
 impl Rng {
-    fn next(&mut self) -> u64 {
+    pub(crate) fn next(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
         let mut z = self.0;
         z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
@@ -57,12 +57,12 @@ impl Rng {
     }
 
     /// A delay in `0..=max_ms`.
-    fn below(&mut self, max_ms: u64) -> u64 {
+    pub(crate) fn below(&mut self, max_ms: u64) -> u64 {
         self.next() % (max_ms + 1)
     }
 }
 
-fn env_u64(name: &str) -> Option<u64> {
+pub(crate) fn env_u64(name: &str) -> Option<u64> {
     std::env::var(name).ok().and_then(|v| v.parse().ok())
 }
 
@@ -76,7 +76,7 @@ struct Tally {
 
 /// Spawns `vigie args` in `case`, kills it after `delay_ms` (SIGKILL) unless it
 /// ended before; returns whether it was killed.
-fn run_and_kill(case: &Case, args: &[&str], delay_ms: u64) -> bool {
+pub(crate) fn run_and_kill(case: &Case, args: &[&str], delay_ms: u64) -> bool {
     let mut child: Child = case
         .std_cmd()
         .args(args)

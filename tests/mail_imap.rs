@@ -412,3 +412,156 @@ fn the_service_fetches_the_mailbox_on_its_schedule_and_logs_no_password() {
     assert!(!listed.as_array().unwrap().is_empty(), "taken in");
     assert_eq!(listed.as_array().unwrap().len(), 1, "taken in once");
 }
+
+/// Issue 13's crash harness: `mail fetch` against Dovecot, killed (SIGKILL)
+/// at random instants, then run to the end. Afterwards every message is in
+/// exactly one of vigie's folders, INBOX is empty, each message and each
+/// certificate is recorded once, and each kill repeats at most the one
+/// reply in flight. `VIGIE_CRASH_KILLS` (default 6) and `VIGIE_CRASH_SEED`
+/// as in tests/crash.rs.
+#[test]
+fn killing_mail_fetch_at_random_loses_nothing_and_repeats_at_most_a_reply_per_kill() {
+    use vigie::certgen::{pem, Ca, Key, KeyKind, LeafSpec};
+    crate::need!(crate::support::tools::Tool::Dovecot);
+    let python = crate::need!(crate::support::tools::Tool::Python("email"));
+    // Ten messages before each run: the first run is timed, each of the
+    // others killed at a random instant within that time.
+    const BATCH: usize = 10;
+    let kills = crate::crash::env_u64("VIGIE_CRASH_KILLS").unwrap_or(6) as usize;
+    let n = BATCH * (kills + 1);
+    let server = Dovecot::start();
+    let case = Case::new();
+    // The desks' CA is known, so that each renewal is accepted.
+    let now = chrono::Utc::now();
+    let day = chrono::TimeDelta::days(1);
+    let ca = Ca::root(
+        "AC du harnais de relève",
+        Key::generate(KeyKind::P256).unwrap(),
+        now - day * 400,
+        now + day * 4000,
+    )
+    .unwrap();
+    let anchors = case.path("ac");
+    std::fs::create_dir_all(&anchors).unwrap();
+    std::fs::write(anchors.join("ac.pem"), pem("CERTIFICATE", &ca.der)).unwrap();
+    let config = format!(
+        "{}\n[intake]\nknown_issuers_dir = \"{}\"\n",
+        server.mail_config("tls", 30),
+        anchors.display()
+    );
+    let case = Case {
+        config: Some(case.file("vigie.toml", config)),
+        ..case
+    };
+    let mut csv = String::from("identifiant;nom;courriel\n");
+    let certs = case.path("certs");
+    std::fs::create_dir_all(&certs).unwrap();
+    let mut want = std::collections::BTreeMap::new();
+    for i in 0..n {
+        let id = crate::alerts::desk_id(i as u32 + 1).to_string();
+        let email = format!("guichet{i}@example.org");
+        csv.push_str(&format!("{id};Guichet {i};{email}\n"));
+        let spec = LeafSpec::desk(&id, &email, now - day, now + day * 700, 0x5000 + i as u64);
+        let der = ca
+            .issue(&spec, &Key::generate(KeyKind::P256).unwrap())
+            .unwrap();
+        want.insert(id.clone(), vigie::fingerprint::Sha256::of(&der).to_hex());
+        std::fs::write(certs.join(format!("{i}.cer")), der).unwrap();
+    }
+    let roster = case.file("guichets.csv", csv);
+    case.ok(&["desk", "import", roster.to_str().unwrap()]);
+    // Each desk's e-mail with its certificate, built by Python's `email`.
+    let script = r#"
+import email.message, email.utils, os, sys
+certs, n = sys.argv[1], int(sys.argv[2])
+for i in range(n):
+    m = email.message.EmailMessage()
+    m["From"] = f"Guichet {i} <guichet{i}@example.org>"
+    m["To"] = "gestion@example.org"
+    m["Subject"] = f"Certificat renouvelé {i}"
+    m["Message-ID"] = f"<harnais{i}@guichet.example.org>"
+    m["Date"] = email.utils.formatdate()
+    m.set_content("Bonjour,\nvoici notre nouveau certificat.\n")
+    m.add_attachment(open(os.path.join(certs, f"{i}.cer"), "rb").read(),
+                     maintype="application", subtype="pkix-cert", filename=f"{i}.cer")
+    open(os.path.join(certs, f"{i}.eml"), "wb").write(bytes(m))
+"#;
+    let status = std::process::Command::new(python)
+        .args(["-c", script])
+        .arg(&certs)
+        .arg(n.to_string())
+        .status()
+        .unwrap();
+    assert!(status.success(), "the message builder failed");
+    let deliver = |round: usize| {
+        for i in round * BATCH..(round + 1) * BATCH {
+            server.deliver(&std::fs::read(certs.join(format!("{i}.eml"))).unwrap());
+        }
+    };
+    deliver(0);
+    let start = std::time::Instant::now();
+    case.ok(&["mail", "fetch"]);
+    let full = start.elapsed().as_millis() as u64;
+    let seed = crate::crash::env_u64("VIGIE_CRASH_SEED").unwrap_or_else(|| {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos() as u64
+    });
+    let mut rng = crate::crash::Rng(seed);
+    let mut killed = 0;
+    let mut delays = Vec::new();
+    for round in 1..=kills {
+        deliver(round);
+        let delay = rng.below(full);
+        delays.push(delay);
+        if crate::crash::run_and_kill(&case, &["mail", "fetch"], delay) {
+            killed += 1;
+        }
+    }
+    let out = case.run(&["mail", "fetch", "--json"]);
+    assert_eq!(
+        code(&out),
+        0,
+        "seed {seed}, kills at {delays:?} ms: {}",
+        stderr(&out)
+    );
+    let context =
+        format!("seed {seed} (VIGIE_CRASH_SEED), a full run {full} ms, kills at {delays:?} ms");
+    assert!(killed > 0, "no run was killed before its end: {context}");
+    assert_eq!(server.count("INBOX"), 0, "INBOX ends empty; {context}");
+    assert_eq!(
+        server.count(PROCESSED),
+        n,
+        "each message in exactly one folder; {context}"
+    );
+    assert_eq!(server.count(PEOPLE), 0, "{context}");
+    // Each message recorded once, each certificate current once.
+    let listed = case.json(&["mail", "list", "--json"]);
+    let ids: std::collections::BTreeSet<&str> = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["message_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(listed.as_array().unwrap().len(), n, "{context}");
+    assert_eq!(ids.len(), n, "{context}");
+    let status = case.json(&["status", "--json"]);
+    for row in status.as_array().unwrap() {
+        let desk = row["desk"].as_str().unwrap();
+        assert_eq!(row["sha256"], want[desk].as_str(), "{desk}; {context}");
+        let history = case.json(&["cert", "history", desk, "--json"]);
+        assert_eq!(
+            history.as_array().unwrap().len(),
+            1,
+            "{desk}: one certificate recorded; {context}"
+        );
+    }
+    // One reply per message, plus at most the one in flight per kill.
+    let replies = outbox(&case);
+    assert!(
+        (n..=n + killed).contains(&replies),
+        "{replies} replies for {n} messages and {killed} kills; {context}"
+    );
+    eprintln!("{killed} kills ({context}): {replies} replies for {n} messages");
+}
