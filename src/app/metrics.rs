@@ -50,16 +50,13 @@ pub fn snapshot(env: &Env) -> Result<Snapshot, AppError> {
         ));
         Ok::<(), StoreError>(())
     })?;
-    for a in store.alerts()? {
-        let state = serde_json::to_value(a.state)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_owned))
-            .unwrap_or_default();
-        *snap
-            .alerts
-            .entry((a.kind().as_str().to_owned(), state))
-            .or_default() += 1;
-    }
+    // Counted as read: the alert log is never held whole (issue 15, the
+    // dashboard's memory).
+    store.alerts_each(|a| {
+        let key = (a.kind().as_str().to_owned(), a.state.as_str().to_owned());
+        *snap.alerts.entry(key).or_default() += 1;
+        Ok::<(), StoreError>(())
+    })?;
     for j in store.push_jobs()? {
         *snap.pushes.entry(j.state.as_str().to_owned()).or_default() += 1;
     }

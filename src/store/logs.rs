@@ -28,6 +28,21 @@ impl Store {
         self.scan(&self.t.alerts, trees::ALERTS, b"")
     }
 
+    /// Calls `each` with every alert record, in key order, decoding one at a
+    /// time: the alert log grows for years, and a reader that only counts
+    /// or indexes it (the metrics, the mailbox's reply and bounce lookup)
+    /// need not hold every record at once.
+    pub fn alerts_each<E: From<StoreError>>(
+        &self,
+        mut each: impl FnMut(AlertRecord) -> Result<(), E>,
+    ) -> Result<(), E> {
+        for item in self.t.alerts.iter() {
+            let (k, v) = item.map_err(|e| self.engine(e))?;
+            each(super::decode(&v, trees::ALERTS, &k)?)?;
+        }
+        Ok(())
+    }
+
     /// The alert records in one state, in key order.
     pub fn alerts_in(&self, state: AlertState) -> Result<Vec<AlertRecord>, StoreError> {
         // Stored names: a superseded or bounced alert is stored `failed`.

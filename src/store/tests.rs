@@ -408,6 +408,16 @@ fn superseded_alerts_are_stored_as_failed_and_queried_apart() {
     };
     assert_eq!(slots(AlertState::Failed), ["f"]);
     assert_eq!(slots(AlertState::Superseded), ["s"]);
+    // Read one at a time, the log gives the same records in the same order.
+    let mut each = Vec::new();
+    store
+        .alerts_each(|r| {
+            each.push(r);
+            Ok::<(), StoreError>(())
+        })
+        .unwrap();
+    assert_eq!(each, store.alerts().unwrap());
+    assert_eq!(each.len(), 2);
 }
 
 #[test]
@@ -430,6 +440,9 @@ fn an_alert_record_that_fits_no_subject_is_a_decode_error_naming_it() {
         store.alert(key).unwrap_err(),
         store
             .alerts_in(crate::model::AlertState::Pending)
+            .unwrap_err(),
+        store
+            .alerts_each(|_| Ok::<(), StoreError>(()))
             .unwrap_err(),
     ] {
         let StoreError::Decode { tree, key, reason } = &err else {

@@ -85,7 +85,9 @@ impl<'a> Taker<'a> {
         let mut sent = HashMap::new();
         let mut alerts = HashMap::new();
         let mut latest: HashMap<String, (crate::model::Instant, Vec<u8>)> = HashMap::new();
-        for a in store.alerts()? {
+        // Indexed as read, one record at a time: the alert log grows for
+        // years and only these indexes are kept.
+        store.alerts_each(|a| {
             if let Some(id) = &a.message_id {
                 let id = crate::mail::message::bracketed(id);
                 sent.insert(id.clone(), a.desk().cloned());
@@ -102,7 +104,8 @@ impl<'a> Taker<'a> {
                     }
                 }
             }
-        }
+            Ok::<(), crate::store::StoreError>(())
+        })?;
         let mut contacts: HashMap<String, Vec<DeskId>> = HashMap::new();
         for d in store.desks()? {
             for e in &d.emails {
