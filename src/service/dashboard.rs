@@ -15,13 +15,14 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{mpsc, Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use chrono::Utc;
 use hyper::body::Bytes;
 
 use super::http::{Response, Router};
+use super::reader;
 use crate::app::{self, Env, Opening};
 use crate::config::Config;
 use crate::model::{Department, DeskId};
@@ -102,10 +103,6 @@ struct Built {
     calendar: OnceLock<Bytes>,
 }
 
-/// A request to the builder thread: build, and answer on the channel if
-/// one is given (the first build, which a request waits for).
-type BuildJob = Option<mpsc::SyncSender<Result<Arc<Built>, String>>>;
-
 /// The dashboard: the data directory, the configuration, the kept report.
 pub struct Dashboard {
     data_dir: PathBuf,
@@ -115,8 +112,6 @@ pub struct Dashboard {
     building: Mutex<()>,
     /// Whether a rebuild is asked for or running.
     rebuilding: AtomicBool,
-    /// The one thread that builds reports, started on the first request.
-    builder: Mutex<Option<mpsc::SyncSender<BuildJob>>>,
 }
 
 impl Dashboard {
@@ -128,57 +123,6 @@ impl Dashboard {
             built: Mutex::new(None),
             building: Mutex::new(()),
             rebuilding: AtomicBool::new(false),
-            builder: Mutex::new(None),
-        }
-    }
-
-    /// Hands `job` to the builder thread, starting it if need be.
-    ///
-    /// Every build runs on this one long-lived thread. A build reads every
-    /// desk, alert and intake line and frees it all when the page is
-    /// rendered; the allocator keeps what a thread freed for that thread's
-    /// next allocations. Built on a new thread each time (as the rebuilds
-    /// were), each build's memory stayed resident beside the last one's:
-    /// 293 MiB at 10,000 desks where one build needs about 60.
-    fn ask(self: &Arc<Self>, job: BuildJob) -> Result<(), String> {
-        let mut slot = self.builder.lock().map_err(|e| e.to_string())?;
-        let tx = match &*slot {
-            Some(tx) => tx.clone(),
-            None => {
-                // One job waits at most: a rebuild asked for while another
-                // runs is the same rebuild.
-                let (tx, rx) = mpsc::sync_channel::<BuildJob>(1);
-                let me = Arc::downgrade(self);
-                std::thread::Builder::new()
-                    .name("dashboard".into())
-                    .spawn(move || {
-                        for job in rx {
-                            // The dashboard is gone (the service stops).
-                            let Some(me) = me.upgrade() else { break };
-                            let built = me.build();
-                            me.rebuilding.store(false, Ordering::Release);
-                            if let Some(reply) = job {
-                                let _ = reply.send(built);
-                            }
-                        }
-                    })
-                    .map_err(|e| format!("cannot start the dashboard's builder: {e}"))?;
-                *slot = Some(tx.clone());
-                tx
-            }
-        };
-        drop(slot);
-        match job {
-            // A background rebuild: never wait for room.
-            None => tx.try_send(None).or_else(|e| match e {
-                mpsc::TrySendError::Full(_) => Ok(()),
-                mpsc::TrySendError::Disconnected(_) => {
-                    Err("the dashboard's builder stopped".into())
-                }
-            }),
-            Some(reply) => tx
-                .send(Some(reply))
-                .map_err(|_| "the dashboard's builder stopped".to_owned()),
         }
     }
 
@@ -199,13 +143,23 @@ impl Dashboard {
     }
 
     /// The kept report. When it is older than [`MAX_AGE`], a new one is
-    /// built on the builder thread while this request, and those that
+    /// built on the reader thread while this request, and those that
     /// follow, get the kept one: no page waits for the store but the very
     /// first.
     fn current(self: &Arc<Self>) -> Result<Arc<Built>, String> {
         if let Some(b) = self.kept() {
             if b.at.elapsed() >= MAX_AGE && !self.rebuilding.swap(true, Ordering::AcqRel) {
-                if let Err(e) = self.ask(None) {
+                // Built where every read of the service's is (see
+                // `reader`); a dashboard gone by then (the service stops)
+                // is not rebuilt.
+                let me = Arc::downgrade(self);
+                let rebuild = move || {
+                    if let Some(me) = me.upgrade() {
+                        let _ = me.build();
+                        me.rebuilding.store(false, Ordering::Release);
+                    }
+                };
+                if let Err(e) = reader::spawn(rebuild) {
                     self.rebuilding.store(false, Ordering::Release);
                     tracing::warn!(error = %e, "the dashboard serves its last report");
                 }
@@ -218,11 +172,23 @@ impl Dashboard {
         if let Some(b) = self.kept() {
             return Ok(b);
         }
-        let (reply, answer) = mpsc::sync_channel(1);
-        self.ask(Some(reply))?;
-        answer
-            .recv()
-            .map_err(|_| "the dashboard's builder stopped".to_owned())?
+        let me = self.clone();
+        reader::run(move || me.build())?
+    }
+
+    /// What `cell` keeps of the report `b`, rendered by `render` on the
+    /// reader thread the first time it is asked for (the calendar of
+    /// 10,000 desks is 17 MB of text: drawn on a request's thread, its
+    /// memory would stay with that thread).
+    fn lazy(
+        b: Arc<Built>,
+        cell: fn(&Built) -> &OnceLock<Bytes>,
+        render: impl FnOnce(&Built) -> Bytes + Send + 'static,
+    ) -> Result<Bytes, String> {
+        if let Some(done) = cell(&b).get() {
+            return Ok(done.clone());
+        }
+        reader::run(move || cell(&b).get_or_init(|| render(&b)).clone())
     }
 
     /// Builds the report from the store and keeps it; on failure, the
@@ -262,6 +228,23 @@ impl Dashboard {
         }
     }
 
+    /// A page kept in `cell` of the current report, rendered when first
+    /// asked for ([`Dashboard::lazy`]).
+    fn lazy_page(
+        self: &Arc<Self>,
+        cell: fn(&Built) -> &OnceLock<Bytes>,
+        render: impl FnOnce(&Built) -> Bytes + Send + 'static,
+        ctype: &'static str,
+    ) -> Response {
+        match self
+            .current()
+            .and_then(|b| Dashboard::lazy(b, cell, render))
+        {
+            Ok(page) => (200, ctype, page),
+            Err(e) => unavailable(&e),
+        }
+    }
+
     /// `/calendrier.ics[?departement=D]`.
     fn calendar(self: &Arc<Self>, query: Option<&str>) -> Response {
         let department = query.and_then(|q| {
@@ -272,15 +255,12 @@ impl Dashboard {
         });
         let Some(d) = department else {
             let lead = self.config.alerts.renewal_lead_days;
-            return self.page(
-                |b| {
-                    b.calendar
-                        .get_or_init(|| {
-                            report::calendar(&b.report.rows, b.report.now, b.report.tz, lead)
-                                .to_string()
-                                .into()
-                        })
-                        .clone()
+            return self.lazy_page(
+                |b| &b.calendar,
+                move |b| {
+                    report::calendar(&b.report.rows, b.report.now, b.report.tz, lead)
+                        .to_string()
+                        .into()
                 },
                 ICS,
             );
@@ -365,12 +345,9 @@ pub fn routes(router: Router, dashboard: Dashboard) -> Router {
     router
         .route("/", move |_| home.page(|b| b.home.clone(), HTML))
         .route("/rapport.html", move |_| {
-            file.page(
-                |b| {
-                    b.file
-                        .get_or_init(|| report::page(&b.report, &b.regions, false).into())
-                        .clone()
-                },
+            file.lazy_page(
+                |b| &b.file,
+                |b| report::page(&b.report, &b.regions, false).into(),
                 HTML,
             )
         })

@@ -5,6 +5,7 @@ pub mod dashboard;
 pub mod http;
 pub mod jobs;
 pub mod metrics;
+mod reader;
 mod runner;
 
 pub use runner::{serve, Options};

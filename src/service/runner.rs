@@ -428,7 +428,10 @@ fn refresh(shared: &Arc<Mutex<Shared>>, data_dir: &Path, config: &Config) {
         Err(std::sync::TryLockError::Poisoned(p)) => p.into_inner(),
         Err(std::sync::TryLockError::WouldBlock) => return,
     };
-    let snap = app::metrics::snapshot(&env(data_dir, config, Utc::now()));
+    // Read where the dashboard's builds are (see `reader`).
+    let env = env(data_dir, config, Utc::now());
+    let snap = super::reader::run(move || app::metrics::snapshot(&env).map_err(|e| e.to_string()))
+        .and_then(|r| r);
     if let Ok(mut s) = shared.lock() {
         s.refreshed = Some(std::time::Instant::now());
         match snap {

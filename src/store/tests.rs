@@ -441,9 +441,7 @@ fn an_alert_record_that_fits_no_subject_is_a_decode_error_naming_it() {
         store
             .alerts_in(crate::model::AlertState::Pending)
             .unwrap_err(),
-        store
-            .alerts_each(|_| Ok::<(), StoreError>(()))
-            .unwrap_err(),
+        store.alerts_each(|_| Ok::<(), StoreError>(())).unwrap_err(),
     ] {
         let StoreError::Decode { tree, key, reason } = &err else {
             panic!("{err:?}");
