@@ -109,6 +109,22 @@ impl Transport {
     }
 }
 
+/// [`write_eml`], made durable only by `batch`'s
+/// [`crate::fsutil::Batch::sync`].
+pub fn write_eml_batched(
+    batch: &mut crate::fsutil::Batch,
+    dir: &Path,
+    stem: &str,
+    bytes: &[u8],
+) -> std::io::Result<()> {
+    crate::store::create_private_dir(dir).map_err(std::io::Error::other)?;
+    batch.write(
+        &dir.join(format!("{stem}.eml")),
+        bytes,
+        crate::fsutil::OWNER_ONLY,
+    )
+}
+
 /// Writes `<dir>/<stem>.eml` atomically (see [`crate::fsutil`]), readable
 /// by the owner only: a retry overwrites the same file.
 pub fn write_eml(dir: &Path, stem: &str, bytes: &[u8]) -> std::io::Result<()> {

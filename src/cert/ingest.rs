@@ -27,7 +27,7 @@ use crate::store::{Store, StoreError};
 // Mail intake's entry points, in their own file (src/cert/ingest_message.rs).
 #[path = "ingest_message.rs"]
 mod message;
-pub use message::refusal_for_people;
+pub use message::{refusal_for_people, MessageOps};
 
 /// What became of one file.
 #[derive(Debug, Clone)]

@@ -11,7 +11,7 @@ use crate::cert::bundle::pick_leaf;
 use crate::cert::parse::CertInfo;
 use crate::desk::DeskId;
 use crate::model::alert_key;
-use crate::store::{Store, StoreError, Tx};
+use crate::store::{StoreError, Tx};
 
 impl Examined {
     /// The leaf certificate the file holds, when it holds one that parsed.
@@ -71,21 +71,23 @@ impl Intake {
     }
 }
 
+/// The writes that the decisions about one message's certificates call
+/// for, decided and not yet written ([`Writer::message_ops`]).
+pub struct MessageOps(Vec<Op>);
+
 impl Writer<'_> {
-    /// Writes the decisions about one message's certificates and `extra`
-    /// (the message's record) in one transaction, not flushed (see
-    /// [`Writer::write_batch`]). `replied`: the message gets a reply, which
-    /// tells the desk of each refusal in its thread, so no refusal alert is
-    /// written (one answer is enough); without a reply (a no-reply sender,
-    /// the day's limit reached, replies off) the refusal alert tells it.
-    pub fn write_with(
+    /// The writes of the decisions about one message's certificates,
+    /// written by [`MessageOps::apply`] in the transaction that records the
+    /// message. `replied`: the message gets a reply, which tells the desk
+    /// of each refusal in its thread, so no refusal alert is written (one
+    /// answer is enough); without a reply (a no-reply sender, the day's
+    /// limit reached, replies off) the refusal alert tells it.
+    pub fn message_ops(
         &self,
-        store: &Store,
         decisions: &[Decision],
         open: &mut OpenJobs,
         replied: bool,
-        extra: impl Fn(&mut Tx<'_>) -> Result<(), StoreError>,
-    ) -> Result<(), StoreError> {
+    ) -> MessageOps {
         let mut ops = Vec::new();
         for d in decisions {
             let mut these = self.ops(d, &open.destination, &mut open.by_desk);
@@ -97,21 +99,27 @@ impl Writer<'_> {
             }
             ops.extend(these);
         }
-        store.write_unflushed(|tx| {
-            for op in &ops {
-                match op {
-                    Op::Cert(rec) => tx.put_current_cert(rec)?,
-                    Op::Job(job) => tx.put_push_job(job)?,
-                    Op::Audit(a) => tx.audit(a)?,
-                    Op::Alert(a) => {
-                        if tx.alert(&alert_key(a))?.is_none() {
-                            tx.put_alert(a)?;
-                        }
+        MessageOps(ops)
+    }
+}
+
+impl MessageOps {
+    /// Writes them in `tx` (as [`Writer::write_batch`] writes a batch of
+    /// files' decisions).
+    pub fn apply(&self, tx: &mut Tx<'_>) -> Result<(), StoreError> {
+        for op in &self.0 {
+            match op {
+                Op::Cert(rec) => tx.put_current_cert(rec)?,
+                Op::Job(job) => tx.put_push_job(job)?,
+                Op::Audit(a) => tx.audit(a)?,
+                Op::Alert(a) => {
+                    if tx.alert(&alert_key(a))?.is_none() {
+                        tx.put_alert(a)?;
                     }
                 }
             }
-            extra(tx)
-        })
+        }
+        Ok(())
     }
 }
 

@@ -47,9 +47,10 @@ trait Mailbox {
     }
 }
 
-/// How many recorded messages an IMAP fetch moves at once: one command
-/// instead of one per message, while a crash leaves few duplicates to move
-/// again.
+/// How many messages a fetch records before it flushes their records and
+/// moves them: one flush for them all, and over IMAP one command per
+/// destination instead of one per message, while a crash leaves few
+/// duplicates to move again.
 const MOVE_BATCH: usize = 100;
 
 /// Fetches the configured mailbox; with `source = "none"`, nothing.
@@ -107,6 +108,8 @@ fn run<M: Mailbox>(
     let store = env.store()?;
     let mut taker = Taker::new(&store, env, dry_run, no_reply)?;
     let mut records = Vec::with_capacity(items.len());
+    // Recorded, not yet moved: the item and its record's place in `records`.
+    let mut to_move: Vec<(M::Item, usize)> = Vec::new();
     for item in items {
         if stop.load(Ordering::SeqCst) {
             break;
@@ -126,17 +129,13 @@ fn run<M: Mailbox>(
             records.push(rec);
             continue;
         }
-        // Durable before the message leaves the folder.
-        taker.flush()?;
-        let action = match rec.action {
-            MailAction::Duplicate => taker.first_action(&rec)?.unwrap_or(MailAction::Ingested),
-            a => a,
-        };
-        mailbox.move_to(&item, for_people(action))?;
+        to_move.push((item, records.len()));
         records.push(rec);
+        if to_move.len() >= MOVE_BATCH {
+            move_recorded(mailbox, &mut taker, &mut to_move, &records)?;
+        }
     }
-    taker.flush()?;
-    mailbox.finish()?;
+    move_recorded(mailbox, &mut taker, &mut to_move, &records)?;
     drop(taker);
     let reply_failures = if dry_run {
         Vec::new()
@@ -147,6 +146,27 @@ fn run<M: Mailbox>(
         records,
         reply_failures,
     })
+}
+
+/// Makes the records of the messages in `to_move` durable, then moves the
+/// messages out of the folder: processed, or for people. A crash before the
+/// moves leaves them in the folder, met again as duplicates and moved then.
+fn move_recorded<M: Mailbox>(
+    mailbox: &mut M,
+    taker: &mut Taker<'_>,
+    to_move: &mut Vec<(M::Item, usize)>,
+    records: &[MailRecord],
+) -> Result<(), AppError> {
+    taker.flush()?;
+    for (item, i) in to_move.drain(..) {
+        let rec = &records[i];
+        let action = match rec.action {
+            MailAction::Duplicate => taker.first_action(rec)?.unwrap_or(MailAction::Ingested),
+            a => a,
+        };
+        mailbox.move_to(&item, for_people(action))?;
+    }
+    mailbox.finish()
 }
 
 /// A Maildir (`source = "maildir"`).
@@ -286,10 +306,8 @@ impl Mailbox for Imap<'_> {
     }
 
     fn move_to(&mut self, item: &imap::Entry, people: bool) -> Result<(), AppError> {
+        // Moved by `finish`, one command per destination.
         self.pending.push((item.uid, people));
-        if self.pending.len() >= MOVE_BATCH {
-            self.finish()?;
-        }
         Ok(())
     }
 
