@@ -32,11 +32,15 @@ fn shown(p: &Path) -> String {
 /// message read half).
 pub fn read_one(path: &Path, limit: u64) -> Result<Vec<u8>, String> {
     let f = std::fs::File::open(path).map_err(|e| e.to_string())?;
+    let size = f.metadata().map(|m| m.len()).unwrap_or(0);
     // Refused by its size alone when the file says it: nothing is read.
-    if f.metadata().is_ok_and(|m| m.len() > limit) {
+    if size > limit {
         return Err(too_large(limit));
     }
-    let mut data = Vec::new();
+    // Room for the whole file and the one byte that tells it grew: read
+    // through `take`, which gives no size hint, a 24 MiB message made the
+    // buffer double up to 32 MiB, copying as it went (docs/PERFORMANCE.md).
+    let mut data = Vec::with_capacity(usize::try_from(size).unwrap_or(0).saturating_add(1));
     f.take(limit + 1)
         .read_to_end(&mut data)
         .map_err(|e| e.to_string())?;
