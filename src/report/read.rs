@@ -35,9 +35,10 @@ pub fn read(
         bouncing: crate::model::bouncing_addresses(&store.desks()?, &alerts),
         alerts,
         mail: store.mail_records()?,
+        // Oldest first (the log keeps the order of writing; a command run
+        // with --now may have written an earlier instant later).
         ingests: {
-            let mut v = store.audit_of("cert.ingest", "ok")?;
-            v.extend(store.audit_of("cert.ingest", "refused")?);
+            let mut v = store.audit_of_any("cert.ingest", &["ok", "refused"])?;
             v.sort_by_key(|e| e.at);
             v
         },

@@ -116,6 +116,20 @@ impl Store {
         })
     }
 
+    /// The audit lines of one action with any of `outcomes`, oldest first,
+    /// in one read of the log.
+    pub fn audit_of_any(
+        &self,
+        action: &str,
+        outcomes: &[&str],
+    ) -> Result<Vec<AuditEntry>, StoreError> {
+        let needles = [field("action", action)];
+        let mut lines: Vec<AuditEntry> =
+            self.scan_containing(&self.t.audit, trees::AUDIT, b"", &needles)?;
+        lines.retain(|e| e.action == action && outcomes.contains(&e.outcome.as_str()));
+        Ok(lines)
+    }
+
     /// The audit lines of one action with one outcome, oldest first.
     pub fn audit_of(&self, action: &str, outcome: &str) -> Result<Vec<AuditEntry>, StoreError> {
         let needles = [field("action", action), field("outcome", outcome)];

@@ -39,10 +39,11 @@ impl Store {
         needles: &[Vec<u8>],
     ) -> Result<Vec<T>, StoreError> {
         let mut out = Vec::new();
+        let finders: Vec<memchr::memmem::Finder<'_>> =
+            needles.iter().map(memchr::memmem::Finder::new).collect();
         for item in tree.scan_prefix(prefix) {
             let (k, v) = item.map_err(|e| self.engine(e))?;
-            let holds = |n: &Vec<u8>| v.windows(n.len()).any(|w| w == n.as_slice());
-            if needles.iter().all(holds) {
+            if finders.iter().all(|f| f.find(&v).is_some()) {
                 out.push(decode(&v, name, &k)?);
             }
         }

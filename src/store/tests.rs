@@ -374,6 +374,17 @@ fn alert_and_audit_queries_skip_records_without_decoding_them_wrongly() {
     let refused = store.audit_of("cert.ingest", "refused").unwrap();
     assert_eq!(refused.len(), 1);
     assert_eq!(refused[0].outcome, "refused");
+    // Both outcomes of one action in one read, in the log's order; another
+    // action's line with the same outcome is not one of them.
+    let both = store
+        .audit_of_any("cert.ingest", &["ok", "refused"])
+        .unwrap();
+    let outcomes: Vec<&str> = both.iter().map(|e| e.outcome.as_str()).collect();
+    assert_eq!(outcomes, ["refused", "ok"]);
+    assert!(store
+        .audit_of_any("cert.ingest", &["failed"])
+        .unwrap()
+        .is_empty());
 }
 
 #[test]
