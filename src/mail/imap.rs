@@ -80,6 +80,21 @@ impl fmt::Display for ImapError {
 
 impl std::error::Error for ImapError {}
 
+/// A message as the client received it: its bytes are read where they
+/// arrived, not copied out (a 24 MiB message held twice took 24 MiB more;
+/// docs/PERFORMANCE.md).
+pub struct Fetched {
+    fetched: Vec<async_imap::types::Fetch>,
+    /// The answer that carries the body.
+    at: usize,
+}
+
+impl AsRef<[u8]> for Fetched {
+    fn as_ref(&self) -> &[u8] {
+        self.fetched[self.at].body().unwrap_or_default()
+    }
+}
+
 /// A message in the folder read: its UID and the size the server gives.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Entry {
@@ -336,9 +351,8 @@ impl Mailbox {
     }
 
     /// The bytes of message `uid` of the open folder (`BODY.PEEK[]`: not
-    /// marked seen). A server that sends more than the limit is an error
-    /// naming the UID.
-    pub fn fetch(&mut self, uid: u32) -> Result<Vec<u8>, ImapError> {
+    /// marked seen), as the client received them.
+    pub fn fetch(&mut self, uid: u32) -> Result<Fetched, ImapError> {
         let fetched = self
             .step(&format!("UID FETCH {uid}"), |s| {
                 Box::pin(async move {
@@ -352,12 +366,13 @@ impl Mailbox {
                 message: format!("message UID {uid}: {}", e.message),
                 ..e
             })?;
-        fetched
+        match fetched
             .iter()
-            .find(|f| f.uid == Some(uid))
-            .and_then(|f| f.body())
-            .map(<[u8]>::to_vec)
-            .ok_or_else(|| self.fail(format!("message UID {uid}: the server sent no body")))
+            .position(|f| f.uid == Some(uid) && f.body().is_some())
+        {
+            Some(at) => Ok(Fetched { fetched, at }),
+            None => Err(self.fail(format!("message UID {uid}: the server sent no body"))),
+        }
     }
 
     /// Moves messages `uids` of the open folder into `folder`, in one

@@ -36,7 +36,7 @@ trait Mailbox {
     fn origin(&self, item: &Self::Item) -> String;
     /// A message's bytes, or why it cannot be taken in (too large,
     /// unreadable: it goes to people unrecorded); an error stops the run.
-    fn read(&mut self, item: &Self::Item, limit: u64) -> Result<Result<Vec<u8>, String>, AppError>;
+    fn read(&mut self, item: &Self::Item, limit: u64) -> Result<Result<Bytes, String>, AppError>;
     /// Moves a message to `processed_folder`, or `needs_human_folder`;
     /// called only once its record is durable. It may be done later, in a
     /// batch, but before [`Mailbox::finish`] returns.
@@ -46,6 +46,10 @@ trait Mailbox {
         Ok(())
     }
 }
+
+/// A message's bytes, wherever they are kept (a file read into memory, an
+/// IMAP client's buffer).
+type Bytes = Box<dyn AsRef<[u8]>>;
 
 /// How many messages a fetch records before it flushes their records and
 /// moves them: one flush for them all, and over IMAP one command per
@@ -116,7 +120,7 @@ fn run<M: Mailbox>(
         }
         let origin = mailbox.origin(&item);
         let rec = match mailbox.read(&item, limit)? {
-            Ok(bytes) => taker.take(&bytes, &origin)?,
+            Ok(bytes) => taker.take((*bytes).as_ref(), &origin)?,
             // Unreadable or too large: for people, unrecorded (it has no
             // bytes to be known by); moving it is what keeps the inbox
             // from sticking on it.
@@ -197,8 +201,8 @@ impl Mailbox for Maildir {
         crate::escape::file_name(&file.display().to_string())
     }
 
-    fn read(&mut self, file: &PathBuf, limit: u64) -> Result<Result<Vec<u8>, String>, AppError> {
-        Ok(read_one(file, limit))
+    fn read(&mut self, file: &PathBuf, limit: u64) -> Result<Result<Bytes, String>, AppError> {
+        Ok(read_one(file, limit).map(|b| Box::new(b) as Bytes))
     }
 
     fn move_to(&mut self, file: &PathBuf, people: bool) -> Result<(), AppError> {
@@ -282,11 +286,7 @@ impl Mailbox for Imap<'_> {
         self.session.origin(self.folder, item.uid)
     }
 
-    fn read(
-        &mut self,
-        item: &imap::Entry,
-        limit: u64,
-    ) -> Result<Result<Vec<u8>, String>, AppError> {
+    fn read(&mut self, item: &imap::Entry, limit: u64) -> Result<Result<Bytes, String>, AppError> {
         // Too large by the server's own count: not downloaded at all.
         if item.size.is_some_and(|s| s > limit) {
             return Ok(Err(format!(
@@ -297,12 +297,12 @@ impl Mailbox for Imap<'_> {
             .session
             .fetch(item.uid)
             .map_err(imap_error(self.folder))?;
-        if bytes.len() as u64 > limit {
+        if bytes.as_ref().len() as u64 > limit {
             return Ok(Err(format!(
                 "plus de {limit} octets (mail.max_message_bytes)"
             )));
         }
-        Ok(Ok(bytes))
+        Ok(Ok(Box::new(bytes)))
     }
 
     fn move_to(&mut self, item: &imap::Entry, people: bool) -> Result<(), AppError> {
