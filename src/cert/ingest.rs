@@ -421,22 +421,7 @@ impl Writer<'_> {
         if ops.is_empty() {
             return Ok(());
         }
-        store.write_unflushed(|tx| {
-            for op in &ops {
-                match op {
-                    Op::Cert(rec) => tx.put_current_cert(rec)?,
-                    Op::Job(job) => tx.put_push_job(job)?,
-                    Op::Audit(a) => tx.audit(a)?,
-                    Op::Alert(a) => {
-                        // The same file refused twice is told once.
-                        if tx.alert(&alert_key(a))?.is_none() {
-                            tx.put_alert(a)?;
-                        }
-                    }
-                }
-            }
-            Ok(())
-        })
+        store.write_unflushed(|tx| apply(tx, &ops))
     }
 
     fn ops(
@@ -582,6 +567,24 @@ impl Writer<'_> {
         }
         ops
     }
+}
+
+/// Writes `ops` in `tx`.
+fn apply(tx: &mut crate::store::Tx<'_>, ops: &[Op]) -> Result<(), StoreError> {
+    for op in ops {
+        match op {
+            Op::Cert(rec) => tx.put_current_cert(rec)?,
+            Op::Job(job) => tx.put_push_job(job)?,
+            Op::Audit(a) => tx.audit(a)?,
+            Op::Alert(a) => {
+                // The same file refused twice is told once.
+                if tx.alert(&alert_key(a))?.is_none() {
+                    tx.put_alert(a)?;
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
 enum Op {

@@ -10,7 +10,6 @@ use super::{Decision, Examined, Intake, Op, OpenJobs, Writer};
 use crate::cert::bundle::pick_leaf;
 use crate::cert::parse::CertInfo;
 use crate::desk::DeskId;
-use crate::model::alert_key;
 use crate::store::{StoreError, Tx};
 
 impl Examined {
@@ -107,19 +106,7 @@ impl MessageOps {
     /// Writes them in `tx` (as [`Writer::write_batch`] writes a batch of
     /// files' decisions).
     pub fn apply(&self, tx: &mut Tx<'_>) -> Result<(), StoreError> {
-        for op in &self.0 {
-            match op {
-                Op::Cert(rec) => tx.put_current_cert(rec)?,
-                Op::Job(job) => tx.put_push_job(job)?,
-                Op::Audit(a) => tx.audit(a)?,
-                Op::Alert(a) => {
-                    if tx.alert(&alert_key(a))?.is_none() {
-                        tx.put_alert(a)?;
-                    }
-                }
-            }
-        }
-        Ok(())
+        super::apply(tx, &self.0)
     }
 }
 
