@@ -187,23 +187,11 @@ fn every_printing_command_ends_quietly_on_a_closed_stdout() {
     }
 }
 
-/// The case with `intake.known_issuers_dir` set, so that `vigie check`
-/// judges the desks only (without it, it warns that no trust anchors are
-/// configured, issue 18).
-pub(crate) fn with_known_issuers(case: Case) -> Case {
-    let cfg = format!(
-        "[intake]\nknown_issuers_dir = \"{}\"\n",
-        crate::support::fixtures_dir().join("anchors").display()
-    );
-    let config = Some(case.file("ancres.toml", cfg));
-    Case { config, ..case }
-}
-
 /// Issue 14: the read-only commands created an empty data directory and
 /// store wherever `--data-dir` pointed, and `check` answered OK there.
 #[test]
 fn read_only_commands_never_create_a_store() {
-    let case = with_known_issuers(Case::new());
+    let case = Case::with_known_issuers();
     let data = case.data().display().to_string();
     let reads: &[&[&str]] = &[
         &["status"],
@@ -272,7 +260,7 @@ fn check_answers_unknown_on_a_bad_configuration() {
 /// desks", and `--warn 0` still warned about a desk without a certificate.
 #[test]
 fn check_names_the_most_urgent_desks_first() {
-    let case = with_known_issuers(Case::new());
+    let case = Case::with_known_issuers();
     case.ok(&[
         "desk",
         "add",

@@ -394,7 +394,7 @@ fn edit_changes_only_the_named_fields_and_is_audited() {
 fn a_suspended_desk_gets_no_reminders() {
     const SOON: &str = "2029-11-20T09:00:00Z";
     // Trust anchors set, so that `check` judges only the desks (issue 18).
-    let case = crate::cli::with_known_issuers(Case::new());
+    let case = Case::with_known_issuers();
     add(&case, "732829320-00001", "OPH", "69");
     case.ok(&[
         "--now",

@@ -55,6 +55,16 @@ impl Case {
         case
     }
 
+    /// A case whose configuration knows the fixtures' issuing CAs
+    /// (`[intake] known_issuers_dir`): without trust anchors, a renewal
+    /// must come from a known issuer (issue 18), and `check` warns.
+    pub fn with_known_issuers() -> Case {
+        Case::with_config(&format!(
+            "[intake]\nknown_issuers_dir = \"{}\"\n",
+            fixtures_dir().join("anchors").display()
+        ))
+    }
+
     /// The data directory.
     pub fn data(&self) -> PathBuf {
         self.dir.path().join("data")
