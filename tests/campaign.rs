@@ -130,6 +130,25 @@ fn a_campaign_reminds_only_the_desks_left_once_per_threshold_and_the_numbers_agr
     assert!(server.messages().is_empty());
 
     // 70 days before: 90 crossed; desks 1–4 (5 is suspended, 6 is done).
+    // `alerts preview` shows a desk left its reminder, sending nothing; a
+    // desk already on V2 gets none.
+    let preview = |n: u32| {
+        let out = case.run(&[
+            "alerts",
+            "preview",
+            &desk_id(n).to_string(),
+            "--now",
+            "2013-01-20T09:00:00+01:00",
+        ]);
+        assert_eq!(code(&out), 0, "{}", stderr(&out));
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let one = preview(1);
+    assert!(one.contains("avant le 31/03/2013"), "{one}");
+    assert!(one.contains(&format!("To: {}", email(1))), "{one}");
+    assert!(!preview(6).contains("31/03/2013"));
+    assert!(server.messages().is_empty());
+    assert!(reminders(&case).is_empty());
     run_alerts(&case, "2013-01-20T09:00:00+01:00");
     assert_eq!(
         reminders(&case),

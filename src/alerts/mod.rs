@@ -265,7 +265,9 @@ fn record(store: &Store, due: &[AlertRecord], now: Instant, actor: &str) -> Resu
 }
 
 /// What `desk` would receive at `now`: the messages due, rendered, or, when
-/// none is, the threshold alert as it would read today. Sends nothing.
+/// none is about its certificate, the threshold alert as it would read
+/// today; and the reminders of deadline campaigns due to it (issue 16).
+/// Sends nothing.
 pub fn preview(
     store: &Store,
     config: &Config,
@@ -283,12 +285,13 @@ pub fn preview(
         desk: &d,
         cert: summary.as_ref(),
     }];
-    let mut due = plan::plan(&dc, &keys, &rules, now).due;
-    let due_now = !due.is_empty();
-    if !due_now {
-        let Some(c) = &cert else {
-            return Ok(Vec::new());
-        };
+    // Each message with whether it is due now (a sample is not).
+    let mut due: Vec<(AlertRecord, bool)> = plan::plan(&dc, &keys, &rules, now)
+        .due
+        .into_iter()
+        .map(|rec| (rec, true))
+        .collect();
+    if let (true, Some(c)) = (due.is_empty(), &cert) {
         // The sample is never recorded nor keyed: its figure is today's
         // (days left, or days since expiry), the threshold it will cross
         // being unknown.
@@ -307,14 +310,22 @@ pub fn preview(
                 days: days_left,
             }
         };
-        due.push(AlertRecord {
+        let sample = AlertRecord {
             recipients: plan::recipients(&d, &config.manager.team, false),
             ..AlertRecord::pending(subject, now)
-        });
+        };
+        due.push((sample, false));
     }
+    // The deadline campaigns' reminders, as `alerts run` plans them.
+    due.extend(
+        campaign::plan_store(store, config, &rules, now)?
+            .into_iter()
+            .filter(|rec| rec.desk() == Some(desk))
+            .map(|rec| (rec, true)),
+    );
     let templates = Templates::new(config.templates_dir.as_deref());
     due.into_iter()
-        .map(|rec| {
+        .map(|(rec, due_now)| {
             let mut ctx = context::build(&rec, Some(&d), cert.as_ref(), config, now);
             if !due_now {
                 // A sample crosses no threshold: templates see none, as they

@@ -90,7 +90,9 @@ pub fn run(ctx: &Context, cmd: Command) -> Result<(), CliError> {
             } in msgs
             {
                 if !due {
-                    ctx.note("nothing is due now; this is how the next alert reads");
+                    ctx.note(
+                        "no alert about its certificate is due now; this is how the next one reads",
+                    );
                 }
                 let mut text = format!(
                     "To: {}\nSubject: {}\n\n{}\n",
