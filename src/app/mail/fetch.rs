@@ -119,7 +119,19 @@ fn run<M: Mailbox>(
             break;
         }
         let origin = mailbox.origin(&item);
-        let rec = match mailbox.read(&item, limit)? {
+        let read = match mailbox.read(&item, limit) {
+            Ok(read) => read,
+            Err(e) => {
+                // The mailbox failed (the connection dropped): what was
+                // taken in so far is kept, and its messages, left in the
+                // folder, are met as duplicates next time.
+                if let Err(f) = taker.flush() {
+                    tracing::warn!(error = %f, "cannot record the messages taken before the mailbox failed");
+                }
+                return Err(e);
+            }
+        };
+        let rec = match read {
             Ok(bytes) => taker.take((*bytes).as_ref(), &origin)?,
             // Unreadable or too large: for people, unrecorded (it has no
             // bytes to be known by); moving it is what keeps the inbox
@@ -324,5 +336,81 @@ impl Mailbox for Imap<'_> {
                 .map_err(imap_error(self.folder))?;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+
+    /// A mailbox whose connection drops when message `drops_at` is read.
+    struct Dropping {
+        count: usize,
+        drops_at: usize,
+        moved: Vec<usize>,
+    }
+
+    impl Mailbox for Dropping {
+        type Item = usize;
+        fn prepare(&mut self) -> Result<(), AppError> {
+            Ok(())
+        }
+        fn items(&mut self) -> Result<Vec<usize>, AppError> {
+            Ok((0..self.count).collect())
+        }
+        fn origin(&self, n: &usize) -> String {
+            format!("message {n}")
+        }
+        fn read(&mut self, n: &usize, _limit: u64) -> Result<Result<Bytes, String>, AppError> {
+            if *n == self.drops_at {
+                return Err(AppError::Read {
+                    file: "imap".into(),
+                    source: std::io::Error::from(std::io::ErrorKind::ConnectionReset),
+                });
+            }
+            let text = format!(
+                "From: guichet{n}@example.org\r\nSubject: question {n}\r\n\
+                 Message-ID: <q{n}@example.org>\r\n\r\nBonjour.\r\n"
+            );
+            Ok(Ok(Box::new(text.into_bytes())))
+        }
+        fn move_to(&mut self, n: &usize, _people: bool) -> Result<(), AppError> {
+            self.moved.push(*n);
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_mailbox_that_fails_midway_keeps_what_was_taken_unmoved() {
+        let dir = tempfile::tempdir().unwrap();
+        let now = crate::clock::parse_instant("2026-12-01T09:00:00Z").unwrap();
+        let env = Env::new(Config::default(), dir.path().into(), now, "test".into());
+        let mut mailbox = Dropping {
+            count: 10,
+            drops_at: 3,
+            moved: Vec::new(),
+        };
+        let stop = AtomicBool::new(false);
+        assert!(run(&env, &mut mailbox, false, true, &stop).is_err());
+        // The three messages read are recorded, not moved: the next fetch
+        // meets them as duplicates and moves them then.
+        assert!(mailbox.moved.is_empty());
+        assert_eq!(env.store().unwrap().mail_records().unwrap().len(), 3);
+
+        let mut mailbox = Dropping {
+            count: 10,
+            drops_at: usize::MAX,
+            moved: Vec::new(),
+        };
+        let done = run(&env, &mut mailbox, false, true, &stop).unwrap();
+        let duplicates = done
+            .records
+            .iter()
+            .filter(|r| r.action == MailAction::Duplicate)
+            .count();
+        assert_eq!(duplicates, 3);
+        assert_eq!(mailbox.moved, (0..10).collect::<Vec<_>>());
+        assert_eq!(env.store().unwrap().mail_records().unwrap().len(), 10);
     }
 }
