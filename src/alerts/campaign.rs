@@ -13,7 +13,7 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use super::context::{DigestCampaign, DigestCampaignDesk, DIGEST_SECTION_LINES};
-use super::plan::{message_id, recipients, AlertLog, Rules};
+use super::plan::{due_threshold, message_id, recipients, AlertLog, Rules};
 use super::{AlertRecord, AlertSubject};
 use crate::campaign::{self, Member, Standing};
 use crate::clock::{local_date, Instant};
@@ -39,25 +39,12 @@ pub fn due_for(
         return None;
     }
     let thresholds = desk.thresholds.as_deref().unwrap_or(&rules.thresholds);
-    let most_urgent = thresholds
-        .iter()
-        .map(|&t| i64::from(t))
-        .filter(|&t| days_left <= t)
-        .min()?;
     let subject = |days| AlertSubject::Campaign {
         desk: desk.id.clone(),
         campaign: campaign.name.clone(),
         days,
     };
-    // Already sent, or a more urgent one was (the clock went back: what-if).
-    let sent = thresholds
-        .iter()
-        .map(|&t| i64::from(t))
-        .filter(|&t| t <= most_urgent)
-        .any(|t| log.contains(&subject(t).key()));
-    if sent {
-        return None;
-    }
+    let most_urgent = due_threshold(thresholds, days_left, |t| log.contains(&subject(t).key()))?;
     let mut rec = AlertRecord::pending(subject(most_urgent), now);
     rec.message_id = Some(message_id(
         &alert_key(&rec),

@@ -177,20 +177,7 @@ fn due_for(
         return Some(with_recipients(rec, desk, rules, true));
     }
     let thresholds = desk.thresholds.as_deref().unwrap_or(&rules.thresholds);
-    let most_urgent = thresholds
-        .iter()
-        .map(|&t| i64::from(t))
-        .filter(|&t| days_left <= t)
-        .min()?;
-    // Already sent, or a more urgent one was (the clock went back: what-if).
-    let sent = thresholds
-        .iter()
-        .map(|&t| i64::from(t))
-        .filter(|&t| t <= most_urgent)
-        .any(|t| log.contains(&threshold(t).key()));
-    if sent {
-        return None;
-    }
+    let most_urgent = due_threshold(thresholds, days_left, |t| log.contains(&threshold(t).key()))?;
     let escalate = days_left <= i64::from(rules.escalate_days);
     Some(with_recipients(
         record(threshold(most_urgent)),
@@ -198,6 +185,30 @@ fn due_for(
         rules,
         escalate,
     ))
+}
+
+/// The threshold whose message is due with `days_left` days to go, if any:
+/// only the most urgent threshold crossed is a candidate, and it is due
+/// unless `sent` says it, or a more urgent one, was sent already (the clock
+/// went back: a what-if). A missed run thus sends one message, the most
+/// urgent, once. Certificates' alerts and campaigns' reminders both follow
+/// this rule.
+pub fn due_threshold(
+    thresholds: &[u32],
+    days_left: i64,
+    sent: impl Fn(i64) -> bool,
+) -> Option<i64> {
+    let most_urgent = thresholds
+        .iter()
+        .map(|&t| i64::from(t))
+        .filter(|&t| days_left <= t)
+        .min()?;
+    let done = thresholds
+        .iter()
+        .map(|&t| i64::from(t))
+        .filter(|&t| t <= most_urgent)
+        .any(sent);
+    (!done).then_some(most_urgent)
 }
 
 /// The desk's addresses, plus the team when escalating; the team alone when
