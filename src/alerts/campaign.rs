@@ -220,19 +220,6 @@ mod tests {
         }
     }
 
-    fn v2() -> Campaign {
-        Campaign {
-            name: "v2-2013".into(),
-            key: "version".into(),
-            value: "V2".into(),
-            deadline: NaiveDate::from_ymd_opt(2013, 3, 31).unwrap(),
-            where_key: "version".into(),
-            where_value: "V1".into(),
-            created_at: chrono::DateTime::UNIX_EPOCH,
-            closed: false,
-        }
-    }
-
     fn member(standing: Standing) -> Member {
         Member {
             desk: desk().id,
@@ -254,7 +241,7 @@ mod tests {
 
     #[test]
     fn the_most_urgent_crossed_threshold_once_then_nothing() {
-        let (c, d, m, r) = (v2(), desk(), member(Standing::Left), rules());
+        let (c, d, m, r) = (Campaign::sample(), desk(), member(Standing::Left), rules());
         let mut log: HashSet<Vec<u8>> = HashSet::new();
         // 100 days before: no threshold crossed.
         assert!(due_for(&c, &d, &m, &log, &r, at("2012-12-21T09:00:00+01:00")).is_none());
@@ -281,7 +268,7 @@ mod tests {
 
     #[test]
     fn nothing_to_desks_done_scheduled_suspended_or_in_a_closed_campaign() {
-        let (c, d, r) = (v2(), desk(), rules());
+        let (c, d, r) = (Campaign::sample(), desk(), rules());
         let now = at("2013-03-25T09:00:00+01:00");
         let log: HashSet<Vec<u8>> = HashSet::new();
         for s in [Standing::Done, Standing::Scheduled] {
@@ -293,7 +280,7 @@ mod tests {
         let mut suspended = desk();
         suspended.suspended = true;
         assert!(due_for(&c, &suspended, &m, &log, &r, now).is_none());
-        let mut closed = v2();
+        let mut closed = Campaign::sample();
         closed.closed = true;
         assert!(due_for(&closed, &d, &m, &log, &r, now).is_none());
         // The desk's own thresholds replace the configured ones.

@@ -219,19 +219,6 @@ mod tests {
         d
     }
 
-    fn v2() -> Campaign {
-        Campaign {
-            name: "v2-2013".into(),
-            key: "version".into(),
-            value: "V2".into(),
-            deadline: NaiveDate::from_ymd_opt(2013, 3, 31).unwrap(),
-            where_key: "version".into(),
-            where_value: "V1".into(),
-            created_at: chrono::DateTime::UNIX_EPOCH,
-            closed: false,
-        }
-    }
-
     fn change(d: &Desk, value: &str) -> Change {
         Change::new(
             ChangeId::from_bits(7),
@@ -246,7 +233,7 @@ mod tests {
     #[test]
     fn done_scheduled_and_left() {
         let s = DeskSettings::default();
-        let c = v2();
+        let c = Campaign::sample();
         let (v1, on_v2) = (desk(1, "V1"), desk(2, "V2"));
         assert_eq!(member(&c, &v1, &s, None).unwrap().standing, Standing::Left);
         let to_v2 = change(&v1, "V2");
@@ -270,7 +257,7 @@ mod tests {
     #[test]
     fn a_filter_on_another_key_leaves_the_others_out() {
         let s = DeskSettings::default();
-        let mut c = v2();
+        let mut c = Campaign::sample();
         c.where_key = "mode".into();
         c.where_value = "ws".into();
         let mut ws = desk(1, "V2");

@@ -78,6 +78,24 @@ pub fn check_campaign_name(input: &str) -> Result<String, String> {
     }
 }
 
+/// The reference document's campaign, for tests: every V1 desk to V2 by
+/// 31 March 2013.
+#[cfg(test)]
+impl Campaign {
+    pub(crate) fn sample() -> Campaign {
+        Campaign {
+            name: "v2-2013".into(),
+            key: "version".into(),
+            value: "V2".into(),
+            deadline: NaiveDate::from_ymd_opt(2013, 3, 31).unwrap(),
+            where_key: "version".into(),
+            where_value: "V1".into(),
+            created_at: chrono::DateTime::UNIX_EPOCH,
+            closed: false,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -93,16 +111,7 @@ mod tests {
 
     #[test]
     fn a_campaign_round_trips_with_its_deadline_as_written() {
-        let c = Campaign {
-            name: "v2-2013".into(),
-            key: "version".into(),
-            value: "V2".into(),
-            deadline: NaiveDate::from_ymd_opt(2013, 3, 31).unwrap(),
-            where_key: "version".into(),
-            where_value: "V1".into(),
-            created_at: chrono::DateTime::UNIX_EPOCH,
-            closed: false,
-        };
+        let c = Campaign::sample();
         let text = serde_json::to_string(&c).unwrap();
         assert!(text.contains(r#""deadline":"2013-03-31""#), "{text}");
         assert_eq!(serde_json::from_str::<Campaign>(&text).unwrap(), c);
