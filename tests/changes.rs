@@ -116,6 +116,24 @@ fn smtp_config(port: u16) -> String {
 }
 
 /// The ids `desk schedule` printed on stdout.
+/// `desk schedule --all --where version=V1 --set version=V2 --on ON` at
+/// T0: the changes it made.
+fn schedule_all_v1(case: &Case, on: &str) -> Vec<String> {
+    ids(&case.ok(&[
+        "--now",
+        T0,
+        "desk",
+        "schedule",
+        "--all",
+        "--where",
+        "version=V1",
+        "--set",
+        "version=V2",
+        "--on",
+        on,
+    ]))
+}
+
 fn ids(stdout: &str) -> Vec<String> {
     stdout.lines().map(str::to_owned).collect()
 }
@@ -351,34 +369,10 @@ fn a_new_date_replaces_the_pending_change_and_all_where_skips_suspended_and_done
     assert_eq!(case.count(&["desk", "changes", "--pending", "--json"]), 1);
     // --all --where: only desks still on V1, not suspended, and without a
     // date of their own: DESK asked for the 25th and keeps it.
-    let made = ids(&case.ok(&[
-        "--now",
-        T0,
-        "desk",
-        "schedule",
-        "--all",
-        "--where",
-        "version=V1",
-        "--set",
-        "version=V2",
-        "--on",
-        "2013-03-31",
-    ]));
+    let made = schedule_all_v1(&case, "2013-03-31");
     assert!(made.is_empty(), "{made:?}");
     add(&case, "732829320-00004", &[]);
-    let made = ids(&case.ok(&[
-        "--now",
-        T0,
-        "desk",
-        "schedule",
-        "--all",
-        "--where",
-        "version=V1",
-        "--set",
-        "version=V2",
-        "--on",
-        "2013-03-31",
-    ]));
+    let made = schedule_all_v1(&case, "2013-03-31");
     assert_eq!(made.len(), 1, "{made:?}");
     let pending = case.json(&["desk", "changes", "--pending", "--json"]);
     let on: Vec<(&str, &str)> = pending
@@ -590,19 +584,7 @@ fn killing_push_run_during_500_due_changes_applies_none_twice_unacknowledged_and
             Ok(())
         })
         .unwrap();
-    let made = ids(&case.ok(&[
-        "--now",
-        T0,
-        "desk",
-        "schedule",
-        "--all",
-        "--where",
-        "version=V1",
-        "--set",
-        "version=V2",
-        "--on",
-        "2013-03-18",
-    ]));
+    let made = schedule_all_v1(&case, "2013-03-18");
     assert_eq!(made.len(), 500);
 
     let mut child = case
