@@ -299,13 +299,9 @@ fn refused_message(n: u32) -> String {
     )
 }
 
-#[test]
-fn a_refused_certificate_gets_the_reply_or_the_refusal_alert_never_both() {
-    let server = SmtpServer::start();
-    let case = Case::with_config(&config(
-        server.port(),
-        "[mail]\nreply = true\nreply_limit_per_day = 1\n",
-    ));
+/// Desk A, with its current certificate loaded from the fixtures' CA (so
+/// the issuer of a renewal is known); its id.
+fn desk_a_with_its_certificate(case: &Case) -> &'static str {
     let desk = "732829320-00001";
     case.ok(&[
         "desk",
@@ -328,6 +324,17 @@ fn a_refused_certificate_gets_the_reply_or_the_refusal_alert_never_both() {
         desk,
         valid.to_str().unwrap(),
     ]);
+    desk
+}
+
+#[test]
+fn a_refused_certificate_gets_the_reply_or_the_refusal_alert_never_both() {
+    let server = SmtpServer::start();
+    let case = Case::with_config(&config(
+        server.port(),
+        "[mail]\nreply = true\nreply_limit_per_day = 1\n",
+    ));
+    let desk = desk_a_with_its_certificate(&case);
     let refusals = |case: &Case| -> Vec<Value> {
         alerts(case)
             .into_iter()
@@ -369,27 +376,7 @@ fn a_refused_certificate_gets_the_reply_or_the_refusal_alert_never_both() {
 #[test]
 fn with_replies_off_the_refusal_alert_stays() {
     let case = Case::with_config("[mail]\nreply = false\n");
-    let desk = "732829320-00001";
-    case.ok(&[
-        "desk",
-        "add",
-        desk,
-        "--name",
-        "Guichet A",
-        "--email",
-        "guichet-a@example.org",
-    ]);
-    let valid = fixtures_dir().join("valid.der.cer");
-    case.ok(&[
-        "--now",
-        NOW,
-        "cert",
-        "ingest",
-        "--initial",
-        "--desk",
-        desk,
-        valid.to_str().unwrap(),
-    ]);
+    desk_a_with_its_certificate(&case);
     let rows = ingest(&case, &case.file("one.eml", refused_message(1)), &[]);
     assert_eq!(rows[0]["reply_message_id"], Value::Null);
     let r: Vec<Value> = alerts(&case)
