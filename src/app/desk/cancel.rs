@@ -2,7 +2,6 @@
 //! desk's notice (pending) and the audit line in one transaction, the
 //! notice then delivered like the acknowledgement was.
 
-use crate::alerts::change::deliver_for_changes;
 use crate::alerts::{change_message, ChangeMessage, RunSummary};
 use crate::app::{AppError, Env};
 use crate::audit::AuditEntry;
@@ -52,17 +51,6 @@ pub fn cancel(env: &Env, id: &ChangeId) -> Result<(Change, RunSummary), AppError
         )?;
         Ok(change)
     })?;
-    let delivery = if env.what_if() {
-        RunSummary::default()
-    } else {
-        deliver_for_changes(
-            &store,
-            &env.config,
-            &env.data_dir,
-            env.now,
-            &env.actor,
-            std::slice::from_ref(&change.id),
-        )?
-    };
+    let delivery = super::schedule::tell_desks(env, &store, std::slice::from_ref(&change.id))?;
     Ok((change, delivery))
 }

@@ -151,19 +151,8 @@ pub fn schedule(env: &Env, req: &Request) -> Result<Scheduled, AppError> {
         }
         Ok((made, replaced))
     })?;
-    let delivery = if env.what_if() {
-        RunSummary::default()
-    } else {
-        let ids: Vec<_> = changes.iter().map(|c| c.id.clone()).collect();
-        deliver_for_changes(
-            &store,
-            &env.config,
-            &env.data_dir,
-            env.now,
-            &env.actor,
-            &ids,
-        )?
-    };
+    let ids: Vec<_> = changes.iter().map(|c| c.id.clone()).collect();
+    let delivery = tell_desks(env, &store, &ids)?;
     Ok(Scheduled {
         changes,
         replaced,
@@ -171,4 +160,25 @@ pub fn schedule(env: &Env, req: &Request) -> Result<Scheduled, AppError> {
         pending,
         delivery,
     })
+}
+
+/// Delivers now the desks' messages about changes `ids` (acknowledgements,
+/// cancellation notices); nothing in a what-if (`--now`, DESIGN §13), where
+/// they stay pending.
+pub(super) fn tell_desks(
+    env: &Env,
+    store: &crate::store::Store,
+    ids: &[crate::model::ChangeId],
+) -> Result<RunSummary, AppError> {
+    if env.what_if() {
+        return Ok(RunSummary::default());
+    }
+    Ok(deliver_for_changes(
+        store,
+        &env.config,
+        &env.data_dir,
+        env.now,
+        &env.actor,
+        ids,
+    )?)
 }
