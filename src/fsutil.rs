@@ -56,7 +56,7 @@ impl Batch {
 
     /// Writes `bytes` to `path` atomically, not yet durably.
     pub fn write(&mut self, path: &Path, bytes: &[u8], mode: u32) -> std::io::Result<()> {
-        let dir = write_unsynced(path, bytes, mode, false, false)?;
+        let dir = write_then_rename(path, bytes, mode, false, false)?;
         if self.dir.is_none() {
             self.dir = Some(File::open(dir)?);
         }
@@ -79,15 +79,15 @@ impl Default for Batch {
 }
 
 fn write(path: &Path, bytes: &[u8], mode: u32, exact: bool) -> std::io::Result<()> {
-    let dir = write_unsynced(path, bytes, mode, exact, true)?;
+    let dir = write_then_rename(path, bytes, mode, exact, true)?;
     File::open(dir)?.sync_all()
 }
 
-/// The temporary file written, flushed if `flush`, and renamed over `path`;
+/// A temporary file written, flushed if `flush`, and renamed over `path`;
 /// returns the folder, whose flush makes the rename durable. Unflushed, a
 /// reader still never meets the file half-written, but a crash before the
 /// file system is flushed may leave it empty.
-fn write_unsynced<'p>(
+fn write_then_rename<'p>(
     path: &'p Path,
     bytes: &[u8],
     mode: u32,

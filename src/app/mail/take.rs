@@ -495,14 +495,14 @@ impl<'a> Taker<'a> {
         let ops = self.writer.message_ops(decisions, open, replied);
         // A bounce carries the text it was matched by (a bounce may quote
         // a large message): written at once rather than held.
-        let now = bounce.is_some() || self.pending.len() + 1 >= WRITE_BATCH;
+        let write_now = bounce.is_some() || self.pending.len() + 1 >= WRITE_BATCH;
         self.pending.push(Pending {
             rec: rec.clone(),
             ops,
             audit,
             bounce,
         });
-        if now {
+        if write_now {
             self.commit()?;
         }
         Ok(())
@@ -513,8 +513,9 @@ impl<'a> Taker<'a> {
     /// asks, and a batch of them together: a transaction per message cost
     /// two writes to sled's log each, two thirds of mail intake's time).
     /// When another process took one of them in meanwhile, the batch is
-    /// written again one message per transaction, so that only that
-    /// message is refused.
+    /// written again one message per transaction: the messages before that
+    /// one are kept, and the run stops at it, as it did when each message
+    /// had its own transaction.
     fn commit(&mut self) -> Result<(), AppError> {
         if self.pending.is_empty() {
             return Ok(());
