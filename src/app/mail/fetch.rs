@@ -36,7 +36,11 @@ trait Mailbox {
     fn origin(&self, item: &Self::Item) -> String;
     /// A message's bytes, or why it cannot be taken in (too large,
     /// unreadable: it goes to people unrecorded); an error stops the run.
-    fn read(&mut self, item: &Self::Item, limit: u64) -> Result<Result<Bytes, String>, AppError>;
+    fn read(
+        &mut self,
+        item: &Self::Item,
+        limit: u64,
+    ) -> Result<Result<MessageBytes, String>, AppError>;
     /// Moves a message to `processed_folder`, or `needs_human_folder`;
     /// called only once its record is durable. It may be done later, in a
     /// batch, but before [`Mailbox::finish`] returns.
@@ -49,7 +53,7 @@ trait Mailbox {
 
 /// A message's bytes, wherever they are kept (a file read into memory, an
 /// IMAP client's buffer).
-type Bytes = Box<dyn AsRef<[u8]>>;
+type MessageBytes = Box<dyn AsRef<[u8]>>;
 
 /// How many messages a fetch records before it flushes their records and
 /// moves them: one flush for them all, and over IMAP one command per
@@ -213,8 +217,12 @@ impl Mailbox for Maildir {
         crate::escape::file_name(&file.display().to_string())
     }
 
-    fn read(&mut self, file: &PathBuf, limit: u64) -> Result<Result<Bytes, String>, AppError> {
-        Ok(read_one(file, limit).map(|b| Box::new(b) as Bytes))
+    fn read(
+        &mut self,
+        file: &PathBuf,
+        limit: u64,
+    ) -> Result<Result<MessageBytes, String>, AppError> {
+        Ok(read_one(file, limit).map(|b| Box::new(b) as MessageBytes))
     }
 
     fn move_to(&mut self, file: &PathBuf, people: bool) -> Result<(), AppError> {
@@ -298,7 +306,11 @@ impl Mailbox for Imap<'_> {
         self.session.origin(self.folder, item.uid)
     }
 
-    fn read(&mut self, item: &imap::Entry, limit: u64) -> Result<Result<Bytes, String>, AppError> {
+    fn read(
+        &mut self,
+        item: &imap::Entry,
+        limit: u64,
+    ) -> Result<Result<MessageBytes, String>, AppError> {
         // Too large by the server's own count: not downloaded at all.
         if item.size.is_some_and(|s| s > limit) {
             return Ok(Err(format!(
@@ -362,7 +374,11 @@ mod tests {
         fn origin(&self, n: &usize) -> String {
             format!("message {n}")
         }
-        fn read(&mut self, n: &usize, _limit: u64) -> Result<Result<Bytes, String>, AppError> {
+        fn read(
+            &mut self,
+            n: &usize,
+            _limit: u64,
+        ) -> Result<Result<MessageBytes, String>, AppError> {
             if *n == self.drops_at {
                 return Err(AppError::Read {
                     file: "imap".into(),
